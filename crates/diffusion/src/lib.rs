@@ -1,0 +1,19 @@
+//! The diffusion math of the playground, written once over Burn tensors so the same code runs
+//! natively and in the browser (WebGPU or CPU): how noise is added ([`schedule`]), exact denoisers
+//! for distributions with a closed form ([`mixture`]), where randomness comes from ([`noise`]) and
+//! how noise is taken away again ([`sampler`]).
+//!
+//! Nothing here does I/O or knows about the web; the flow is one way:
+//! data → process → model → denoiser → sampler → view.
+
+pub mod error;
+pub mod mixture;
+pub mod noise;
+pub mod sampler;
+pub mod schedule;
+
+pub use error::DiffusionError;
+pub use mixture::GaussianMixture;
+pub use noise::{NoiseSource, SeededNoise};
+pub use sampler::{Ddim, Denoiser, Spacing, Step};
+pub use schedule::{BetaSchedule, DiscreteSchedule};

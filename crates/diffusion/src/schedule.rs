@@ -1,0 +1,84 @@
+//! Discrete DDPM noise schedules: x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε for t = 0 … T−1.
+
+use crate::DiffusionError;
+
+/// How β_t is laid out over the T training timesteps (diffusers' `beta_schedule`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BetaSchedule {
+    /// β evenly spaced from `start` to `end` (Ho et al. 2020: 1e-4 … 0.02).
+    Linear { start: f64, end: f64 },
+    /// ᾱ(t) = f(t)/f(0), f(t) = cos²((t/T + s)/(1 + s)·π/2), s = 0.008, β clipped at 0.999
+    /// (Nichol & Dhariwal 2021, eq. 17; diffusers' `squaredcos_cap_v2`).
+    Cosine,
+}
+
+impl BetaSchedule {
+    /// Ho et al.'s linear schedule.
+    pub const LINEAR: Self = Self::Linear {
+        start: 1e-4,
+        end: 0.02,
+    };
+}
+
+/// A discrete schedule of T timesteps, kept in f64 so conversions stay exact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscreteSchedule {
+    betas: Vec<f64>,
+    alphas_cumprod: Vec<f64>,
+}
+
+impl DiscreteSchedule {
+    /// Builds the schedule of `train_steps` timesteps.
+    pub fn new(kind: BetaSchedule, train_steps: usize) -> Result<Self, DiffusionError> {
+        if train_steps < 2 {
+            return Err(DiffusionError::TooFewTimesteps(train_steps));
+        }
+        let n = train_steps as f64;
+        let betas: Vec<f64> = match kind {
+            BetaSchedule::Linear { start, end } => (0..train_steps)
+                .map(|i| start + (end - start) * i as f64 / (n - 1.0))
+                .collect(),
+            BetaSchedule::Cosine => {
+                let f = |t: f64| {
+                    ((t / n + 0.008) / 1.008 * std::f64::consts::FRAC_PI_2)
+                        .cos()
+                        .powi(2)
+                };
+                (0..train_steps)
+                    .map(|i| (1.0 - f(i as f64 + 1.0) / f(i as f64)).min(0.999))
+                    .collect()
+            }
+        };
+        let alphas_cumprod = betas
+            .iter()
+            .scan(1.0, |acc, b| {
+                *acc *= 1.0 - b;
+                Some(*acc)
+            })
+            .collect();
+        Ok(Self {
+            betas,
+            alphas_cumprod,
+        })
+    }
+
+    /// Number of training timesteps T.
+    pub fn len(&self) -> usize {
+        self.betas.len()
+    }
+
+    /// Always false: a schedule has at least two timesteps.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// β_t.
+    pub fn beta(&self, t: usize) -> f64 {
+        self.betas[t]
+    }
+
+    /// ᾱ_t = ∏_{s ≤ t} (1 − β_s).
+    pub fn alpha_bar(&self, t: usize) -> f64 {
+        self.alphas_cumprod[t]
+    }
+}

@@ -1,0 +1,72 @@
+//! Start-up: read the hash, pick the backend, mount the widget; anything that goes wrong ends as a
+//! message in the page and `data-status="error"`, never a blank canvas.
+
+use wasm_bindgen::prelude::*;
+
+use crate::backend;
+use crate::dom::{self, Root, el};
+use crate::state::HashState;
+use crate::widgets;
+
+const ROOT_ID: &str = "app";
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        if let Ok(root) = root() {
+            root.fail(&format!("The app stopped on an internal error: {info}. Reload the page to start again."));
+        }
+    }));
+    let on_hash = Closure::<dyn FnMut()>::new(|| {
+        let _ = dom::window().location().reload();
+    });
+    let _ = dom::window().add_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
+    on_hash.forget();
+    wasm_bindgen_futures::spawn_local(async {
+        if let Err(e) = run().await {
+            web_sys::console::error_1(&e);
+        }
+    });
+}
+
+/// The element the widget lives in: `#app`, with a message area as its first child.
+fn root() -> Result<Root, JsValue> {
+    let doc = dom::document();
+    let e = match doc.get_element_by_id(ROOT_ID) {
+        Some(e) => e,
+        None => {
+            let e = el("main", "", "")?;
+            e.set_id(ROOT_ID);
+            doc.body().ok_or("the page has no body")?.append_child(&e)?;
+            e
+        }
+    };
+    if e.query_selector(".messages")?.is_none() {
+        let area = el("div", "messages", "")?;
+        e.append_child(&area)?;
+    }
+    Ok(Root(e))
+}
+
+async fn run() -> Result<(), JsValue> {
+    let root = root()?;
+    root.set("status", "loading");
+    let mut state = HashState::parse(&dom::window().location().hash().unwrap_or_default());
+    let widget = match state.widget.clone() {
+        Ok(w) => w,
+        Err(msg) => {
+            root.set("widget", "none");
+            root.fail(&msg);
+            return Ok(());
+        }
+    };
+    root.set("widget", widget.name());
+    let backend = backend::choose(state.backend).await;
+    root.set("backend", backend.kind.attr());
+    root.message("notice", &backend.note);
+    if let Err(msg) = widgets::mount(widget, &root, &backend, &mut state).await {
+        root.fail(&msg);
+    }
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! The one place that decides where tensors live: WebGPU when the browser gives an adapter (through
+//! Burn's wgpu runtime, initialised asynchronously as browsers require), else Burn's CPU backend
+//! (`flex`). The caller always gets a working device and a sentence saying which one and why.
+
+use burn::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::state::BackendChoice;
+
+/// The backend that ended up running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    WebGpu,
+    Cpu,
+}
+
+impl BackendKind {
+    /// The value of the widget root's `data-backend`.
+    pub fn attr(self) -> &'static str {
+        match self {
+            BackendKind::WebGpu => "webgpu",
+            BackendKind::Cpu => "cpu",
+        }
+    }
+}
+
+/// A device ready for tensors, with a human explanation of the choice.
+#[derive(Debug, Clone)]
+pub struct Backend {
+    pub device: Device,
+    pub kind: BackendKind,
+    pub note: String,
+}
+
+/// Picks the backend for `choice`; never fails: without WebGPU it falls back to the CPU and says so.
+pub async fn choose(choice: BackendChoice) -> Backend {
+    if choice == BackendChoice::Cpu {
+        return cpu("Running on the CPU, as the URL asks (#backend=cpu).".into());
+    }
+    match webgpu().await {
+        Ok((device, adapter)) => Backend {
+            device,
+            kind: BackendKind::WebGpu,
+            note: format!("Running on WebGPU ({adapter})."),
+        },
+        Err(why) if choice == BackendChoice::WebGpu => cpu(format!(
+            "The URL asks for WebGPU, but {why} Running on the CPU instead."
+        )),
+        Err(why) => cpu(format!("Running on the CPU: {why}")),
+    }
+}
+
+fn cpu(note: String) -> Backend {
+    Backend {
+        device: Device::flex(),
+        kind: BackendKind::Cpu,
+        note,
+    }
+}
+
+thread_local! {
+    /// Burn's wgpu runtime can be initialised once per page; later callers reuse it.
+    static WEBGPU: std::cell::RefCell<Option<(Device, String)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Initialises Burn on WebGPU, or says in a sentence why it cannot.
+pub async fn webgpu() -> Result<(Device, String), String> {
+    if let Some(ready) = WEBGPU.with(|w| w.borrow().clone()) {
+        return Ok(ready);
+    }
+    probe_adapter().await?;
+    let (device, setup) = Device::wgpu_options()
+        .init_with_setup_async()
+        .await
+        .map_err(|e| format!("WebGPU could not be started ({e}).", e = format!("{e:?}")))?;
+    let info = setup.adapter.get_info();
+    let name = if info.name.is_empty() { "unnamed adapter".to_string() } else { info.name };
+    let ready = (device, name);
+    WEBGPU.with(|w| *w.borrow_mut() = Some(ready.clone()));
+    Ok(ready)
+}
+
+/// Asks `navigator.gpu` for an adapter before Burn does, to tell “no WebGPU in this browser” from
+/// “WebGPU without a usable adapter”.
+async fn probe_adapter() -> Result<(), String> {
+    let navigator: JsValue = web_sys::window().ok_or("there is no window.")?.navigator().into();
+    let gpu = js_sys::Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
+    if gpu.is_undefined() || gpu.is_null() {
+        return Err("this browser has no WebGPU (navigator.gpu is missing).".into());
+    }
+    let request = js_sys::Reflect::get(&gpu, &"requestAdapter".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .ok_or("navigator.gpu.requestAdapter is missing.")?;
+    let promise = request
+        .call0(&gpu)
+        .ok()
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
+        .ok_or("navigator.gpu.requestAdapter() failed.")?;
+    match JsFuture::from(promise).await {
+        Ok(adapter) if !adapter.is_null() && !adapter.is_undefined() => Ok(()),
+        Ok(_) => Err("WebGPU is present but offers no adapter (no usable GPU, or it is disabled).".into()),
+        Err(e) => Err(format!("requesting a WebGPU adapter failed: {e:?}.")),
+    }
+}

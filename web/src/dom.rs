@@ -1,0 +1,68 @@
+//! Small DOM helpers shared by the widgets.
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, HtmlCanvasElement, Window};
+
+pub fn window() -> Window {
+    web_sys::window().expect("the app runs in a window")
+}
+
+pub fn document() -> Document {
+    window().document().expect("a window has a document")
+}
+
+/// A new `<tag class="…">` with optional text.
+pub fn el(tag: &str, class: &str, text: &str) -> Result<Element, JsValue> {
+    let e = document().create_element(tag)?;
+    if !class.is_empty() {
+        e.set_class_name(class);
+    }
+    if !text.is_empty() {
+        e.set_text_content(Some(text));
+    }
+    Ok(e)
+}
+
+pub fn canvas(width: u32, height: u32) -> Result<HtmlCanvasElement, JsValue> {
+    let c: HtmlCanvasElement = document().create_element("canvas")?.dyn_into()?;
+    c.set_width(width);
+    c.set_height(height);
+    Ok(c)
+}
+
+/// Milliseconds since navigation started.
+pub fn now_ms() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
+
+/// Resolves on the next animation frame, so the browser can paint between steps.
+pub async fn next_frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().request_animation_frame(&resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// The widget's root element and the state it shows to tests and embeds (`data-*`).
+#[derive(Clone)]
+pub struct Root(pub Element);
+
+impl Root {
+    pub fn set(&self, key: &str, value: &str) {
+        let _ = self.0.set_attribute(&format!("data-{key}"), value);
+    }
+
+    /// Shows a message banner (`kind` is `notice`, `warning` or `error`) at the top of the widget.
+    pub fn message(&self, kind: &str, text: &str) {
+        let Ok(m) = el("p", &format!("message {kind}"), text) else { return };
+        let _ = m.set_attribute("role", if kind == "error" { "alert" } else { "status" });
+        let area = self.0.query_selector(".messages").ok().flatten();
+        let _ = area.unwrap_or_else(|| self.0.clone()).append_child(&m);
+    }
+
+    /// Puts the widget in the error state with a message a person can read.
+    pub fn fail(&self, text: &str) {
+        self.set("status", "error");
+        self.message("error", text);
+    }
+}

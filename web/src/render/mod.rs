@@ -1,0 +1,3 @@
+//! Canvas renderers: each draws one kind of picture from plain host data.
+
+pub mod points;

@@ -1,0 +1,198 @@
+//! The page's state as it lives in the URL hash (`#widget=mixture&backend=cpu&steps=50`), so a link
+//! reproduces a widget and an embed is just an iframe with a hash. Parsing never fails: a bad value
+//! falls back to its default and leaves a warning the page shows.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// The widgets the page can mount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Widget {
+    /// Exact-score sampling of a 2-D Gaussian mixture (the default).
+    Mixture,
+}
+
+impl Widget {
+    pub const ALL: [Widget; 1] = [Widget::Mixture];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Widget::Mixture => "mixture",
+        }
+    }
+}
+
+impl FromStr for Widget {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Widget::ALL.into_iter().find(|w| w.name() == s).ok_or_else(|| {
+            let known: Vec<_> = Widget::ALL.iter().map(|w| w.name()).collect();
+            format!("There is no widget called “{s}”. Available: {}.", known.join(", "))
+        })
+    }
+}
+
+/// Which compute backend the user asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BackendChoice {
+    /// WebGPU when the browser offers an adapter, else the CPU.
+    #[default]
+    Auto,
+    WebGpu,
+    Cpu,
+}
+
+impl fmt::Display for BackendChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BackendChoice::Auto => "auto",
+            BackendChoice::WebGpu => "webgpu",
+            BackendChoice::Cpu => "cpu",
+        })
+    }
+}
+
+/// The parsed hash: the widget (or why there is none), the backend, the widget's own parameters
+/// and warnings about values that were ignored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HashState {
+    pub widget: Result<Widget, String>,
+    pub backend: BackendChoice,
+    params: BTreeMap<String, String>,
+    pub warnings: Vec<String>,
+}
+
+impl HashState {
+    /// Parses `location.hash` (with or without the leading `#`).
+    pub fn parse(hash: &str) -> Self {
+        let mut params = BTreeMap::new();
+        for pair in hash.trim_start_matches('#').split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            params.insert(decode(k), decode(v));
+        }
+        let mut warnings = Vec::new();
+        let widget = params.get("widget").map_or(Ok(Widget::Mixture), |w| w.parse());
+        let backend = match params.get("backend").map(String::as_str) {
+            None | Some("auto") => BackendChoice::Auto,
+            Some("webgpu") => BackendChoice::WebGpu,
+            Some("cpu") => BackendChoice::Cpu,
+            Some(other) => {
+                warnings.push(format!(
+                    "Unknown backend “{other}” in the URL (use webgpu or cpu); choosing automatically."
+                ));
+                BackendChoice::Auto
+            }
+        };
+        Self {
+            widget,
+            backend,
+            params,
+            warnings,
+        }
+    }
+
+    /// An integer parameter in `min..=max`; a missing value gives `default`, a bad one gives
+    /// `default` and a warning.
+    pub fn int(&mut self, key: &str, default: u64, min: u64, max: u64) -> u64 {
+        let Some(raw) = self.params.get(key) else {
+            return default;
+        };
+        match raw.parse::<u64>() {
+            Ok(v) if (min..=max).contains(&v) => v,
+            _ => {
+                self.warnings.push(format!(
+                    "“{key}={raw}” is not a whole number from {min} to {max}; using {default}."
+                ));
+                default
+            }
+        }
+    }
+
+    /// The hash with `key` set to `value`, other parameters kept (for links and “sample again”).
+    pub fn with(&self, key: &str, value: &str) -> String {
+        let mut params = self.params.clone();
+        params.insert(key.to_string(), value.to_string());
+        let body: Vec<String> = params.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
+        format!("#{}", body.join("&"))
+    }
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                out.push(b'%');
+            }
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_hash_is_the_default_widget_on_auto() {
+        let s = HashState::parse("");
+        assert_eq!(s.widget, Ok(Widget::Mixture));
+        assert_eq!(s.backend, BackendChoice::Auto);
+        assert!(s.warnings.is_empty());
+    }
+
+    #[test]
+    fn reads_widget_backend_and_numbers() {
+        let mut s = HashState::parse("#widget=mixture&backend=cpu&steps=20");
+        assert_eq!(s.backend, BackendChoice::Cpu);
+        assert_eq!(s.int("steps", 50, 1, 1000), 20);
+        assert_eq!(s.int("seed", 7, 0, 100), 7);
+        assert!(s.warnings.is_empty());
+    }
+
+    #[test]
+    fn bad_values_fall_back_with_a_warning() {
+        let mut s = HashState::parse("#backend=tpu&steps=-3&points=1e9");
+        assert_eq!(s.backend, BackendChoice::Auto);
+        assert_eq!(s.int("steps", 50, 1, 1000), 50);
+        assert_eq!(s.int("points", 2000, 1, 20000), 2000);
+        assert_eq!(s.warnings.len(), 3, "{:?}", s.warnings);
+    }
+
+    #[test]
+    fn unknown_widget_says_what_exists() {
+        let s = HashState::parse("widget=nope");
+        let err = s.widget.unwrap_err();
+        assert!(err.contains("nope") && err.contains("mixture"), "{err}");
+    }
+
+    #[test]
+    fn with_round_trips_through_parse() {
+        let s = HashState::parse("#seed=1&widget=mixture&note=a%20b%26c%");
+        let h = s.with("seed", "2");
+        let mut t = HashState::parse(&h);
+        assert_eq!(t.int("seed", 0, 0, 9), 2);
+        assert_eq!(t.params.get("note").map(String::as_str), Some("a b&c%"));
+    }
+}

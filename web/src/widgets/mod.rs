@@ -1,0 +1,14 @@
+//! The widgets the page can mount, each on its own root element.
+
+mod mixture;
+
+use crate::backend::Backend;
+use crate::dom::Root;
+use crate::state::{HashState, Widget};
+
+/// Mounts `widget` on `root` and runs it; an `Err` is a message for the page.
+pub async fn mount(widget: Widget, root: &Root, backend: &Backend, state: &mut HashState) -> Result<(), String> {
+    match widget {
+        Widget::Mixture => mixture::run(root, backend, state).await,
+    }
+}

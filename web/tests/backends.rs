@@ -12,6 +12,9 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// ε of the 8-mode ring at three noise levels, then a 10-step DDIM chain, all read back.
+/// The chain runs on the linear schedule: on the cosine one the first step starts at ᾱ ≈ 2e-9, where
+/// x̂₀ = (x − √(1−ᾱ)·ε)/√ᾱ magnifies a 1-ulp difference in ε some 20,000 times (measured: ε agrees
+/// to 1e-6 across backends, the cosine chain's end only to 1e-2).
 async fn compute(device: &Device) -> Vec<f32> {
     let mix = GaussianMixture::ring(8, 2.0, 0.1).unwrap();
     let n = 512;
@@ -21,7 +24,7 @@ async fn compute(device: &Device) -> Vec<f32> {
     for alpha_bar in [0.9, 0.3, 0.01] {
         out.extend(to_vec(mix.eps(x.clone(), alpha_bar)).await.unwrap());
     }
-    let schedule = DiscreteSchedule::new(BetaSchedule::Cosine, 1000).unwrap();
+    let schedule = DiscreteSchedule::new(BetaSchedule::LINEAR, 1000).unwrap();
     let mut ddim = Ddim::new(&schedule, 10, Spacing::Trailing).unwrap();
     let mut x = x;
     while let Some(step) = ddim.step(&mix, &x) {

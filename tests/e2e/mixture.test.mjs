@@ -60,6 +60,9 @@ async function checkMixture(page) {
 for (const backend of ['webgpu', 'cpu']) {
   test(`mixture widget samples the mixture on ${backend}`, async () => {
     const { page, errors, t0 } = await open(gpuBrowser, `${server.url}#backend=${backend}`);
+    // the chain is drawn step by step: catch it part-way (WebGPU on SwiftShader is slow enough)
+    await page.waitForFunction(() => Number(document.querySelector('#app').dataset.step ?? 0) >= 10, null, { timeout: 300_000 });
+    await page.screenshot({ path: join(ARTIFACTS, `mixture-${backend}-midway.png`) });
     const ready = await waitStatus(page, ['ready', 'error']);
     const wall = Date.now() - t0;
     const text = await messages(page);

@@ -15,13 +15,16 @@ pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         if let Ok(root) = root() {
-            root.fail(&format!("The app stopped on an internal error: {info}. Reload the page to start again."));
+            root.fail(&format!(
+                "The app stopped on an internal error: {info}. Reload the page to start again."
+            ));
         }
     }));
     let on_hash = Closure::<dyn FnMut()>::new(|| {
         let _ = dom::window().location().reload();
     });
-    let _ = dom::window().add_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
+    let _ = dom::window()
+        .add_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
     on_hash.forget();
     wasm_bindgen_futures::spawn_local(async {
         if let Err(e) = run().await {

@@ -69,22 +69,28 @@ pub async fn webgpu() -> Result<(Device, String), String> {
     if let Some(ready) = WEBGPU.with(|w| w.borrow().clone()) {
         return Ok(ready);
     }
-    probe_adapter().await?;
+    let described = probe_adapter().await?;
     let (device, setup) = Device::wgpu_options()
         .init_with_setup_async()
         .await
         .map_err(|e| format!("WebGPU could not be started ({e}).", e = format!("{e:?}")))?;
     let info = setup.adapter.get_info();
-    let name = if info.name.is_empty() { "unnamed adapter".to_string() } else { info.name };
+    let name = [info.name, described]
+        .into_iter()
+        .find(|n| !n.is_empty())
+        .unwrap_or_else(|| "adapter details hidden by the browser".into());
     let ready = (device, name);
     WEBGPU.with(|w| *w.borrow_mut() = Some(ready.clone()));
     Ok(ready)
 }
 
 /// Asks `navigator.gpu` for an adapter before Burn does, to tell “no WebGPU in this browser” from
-/// “WebGPU without a usable adapter”.
-async fn probe_adapter() -> Result<(), String> {
-    let navigator: JsValue = web_sys::window().ok_or("there is no window.")?.navigator().into();
+/// “WebGPU without a usable adapter”; returns what `adapter.info` says of it (may be empty).
+async fn probe_adapter() -> Result<String, String> {
+    let navigator: JsValue = web_sys::window()
+        .ok_or("there is no window.")?
+        .navigator()
+        .into();
     let gpu = js_sys::Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
     if gpu.is_undefined() || gpu.is_null() {
         return Err("this browser has no WebGPU (navigator.gpu is missing).".into());
@@ -99,8 +105,21 @@ async fn probe_adapter() -> Result<(), String> {
         .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
         .ok_or("navigator.gpu.requestAdapter() failed.")?;
     match JsFuture::from(promise).await {
-        Ok(adapter) if !adapter.is_null() && !adapter.is_undefined() => Ok(()),
-        Ok(_) => Err("WebGPU is present but offers no adapter (no usable GPU, or it is disabled).".into()),
+        Ok(adapter) if !adapter.is_null() && !adapter.is_undefined() => Ok(adapter_info(&adapter)),
+        Ok(_) => Err(
+            "WebGPU is present but offers no adapter (no usable GPU, or it is disabled).".into(),
+        ),
         Err(e) => Err(format!("requesting a WebGPU adapter failed: {e:?}.")),
     }
+}
+
+/// “vendor architecture description” from a `GPUAdapter`'s `info`, skipping empty fields.
+fn adapter_info(adapter: &JsValue) -> String {
+    let info = js_sys::Reflect::get(adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
+    ["vendor", "architecture", "description"]
+        .iter()
+        .filter_map(|k| js_sys::Reflect::get(&info, &(*k).into()).ok()?.as_string())
+        .filter(|v| !v.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

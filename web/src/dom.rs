@@ -54,7 +54,9 @@ impl Root {
 
     /// Shows a message banner (`kind` is `notice`, `warning` or `error`) at the top of the widget.
     pub fn message(&self, kind: &str, text: &str) {
-        let Ok(m) = el("p", &format!("message {kind}"), text) else { return };
+        let Ok(m) = el("p", &format!("message {kind}"), text) else {
+            return;
+        };
         let _ = m.set_attribute("role", if kind == "error" { "alert" } else { "status" });
         let area = self.0.query_selector(".messages").ok().flatten();
         let _ = area.unwrap_or_else(|| self.0.clone()).append_child(&m);

@@ -26,10 +26,16 @@ impl Widget {
 impl FromStr for Widget {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Widget::ALL.into_iter().find(|w| w.name() == s).ok_or_else(|| {
-            let known: Vec<_> = Widget::ALL.iter().map(|w| w.name()).collect();
-            format!("There is no widget called “{s}”. Available: {}.", known.join(", "))
-        })
+        Widget::ALL
+            .into_iter()
+            .find(|w| w.name() == s)
+            .ok_or_else(|| {
+                let known: Vec<_> = Widget::ALL.iter().map(|w| w.name()).collect();
+                format!(
+                    "There is no widget called “{s}”. Available: {}.",
+                    known.join(", ")
+                )
+            })
     }
 }
 
@@ -67,12 +73,18 @@ impl HashState {
     /// Parses `location.hash` (with or without the leading `#`).
     pub fn parse(hash: &str) -> Self {
         let mut params = BTreeMap::new();
-        for pair in hash.trim_start_matches('#').split('&').filter(|p| !p.is_empty()) {
+        for pair in hash
+            .trim_start_matches('#')
+            .split('&')
+            .filter(|p| !p.is_empty())
+        {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             params.insert(decode(k), decode(v));
         }
         let mut warnings = Vec::new();
-        let widget = params.get("widget").map_or(Ok(Widget::Mixture), |w| w.parse());
+        let widget = params
+            .get("widget")
+            .map_or(Ok(Widget::Mixture), |w| w.parse());
         let backend = match params.get("backend").map(String::as_str) {
             None | Some("auto") => BackendChoice::Auto,
             Some("webgpu") => BackendChoice::WebGpu,
@@ -113,7 +125,10 @@ impl HashState {
     pub fn with(&self, key: &str, value: &str) -> String {
         let mut params = self.params.clone();
         params.insert(key.to_string(), value.to_string());
-        let body: Vec<String> = params.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
+        let body: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
         format!("#{}", body.join("&"))
     }
 }
@@ -144,7 +159,9 @@ fn decode(s: &str) -> String {
 fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

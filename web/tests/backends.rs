@@ -3,7 +3,9 @@
 #![cfg(target_family = "wasm")]
 
 use burn::prelude::*;
-use diffusion::{BetaSchedule, Ddim, DiscreteSchedule, GaussianMixture, NoiseSource, SeededNoise, Spacing};
+use diffusion::{
+    BetaSchedule, Ddim, DiscreteSchedule, GaussianMixture, NoiseSource, SeededNoise, Spacing,
+};
 use playground_web::backend::{self, BackendKind};
 use playground_web::readback::to_vec;
 use playground_web::state::BackendChoice;
@@ -36,12 +38,18 @@ async fn compute(device: &Device) -> Vec<f32> {
 
 #[wasm_bindgen_test]
 async fn webgpu_and_cpu_give_the_same_numbers() {
-    let (gpu, adapter) = backend::webgpu().await.expect("WebGPU (SwiftShader) in headless Chromium");
+    let (gpu, adapter) = backend::webgpu()
+        .await
+        .expect("WebGPU (SwiftShader) in headless Chromium");
     console_log!("WebGPU adapter: {adapter}");
     let a = compute(&gpu).await;
     let b = compute(&Device::flex()).await;
     assert_eq!(a.len(), b.len());
-    let worst = a.iter().zip(&b).map(|(p, q)| (p - q).abs() / q.abs().max(1.0)).fold(0.0f32, f32::max);
+    let worst = a
+        .iter()
+        .zip(&b)
+        .map(|(p, q)| (p - q).abs() / q.abs().max(1.0))
+        .fold(0.0f32, f32::max);
     console_log!("max relative difference WebGPU vs CPU: {worst:e}");
     assert!(worst < 1e-4, "WebGPU and CPU differ by {worst:e}");
     assert!(a.iter().all(|v| v.is_finite()));

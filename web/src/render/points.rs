@@ -56,7 +56,13 @@ impl PointCloud {
         c.set_line_width(1.5);
         for m in centers {
             c.begin_path();
-            let _ = c.arc(self.px(m[0]), self.py(m[1]), r / self.extent * 0.5 * self.size, 0.0, std::f64::consts::TAU);
+            let _ = c.arc(
+                self.px(m[0]),
+                self.py(m[1]),
+                r / self.extent * 0.5 * self.size,
+                0.0,
+                std::f64::consts::TAU,
+            );
             c.stroke();
         }
     }
@@ -65,8 +71,12 @@ impl PointCloud {
     pub fn points(&self, xy: &[f32], color: &str, dot: f64) {
         self.ctx.set_fill_style_str(color);
         for p in xy.chunks_exact(2) {
-            self.ctx
-                .fill_rect(self.px(p[0] as f64) - dot / 2.0, self.py(p[1] as f64) - dot / 2.0, dot, dot);
+            self.ctx.fill_rect(
+                self.px(p[0] as f64) - dot / 2.0,
+                self.py(p[1] as f64) - dot / 2.0,
+                dot,
+                dot,
+            );
         }
     }
 }

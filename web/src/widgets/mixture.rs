@@ -2,7 +2,9 @@
 //! probability-flow ODE solver) driven by the mixture's exact ε — no training — drawn step by step.
 
 use burn::prelude::*;
-use diffusion::{BetaSchedule, Ddim, DiscreteSchedule, GaussianMixture, NoiseSource, SeededNoise, Spacing};
+use diffusion::{
+    BetaSchedule, Ddim, DiscreteSchedule, GaussianMixture, NoiseSource, SeededNoise, Spacing,
+};
 use wasm_bindgen::JsValue;
 
 use crate::backend::Backend;
@@ -44,6 +46,11 @@ pub async fn run(root: &Root, backend: &Backend, state: &mut HashState) -> Resul
     let view = View::build(root, state, &p).map_err(js_err)?;
     let start = SeededNoise::new(p.seed).normal(p.points * 2);
     view.draw(&mixture, &start, None);
+    view.caption(&format!(
+        "step 0 / {} · pure noise at t = {}",
+        ddim.len(),
+        ddim.timesteps()[0]
+    ));
     root.set("first-frame-ms", &format!("{:.0}", dom::now_ms()));
     root.set("status", "running");
 
@@ -56,21 +63,26 @@ pub async fn run(root: &Root, backend: &Backend, state: &mut HashState) -> Resul
         let xt = to_vec(step.x.clone()).await?;
         let x0 = to_vec(step.x0).await?;
         view.draw(&mixture, &xt, Some(&x0));
-        let t = timesteps[step.index];
-        view.caption(&format!(
-            "step {} / {total} · t = {t} · ᾱ = {:.4}",
-            step.index + 1,
-            schedule.alpha_bar(t)
-        ));
+        let to = match timesteps.get(step.index + 1) {
+            Some(&t) => format!("t = {t}, ᾱ = {:.4}", schedule.alpha_bar(t)),
+            None => "x₀ (clean)".into(),
+        };
+        view.caption(&format!("step {} / {total} · now at {to}", step.index + 1));
         root.set("step", &(step.index + 1).to_string());
         x = step.x;
         last = xt;
         dom::next_frame().await;
     }
 
-    publish("points", &js_sys::Float32Array::from(last.as_slice()).into());
+    publish(
+        "points",
+        &js_sys::Float32Array::from(last.as_slice()).into(),
+    );
     publish("means", &serde_like_rows(mixture.means()));
-    publish("weights", &js_sys::Float64Array::from(mixture.weights()).into());
+    publish(
+        "weights",
+        &js_sys::Float64Array::from(mixture.weights()).into(),
+    );
     root.set("status", "ready");
     Ok(())
 }

@@ -7,7 +7,12 @@ use crate::dom::Root;
 use crate::state::{HashState, Widget};
 
 /// Mounts `widget` on `root` and runs it; an `Err` is a message for the page.
-pub async fn mount(widget: Widget, root: &Root, backend: &Backend, state: &mut HashState) -> Result<(), String> {
+pub async fn mount(
+    widget: Widget,
+    root: &Root,
+    backend: &Backend,
+    state: &mut HashState,
+) -> Result<(), String> {
     match widget {
         Widget::Mixture => mixture::run(root, backend, state).await,
     }

@@ -3,9 +3,8 @@
 #![cfg(target_family = "wasm")]
 
 use burn::prelude::*;
-use diffusion::{
-    BetaSchedule, Ddim, DiscreteSchedule, GaussianMixture, NoiseSource, SeededNoise, Spacing,
-};
+use diffusion::sampler::{Ddim, Sampler};
+use diffusion::{BetaSchedule, DiscreteSchedule, GaussianMixture, SeededNoise, Spacing};
 use playground_web::backend::{self, BackendKind};
 use playground_web::readback::to_vec;
 use playground_web::state::BackendChoice;
@@ -20,16 +19,17 @@ wasm_bindgen_test_configure!(run_in_browser);
 async fn compute(device: &Device) -> Vec<f32> {
     let mix = GaussianMixture::ring(8, 2.0, 0.1).unwrap();
     let n = 512;
-    let start = SeededNoise::new(5).normal(n * 2);
+    let mut noise = SeededNoise::new(5);
+    let start = noise.normals(n * 2);
     let x = Tensor::<2>::from_data(TensorData::new(start, [n, 2]), device);
     let mut out = Vec::new();
     for alpha_bar in [0.9, 0.3, 0.01] {
         out.extend(to_vec(mix.eps(x.clone(), alpha_bar)).await.unwrap());
     }
     let schedule = DiscreteSchedule::new(BetaSchedule::LINEAR, 1000).unwrap();
-    let mut ddim = Ddim::new(&schedule, 10, Spacing::Trailing).unwrap();
+    let mut ddim = Ddim::new(&schedule, 10, Spacing::Trailing, 0.0).unwrap();
     let mut x = x;
-    while let Some(step) = ddim.step(&mix, &x) {
+    while let Some(step) = ddim.step(&mix, &x, &mut noise).unwrap() {
         x = step.x;
     }
     out.extend(to_vec(x).await.unwrap());

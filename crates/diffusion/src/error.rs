@@ -11,4 +11,22 @@ pub enum DiffusionError {
     BadStepCount { steps: usize, train: usize },
     #[error("invalid mixture: {0}")]
     BadMixture(String),
+    #[error("unknown {what} “{name}” (known: {known})")]
+    Unknown {
+        what: &'static str,
+        name: String,
+        known: &'static str,
+    },
+    #[error("{name} = {value} is out of range: {expected}")]
+    OutOfRange {
+        name: &'static str,
+        value: f64,
+        expected: &'static str,
+    },
+    #[error("the recorded noise ran out or does not fit: {0}")]
+    Noise(String),
+    #[error("the sample became NaN or infinite at step {step} (t = {t})")]
+    NotFinite { step: usize, t: f64 },
+    #[error("{0}")]
+    Unsupported(String),
 }

@@ -1,19 +1,24 @@
 //! The diffusion math of the playground, written once over Burn tensors so the same code runs
-//! natively and in the browser (WebGPU or CPU): how noise is added ([`schedule`]), exact denoisers
-//! for distributions with a closed form ([`mixture`]), where randomness comes from ([`noise`]) and
-//! how noise is taken away again ([`sampler`]).
+//! natively and in the browser (WebGPU or CPU): how noise is added ([`schedule`], [`level`]), what a
+//! model predicts and how predictions convert ([`predict`]), exact denoisers for distributions with
+//! a closed form ([`mixture`]), where randomness comes from ([`noise`]) and how noise is taken away
+//! again ([`sampler`]).
 //!
 //! Nothing here does I/O or knows about the web; the flow is one way:
 //! data → process → model → denoiser → sampler → view.
 
 pub mod error;
+pub mod level;
 pub mod mixture;
 pub mod noise;
+pub mod predict;
 pub mod sampler;
 pub mod schedule;
 
 pub use error::DiffusionError;
+pub use level::Level;
 pub use mixture::GaussianMixture;
-pub use noise::{NoiseSource, SeededNoise};
-pub use sampler::{Ddim, Denoiser, Spacing, Step};
+pub use noise::{NoiseSource, RecordedNoise, SeededNoise};
+pub use predict::{Parameterization, Prediction};
+pub use sampler::{Denoiser, Sampler, Spacing, Step};
 pub use schedule::{BetaSchedule, DiscreteSchedule};

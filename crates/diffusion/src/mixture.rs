@@ -7,8 +7,9 @@
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 
+use crate::predict::Prediction;
 use crate::sampler::Denoiser;
-use crate::{DiffusionError, NoiseSource};
+use crate::{DiffusionError, Level, SeededNoise};
 
 /// Σ_k w_k·N(μ_k, s_k²·I) in `dim` dimensions.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,9 +85,9 @@ impl GaussianMixture {
     }
 
     /// `n` samples as row-major `[n, dim]`, with the component each came from.
-    pub fn sample(&self, n: usize, noise: &mut impl NoiseSource) -> (Vec<f32>, Vec<usize>) {
-        let u = noise.uniform(n);
-        let z = noise.normal(n * self.dim);
+    pub fn sample(&self, n: usize, noise: &mut SeededNoise) -> (Vec<f32>, Vec<usize>) {
+        let u = noise.uniforms(n);
+        let z = noise.normals(n * self.dim);
         let mut labels = Vec::with_capacity(n);
         let mut points = Vec::with_capacity(n * self.dim);
         for (i, &ui) in u.iter().enumerate() {
@@ -127,45 +128,58 @@ impl GaussianMixture {
         max + terms.iter().map(|t| (t - max).exp()).sum::<f64>().ln()
     }
 
-    /// The exact ε-prediction for a batch `x` of shape `[n, dim]` at noise level ᾱ.
-    pub fn eps(&self, x: Tensor<2>, alpha_bar: f64) -> Tensor<2> {
+    /// The exact predictions for a batch `x` of shape `[n, dim]` at noise level (α, σ): with
+    /// v_k = α²s_k² + σ² and responsibilities r_k ∝ w_k·N(x; α·μ_k, v_k·I),
+    /// ε = σ·Σ_k r_k·(x − α·μ_k)/v_k and x̂₀ = Σ_k r_k·(μ_k + α·s_k²·(x − α·μ_k)/v_k).
+    /// Both come straight from the closed form, so neither divides by a vanishing α or σ.
+    pub fn predict(&self, x: &Tensor<2>, level: Level) -> Prediction<2> {
         let device = x.device();
         let [n, dim] = x.dims();
         let k = self.weights.len();
-        let a = alpha_bar.sqrt();
+        let Level { alpha, sigma } = level;
         let vars: Vec<f64> = self
             .stds
             .iter()
-            .map(|s| alpha_bar * s * s + 1.0 - alpha_bar)
+            .map(|s| alpha * alpha * s * s + sigma * sigma)
             .collect();
-        // log w_k − (d/2)·log v_k, and 1/v_k: per component, [1, k]
-        let bias: Vec<f32> = (0..k)
+        let row = |v: Vec<f32>| Tensor::<1>::from_floats(v.as_slice(), &device).reshape([1, k]);
+        // log w_k − (d/2)·log v_k, 1/v_k and α·s_k²/v_k per component: [1, k]
+        let bias = row((0..k)
             .map(|i| (self.weights[i].ln() - 0.5 * dim as f64 * vars[i].ln()) as f32)
-            .collect();
-        let inv_var: Vec<f32> = vars.iter().map(|v| (1.0 / v) as f32).collect();
-        let means: Vec<f32> = self
-            .means
-            .iter()
-            .flatten()
-            .map(|m| (a * m) as f32)
-            .collect();
-        let bias = Tensor::<1>::from_floats(bias.as_slice(), &device).reshape([1, k]);
-        let inv_var = Tensor::<1>::from_floats(inv_var.as_slice(), &device).reshape([1, k]);
-        let means = Tensor::<1>::from_floats(means.as_slice(), &device).reshape([1, k, dim]);
+            .collect());
+        let inv_var = row(vars.iter().map(|v| (1.0 / v) as f32).collect());
+        let gain = row((0..k)
+            .map(|i| (alpha * self.stds[i].powi(2) / vars[i]) as f32)
+            .collect());
+        let flat = |scale: f64| -> Vec<f32> {
+            self.means
+                .iter()
+                .flatten()
+                .map(|m| (scale * m) as f32)
+                .collect()
+        };
+        let means = Tensor::<1>::from_floats(flat(1.0).as_slice(), &device).reshape([1, k, dim]);
+        let scaled = Tensor::<1>::from_floats(flat(alpha).as_slice(), &device).reshape([1, k, dim]);
 
-        let diff = x.unsqueeze_dim::<3>(1) - means; // [n, k, dim]
-        let sq = diff.clone().powi_scalar(2).sum_dim(2).reshape([n, k]); // [n, k]
-        let logits = bias - sq * inv_var.clone() * 0.5;
-        let weight = softmax(logits, 1) * inv_var; // r_k / v_k, [n, k]
-        let eps = (diff * weight.unsqueeze_dim::<3>(2))
-            .sum_dim(1)
-            .reshape([n, dim]);
-        eps * (1.0 - alpha_bar).sqrt()
+        let diff = x.clone().unsqueeze_dim::<3>(1) - scaled; // x − α·μ_k: [n, k, dim]
+        let sq = diff.clone().powi_scalar(2).sum_dim(2).reshape([n, k]);
+        let r = softmax(bias - sq * inv_var.clone() * 0.5, 1); // [n, k]
+        let weigh =
+            |w: Tensor<2>, t: Tensor<3>| (t * w.unsqueeze_dim::<3>(2)).sum_dim(1).reshape([n, dim]);
+        let eps = weigh(r.clone() * inv_var, diff.clone()) * sigma;
+        let x0 = weigh(r.clone(), means.expand([n as i64, k as i64, dim as i64]))
+            + weigh(r * gain, diff);
+        Prediction { eps, x0 }
+    }
+
+    /// The exact ε for a VP sample at cumulative ᾱ.
+    pub fn eps(&self, x: Tensor<2>, alpha_bar: f64) -> Tensor<2> {
+        self.predict(&x, Level::vp(alpha_bar)).eps
     }
 }
 
 impl Denoiser<2> for GaussianMixture {
-    fn eps(&self, x: Tensor<2>, _t: usize, alpha_bar: f64) -> Tensor<2> {
-        GaussianMixture::eps(self, x, alpha_bar)
+    fn predict(&self, x: &Tensor<2>, _t: f64, level: Level) -> Prediction<2> {
+        GaussianMixture::predict(self, x, level)
     }
 }

@@ -1,12 +1,14 @@
 //! Discrete DDPM noise schedules: x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε for t = 0 … T−1.
 
-use crate::DiffusionError;
+use crate::{DiffusionError, Level};
 
 /// How β_t is laid out over the T training timesteps (diffusers' `beta_schedule`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum BetaSchedule {
     /// β evenly spaced from `start` to `end` (Ho et al. 2020: 1e-4 … 0.02).
     Linear { start: f64, end: f64 },
+    /// β = (√start … √end)² evenly spaced in √β (Stable Diffusion: 0.00085 … 0.012).
+    ScaledLinear { start: f64, end: f64 },
     /// ᾱ(t) = f(t)/f(0), f(t) = cos²((t/T + s)/(1 + s)·π/2), s = 0.008, β clipped at 0.999
     /// (Nichol & Dhariwal 2021, eq. 17; diffusers' `squaredcos_cap_v2`).
     Cosine,
@@ -17,6 +19,11 @@ impl BetaSchedule {
     pub const LINEAR: Self = Self::Linear {
         start: 1e-4,
         end: 0.02,
+    };
+    /// Stable Diffusion's scaled-linear schedule.
+    pub const SCALED_LINEAR: Self = Self::ScaledLinear {
+        start: 0.00085,
+        end: 0.012,
     };
 }
 
@@ -38,6 +45,12 @@ impl DiscreteSchedule {
             BetaSchedule::Linear { start, end } => (0..train_steps)
                 .map(|i| start + (end - start) * i as f64 / (n - 1.0))
                 .collect(),
+            BetaSchedule::ScaledLinear { start, end } => {
+                let (a, b) = (start.sqrt(), end.sqrt());
+                (0..train_steps)
+                    .map(|i| (a + (b - a) * i as f64 / (n - 1.0)).powi(2))
+                    .collect()
+            }
             BetaSchedule::Cosine => {
                 let f = |t: f64| {
                     ((t / n + 0.008) / 1.008 * std::f64::consts::FRAC_PI_2)
@@ -80,5 +93,42 @@ impl DiscreteSchedule {
     /// ᾱ_t = ∏_{s ≤ t} (1 − β_s).
     pub fn alpha_bar(&self, t: usize) -> f64 {
         self.alphas_cumprod[t]
+    }
+
+    /// The noise level of x_t: α = √ᾱ_t, σ = √(1−ᾱ_t).
+    pub fn level(&self, t: usize) -> Level {
+        Level::vp(self.alpha_bar(t))
+    }
+
+    /// σ̃_t = √((1−ᾱ_t)/ᾱ_t), the noise-to-signal ratio samplers in x/α space step through.
+    pub fn sigma(&self, t: usize) -> f64 {
+        ((1.0 - self.alphas_cumprod[t]) / self.alphas_cumprod[t]).sqrt()
+    }
+
+    /// σ̃ at a fractional timestep, linearly interpolated between integer ones (as diffusers'
+    /// `np.interp` does), clamped to the schedule's ends.
+    pub fn sigma_at(&self, t: f64) -> f64 {
+        let last = self.len() - 1;
+        let t = t.clamp(0.0, last as f64);
+        let lo = t.floor() as usize;
+        let hi = (lo + 1).min(last);
+        let w = t - lo as f64;
+        self.sigma(lo) * (1.0 - w) + self.sigma(hi) * w
+    }
+
+    /// The fractional timestep whose σ̃ is `sigma`: linear interpolation of log σ̃ between the
+    /// integer timesteps around it (diffusers' `_sigma_to_t`), clamped to the schedule's ends.
+    pub fn timestep_of_sigma(&self, sigma: f64) -> f64 {
+        let log_sigma = sigma.max(1e-10).ln();
+        let logs: Vec<f64> = (0..self.len()).map(|t| self.sigma(t).ln()).collect();
+        // σ̃ grows with t: find the last index whose log σ̃ is ≤ log_sigma
+        let lo = logs
+            .iter()
+            .rposition(|&l| l <= log_sigma)
+            .unwrap_or(0)
+            .min(self.len() - 2);
+        let (a, b) = (logs[lo], logs[lo + 1]);
+        let w = ((a - log_sigma) / (a - b)).clamp(0.0, 1.0);
+        lo as f64 + w
     }
 }

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{max_abs_diff, tensor2, values};
-use diffusion::{GaussianMixture, NoiseSource, SeededNoise};
+use diffusion::{GaussianMixture, Level, SeededNoise};
 
 fn unequal() -> GaussianMixture {
     GaussianMixture::new(
@@ -20,7 +20,7 @@ fn eps_is_the_scaled_score() {
     for mix in &[GaussianMixture::ring(8, 2.0, 0.1).unwrap(), unequal()] {
         for alpha_bar in [0.999, 0.5, 0.02] {
             let pts: Vec<f64> = noise
-                .normal(64)
+                .normals(64)
                 .into_iter()
                 .map(|v| 1.5 * v as f64)
                 .collect();
@@ -94,8 +94,8 @@ fn bad_mixtures_are_refused() {
 
 #[test]
 fn noise_is_standard_normal_and_reproducible() {
-    let a = SeededNoise::new(3).normal(100_000);
-    assert_eq!(a, SeededNoise::new(3).normal(100_000));
+    let a = SeededNoise::new(3).normals(100_000);
+    assert_eq!(a, SeededNoise::new(3).normals(100_000));
     let n = a.len() as f64;
     let mean = a.iter().map(|&v| v as f64).sum::<f64>() / n;
     let var = a.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n;
@@ -103,4 +103,27 @@ fn noise_is_standard_normal_and_reproducible() {
         mean.abs() < 0.01 && (var - 1.0).abs() < 0.02,
         "mean {mean}, var {var}"
     );
+}
+
+/// x̂₀ and ε from the closed form are consistent: x = α·x̂₀ + σ·ε̂ at any level, VP or VE.
+#[test]
+fn predictions_are_consistent_at_any_level() {
+    let mix = unequal();
+    let pts: Vec<f64> = SeededNoise::new(9)
+        .normals(64)
+        .into_iter()
+        .map(|v| 2.0 * v as f64)
+        .collect();
+    for level in [
+        Level::vp(0.9),
+        Level::vp(0.01),
+        Level::ve(0.5),
+        Level::ve(20.0),
+    ] {
+        let x = tensor2(&pts, 2);
+        let p = mix.predict(&x, level);
+        let back = values(p.x0 * level.alpha + p.eps * level.sigma);
+        let err = max_abs_diff(&back, &pts);
+        assert!(err < 1e-4 * (1.0 + level.sigma), "{level:?}: {err:e}");
+    }
 }

@@ -2,9 +2,8 @@
 //! probability-flow ODE solver) driven by the mixture's exact ε — no training — drawn step by step.
 
 use burn::prelude::*;
-use diffusion::{
-    BetaSchedule, Ddim, DiscreteSchedule, GaussianMixture, NoiseSource, SeededNoise, Spacing,
-};
+use diffusion::sampler::{Ddim, Sampler};
+use diffusion::{BetaSchedule, DiscreteSchedule, GaussianMixture, SeededNoise, Spacing};
 use wasm_bindgen::JsValue;
 
 use crate::backend::Backend;
@@ -41,30 +40,34 @@ pub async fn run(root: &Root, backend: &Backend, state: &mut HashState) -> Resul
     }
     let mixture = GaussianMixture::ring(8, 2.0, 0.1).map_err(|e| e.to_string())?;
     let schedule = DiscreteSchedule::new(BetaSchedule::Cosine, 1000).map_err(|e| e.to_string())?;
-    let mut ddim = Ddim::new(&schedule, p.steps, Spacing::Trailing).map_err(|e| e.to_string())?;
+    let mut ddim =
+        Ddim::new(&schedule, p.steps, Spacing::Trailing, 0.0).map_err(|e| e.to_string())?;
 
     let view = View::build(root, state, &p).map_err(js_err)?;
-    let start = SeededNoise::new(p.seed).normal(p.points * 2);
+    let mut noise = SeededNoise::new(p.seed);
+    let start = noise.normals(p.points * 2);
     view.draw(&mixture, &start, None);
+    let timesteps = ddim.timesteps();
+    let total = timesteps.len();
     view.caption(&format!(
-        "step 0 / {} · pure noise at t = {}",
-        ddim.len(),
-        ddim.timesteps()[0]
+        "step 0 / {total} · pure noise at t = {}",
+        timesteps[0]
     ));
     root.set("first-frame-ms", &format!("{:.0}", dom::now_ms()));
     root.set("status", "running");
 
     let device = &backend.device;
     let mut x = Tensor::<2>::from_data(TensorData::new(start, [p.points, 2]), device);
-    let total = ddim.len();
-    let timesteps = ddim.timesteps();
     let mut last = Vec::new();
-    while let Some(step) = ddim.step(&mixture, &x) {
+    while let Some(step) = ddim
+        .step(&mixture, &x, &mut noise)
+        .map_err(|e| e.to_string())?
+    {
         let xt = to_vec(step.x.clone()).await?;
         let x0 = to_vec(step.x0).await?;
         view.draw(&mixture, &xt, Some(&x0));
         let to = match timesteps.get(step.index + 1) {
-            Some(&t) => format!("t = {t}, ᾱ = {:.4}", schedule.alpha_bar(t)),
+            Some(&t) => format!("t = {t}, ᾱ = {:.4}", schedule.alpha_bar(t as usize)),
             None => "x₀ (clean)".into(),
         };
         view.caption(&format!("step {} / {total} · now at {to}", step.index + 1));

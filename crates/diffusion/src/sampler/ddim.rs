@@ -1,87 +1,133 @@
-//! Deterministic DDIM (Song, Meng & Ermon 2021, eq. 12 with σ_t = 0):
-//! x_{t'} = √ᾱ_{t'}·x̂₀ + √(1−ᾱ_{t'})·ε̂, with x̂₀ = (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t.
-//! Also a first-order solver of the probability-flow ODE.
+//! DDIM (Song, Meng & Ermon 2021, eq. 12):
+//! x_{t'} = √ᾱ_{t'}·x̂₀ + √(1−ᾱ_{t'}−σ_t²)·ε̂ + σ_t·z, with
+//! σ_t = η·√((1−ᾱ_{t'})/(1−ᾱ_t))·√(1−ᾱ_t/ᾱ_{t'}). η = 0 is deterministic (a first-order solver of
+//! the probability-flow ODE); η = 1 is DDPM's ancestral sampler with σ² = β̃.
 
 use burn::prelude::*;
 
-use super::{Denoiser, Step};
-use crate::{DiffusionError, DiscreteSchedule};
+use super::{Denoiser, Sampler, Spacing, Step, X0Clip, check_steps};
+use crate::noise::{NoiseSource, normal_like};
+use crate::{DiffusionError, DiscreteSchedule, Level};
 
-/// Where the sampling timesteps fall among the training ones (diffusers' `timestep_spacing`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Spacing {
-    /// t = i·(T/n), i = n−1 … 0 (integer division).
-    Leading,
-    /// t = round(T − i·T/n) − 1, i = 0 … n−1: the chain starts at the last timestep.
-    Trailing,
-}
-
-/// A DDIM chain over a schedule, stepped one timestep at a time.
+/// A DDIM chain over a discrete schedule.
 #[derive(Debug, Clone)]
 pub struct Ddim {
-    /// (t, ᾱ_t, ᾱ_prev) per step, from noisiest to cleanest.
-    steps: Vec<(usize, f64, f64)>,
+    /// (t, ᾱ_t, ᾱ_prev) per step, noisiest first.
+    steps: Vec<(f64, f64, f64)>,
+    eta: f64,
+    clip: X0Clip,
+    /// Recompute ε̂ from the clipped x̂₀ (diffusers' `use_clipped_model_output`).
+    clipped_eps: bool,
     next: usize,
 }
 
 impl Ddim {
-    /// `steps` sampling steps over `schedule`; the last step lands on ᾱ = 1 (a clean sample).
+    /// `steps` steps over `schedule`. As in diffusers, the step from t goes to t − ⌊T/n⌋, and past
+    /// t = 0 to ᾱ = 1 (`final_alpha_one`) or to ᾱ_0.
     pub fn new(
         schedule: &DiscreteSchedule,
         steps: usize,
         spacing: Spacing,
+        eta: f64,
+    ) -> Result<Self, DiffusionError> {
+        Self::with_options(schedule, steps, spacing, 0, eta, true)
+    }
+
+    pub fn with_options(
+        schedule: &DiscreteSchedule,
+        steps: usize,
+        spacing: Spacing,
+        offset: usize,
+        eta: f64,
+        final_alpha_one: bool,
     ) -> Result<Self, DiffusionError> {
         let train = schedule.len();
-        if steps == 0 || steps > train {
-            return Err(DiffusionError::BadStepCount { steps, train });
+        check_steps(steps, train)?;
+        if !(0.0..=1.0).contains(&eta) {
+            return Err(DiffusionError::OutOfRange {
+                name: "eta",
+                value: eta,
+                expected: "0 ≤ η ≤ 1",
+            });
         }
-        let ts: Vec<usize> = match spacing {
-            Spacing::Leading => (0..steps).rev().map(|i| i * (train / steps)).collect(),
-            Spacing::Trailing => {
-                let ratio = train as f64 / steps as f64;
-                (0..steps)
-                    .map(|i| ((train as f64 - i as f64 * ratio).round() as usize).saturating_sub(1))
-                    .collect()
-            }
+        let final_ab = if final_alpha_one {
+            1.0
+        } else {
+            schedule.alpha_bar(0)
         };
-        let steps = ts
-            .iter()
-            .enumerate()
-            .map(|(i, &t)| {
-                let prev = ts.get(i + 1).map_or(1.0, |&p| schedule.alpha_bar(p));
-                (t, schedule.alpha_bar(t), prev)
+        let ratio = (train / steps) as f64;
+        let steps = spacing
+            .timesteps(train, steps, offset)
+            .into_iter()
+            .map(|t| {
+                let prev = t - ratio;
+                let ab_prev = if prev >= 0.0 {
+                    schedule.alpha_bar(prev as usize)
+                } else {
+                    final_ab
+                };
+                (t, schedule.alpha_bar(t as usize), ab_prev)
             })
             .collect();
-        Ok(Self { steps, next: 0 })
+        Ok(Self {
+            steps,
+            eta,
+            clip: X0Clip::None,
+            clipped_eps: false,
+            next: 0,
+        })
     }
 
-    /// Number of steps in the chain.
-    pub fn len(&self) -> usize {
-        self.steps.len()
-    }
-
-    /// True when the chain has no steps (never, once built).
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
+    /// Clip x̂₀; with `clipped_eps`, the direction term uses ε̂ recomputed from the clipped x̂₀.
+    pub fn with_clip(mut self, clip: X0Clip, clipped_eps: bool) -> Self {
+        self.clip = clip;
+        self.clipped_eps = clipped_eps;
+        self
     }
 
     /// The training timesteps visited, noisiest first.
-    pub fn timesteps(&self) -> Vec<usize> {
+    pub fn timesteps(&self) -> Vec<f64> {
         self.steps.iter().map(|s| s.0).collect()
     }
+}
 
-    /// Takes the next step from `x`, or `None` once the chain has reached x₀.
-    pub fn step<const D: usize>(
+impl<const D: usize> Sampler<D> for Ddim {
+    fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    fn init_sigma(&self) -> f64 {
+        1.0
+    }
+
+    fn step(
         &mut self,
-        model: &impl Denoiser<D>,
+        model: &dyn Denoiser<D>,
         x: &Tensor<D>,
-    ) -> Option<Step<D>> {
-        let &(t, ab, ab_prev) = self.steps.get(self.next)?;
-        let eps = model.eps(x.clone(), t, ab);
-        let x0 = (x.clone() - eps.clone() * (1.0 - ab).sqrt()) / ab.sqrt();
-        let x = x0.clone() * ab_prev.sqrt() + eps * (1.0 - ab_prev).sqrt();
+        noise: &mut dyn NoiseSource,
+    ) -> Result<Option<Step<D>>, DiffusionError> {
+        let Some(&(t, ab, ab_prev)) = self.steps.get(self.next) else {
+            return Ok(None);
+        };
+        let level = Level::vp(ab);
+        let mut p = self.clip.apply(model.predict(x, t, level));
+        if self.clipped_eps {
+            p = p.eps_from_x0(x, level);
+        }
+        let variance = (1.0 - ab_prev) / (1.0 - ab) * (1.0 - ab / ab_prev);
+        let std = self.eta * variance.sqrt();
+        let mut next =
+            p.x0.clone() * ab_prev.sqrt() + p.eps * (1.0 - ab_prev - std * std).max(0.0).sqrt();
+        if self.eta > 0.0 {
+            next = next + normal_like(x, noise)? * std;
+        }
         let index = self.next;
         self.next += 1;
-        Some(Step { index, x, x0 })
+        Ok(Some(Step {
+            index,
+            t,
+            x: next,
+            x0: p.x0,
+        }))
     }
 }

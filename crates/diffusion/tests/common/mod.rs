@@ -10,7 +10,10 @@ pub fn device() -> Device {
 }
 
 pub fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/data/diffusers/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../tests/fixtures/diffusers/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"))
 }

@@ -1,0 +1,3 @@
+//! The native command line's library half: everything `diffuse` does, callable from tests.
+
+pub mod conformance;

@@ -9,11 +9,13 @@
 
 pub mod error;
 pub mod level;
+pub mod metrics;
 pub mod mixture;
 pub mod noise;
 pub mod predict;
 pub mod sampler;
 pub mod schedule;
+pub mod sde;
 
 pub use error::DiffusionError;
 pub use level::Level;

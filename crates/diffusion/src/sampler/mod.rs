@@ -6,6 +6,8 @@ mod ddim;
 mod ddpm;
 mod dpm_solver;
 mod karras;
+mod langevin;
+mod sde;
 mod spacing;
 mod ve_pc;
 
@@ -14,6 +16,8 @@ pub use ddpm::{Ddpm, Variance};
 pub use dpm_solver::DpmOptions;
 pub use dpm_solver::DpmSolverPP2M;
 pub use karras::{Euler, EulerAncestral, Heun, KarrasSigmas};
+pub use langevin::{AnnealedLangevin, time_at_sigma};
+pub use sde::{FlowHeun, ReverseSde};
 pub use spacing::Spacing;
 pub use ve_pc::VePredictorCorrector;
 

@@ -6,6 +6,7 @@
 
 use burn::prelude::*;
 
+use super::langevin::correct;
 use super::{Denoiser, Sampler, Step};
 use crate::noise::{NoiseSource, normal_like};
 use crate::{DiffusionError, Level};
@@ -107,17 +108,6 @@ impl VePredictorCorrector {
     }
 }
 
-/// Mean over the batch (first axis) of each item's L2 norm, as a 1-element tensor.
-fn mean_norm<const D: usize>(t: &Tensor<D>) -> Tensor<1> {
-    let b = t.dims()[0];
-    t.clone()
-        .reshape([b as i64, -1])
-        .powi_scalar(2)
-        .sum_dim(1)
-        .sqrt()
-        .mean()
-}
-
 impl<const D: usize> Sampler<D> for VePredictorCorrector {
     fn len(&self) -> usize {
         self.sigmas.len()
@@ -140,11 +130,7 @@ impl<const D: usize> Sampler<D> for VePredictorCorrector {
         let level = Level::ve(sigma);
         let mut x = x.clone();
         for _ in 0..self.correct_steps {
-            let score = model.predict(&x, sigma, level).score(level);
-            let z = normal_like(&x, noise)?;
-            let ratio = mean_norm(&z) / mean_norm(&score) * self.snr;
-            let step = (ratio.powi_scalar(2) * 2.0).reshape([1; D]);
-            x = x + score * step.clone() + z * (step * 2.0).sqrt();
+            x = correct(model, x, sigma, level, self.snr, noise)?;
         }
         let p = model.predict(&x, sigma, level);
         let (s, s_prev) = self.ladder[i];

@@ -5,7 +5,8 @@
 
 use burn::prelude::*;
 
-use super::{Denoiser, Sampler, Spacing, Step, X0Clip, check_steps};
+use super::spacing::alpha_bar_steps;
+use super::{Denoiser, Sampler, Spacing, Step, X0Clip};
 use crate::noise::{NoiseSource, normal_like};
 use crate::{DiffusionError, DiscreteSchedule, Level};
 
@@ -41,8 +42,6 @@ impl Ddim {
         eta: f64,
         final_alpha_one: bool,
     ) -> Result<Self, DiffusionError> {
-        let train = schedule.len();
-        check_steps(steps, train)?;
         if !(0.0..=1.0).contains(&eta) {
             return Err(DiffusionError::OutOfRange {
                 name: "eta",
@@ -55,20 +54,7 @@ impl Ddim {
         } else {
             schedule.alpha_bar(0)
         };
-        let ratio = (train / steps) as f64;
-        let steps = spacing
-            .timesteps(train, steps, offset)
-            .into_iter()
-            .map(|t| {
-                let prev = t - ratio;
-                let ab_prev = if prev >= 0.0 {
-                    schedule.alpha_bar(prev as usize)
-                } else {
-                    final_ab
-                };
-                (t, schedule.alpha_bar(t as usize), ab_prev)
-            })
-            .collect();
+        let steps = alpha_bar_steps(schedule, steps, spacing, offset, final_ab)?;
         Ok(Self {
             steps,
             eta,

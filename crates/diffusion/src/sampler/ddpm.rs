@@ -4,7 +4,8 @@
 
 use burn::prelude::*;
 
-use super::{Denoiser, Sampler, Spacing, Step, X0Clip, check_steps};
+use super::spacing::alpha_bar_steps;
+use super::{Denoiser, Sampler, Spacing, Step, X0Clip};
 use crate::noise::{NoiseSource, normal_like};
 use crate::{DiffusionError, DiscreteSchedule, Level};
 
@@ -50,22 +51,7 @@ impl Ddpm {
         offset: usize,
         variance: Variance,
     ) -> Result<Self, DiffusionError> {
-        let train = schedule.len();
-        check_steps(steps, train)?;
-        let ratio = (train / steps) as f64;
-        let steps = spacing
-            .timesteps(train, steps, offset)
-            .into_iter()
-            .map(|t| {
-                let prev = t - ratio;
-                let ab_prev = if prev >= 0.0 {
-                    schedule.alpha_bar(prev as usize)
-                } else {
-                    1.0
-                };
-                (t, schedule.alpha_bar(t as usize), ab_prev)
-            })
-            .collect();
+        let steps = alpha_bar_steps(schedule, steps, spacing, offset, 1.0)?;
         Ok(Self {
             steps,
             variance,

@@ -1,7 +1,7 @@
 //! Where the sampling timesteps fall among the training ones (diffusers' `timestep_spacing`,
 //! Lin et al. 2024, table 2). Ties round half to even, as NumPy does.
 
-use crate::DiffusionError;
+use crate::{DiffusionError, DiscreteSchedule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Spacing {
@@ -71,4 +71,38 @@ impl Spacing {
             other => other.timesteps(train, n, offset),
         }
     }
+}
+
+/// DDPM/DDIM's chain: (t, ᾱ_t, ᾱ_prev) per step, noisiest first. As in diffusers, the step from t
+/// goes to t − ⌊T/n⌋ whatever the spacing, and past t = 0 to ᾱ = `final_alpha_bar`.
+pub(crate) fn alpha_bar_steps(
+    schedule: &DiscreteSchedule,
+    steps: usize,
+    spacing: Spacing,
+    offset: usize,
+    final_alpha_bar: f64,
+) -> Result<Vec<(f64, f64, f64)>, DiffusionError> {
+    let train = schedule.len();
+    super::check_steps(steps, train)?;
+    let ratio = (train / steps) as f64;
+    spacing
+        .timesteps(train, steps, offset)
+        .into_iter()
+        .map(|t| {
+            if t < 0.0 || t as usize >= train {
+                return Err(DiffusionError::OutOfRange {
+                    name: "steps_offset",
+                    value: offset as f64,
+                    expected: "timesteps must stay below num_train_timesteps",
+                });
+            }
+            let prev = t - ratio;
+            let ab_prev = if prev >= 0.0 {
+                schedule.alpha_bar(prev as usize)
+            } else {
+                final_alpha_bar
+            };
+            Ok((t, schedule.alpha_bar(t as usize), ab_prev))
+        })
+        .collect()
 }

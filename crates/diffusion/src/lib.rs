@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod level;
+pub mod likelihood;
 pub mod metrics;
 pub mod mixture;
 pub mod noise;

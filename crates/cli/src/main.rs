@@ -29,11 +29,31 @@ enum Command {
         #[arg(long, default_value_t = 1e-4)]
         tol: f64,
     },
+    /// Energy distance of every sampler at several step counts on the 8-mode mixture (Markdown).
+    StepsTable {
+        /// Samples per cell (and fresh data points to compare with).
+        #[arg(long, default_value_t = 4000)]
+        points: usize,
+        /// Step counts, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "5,10,20,50,100,1000")]
+        steps: Vec<usize>,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Conformance { files, tol } => conformance(&files, tol),
+        Command::StepsTable {
+            points,
+            steps,
+            seed,
+        } => {
+            let table = diffuse::steps_table::steps_table(points, &steps, seed, &Device::flex());
+            print!("{}", table.markdown());
+            ExitCode::SUCCESS
+        }
     }
 }
 

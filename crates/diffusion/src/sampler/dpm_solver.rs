@@ -143,9 +143,14 @@ impl<const D: usize> Sampler<D> for DpmSolverPP2M<D> {
         let c = -to.alpha * ((-h).exp() - 1.0);
         let last = i == n - 1;
         let lower_final = last && ((self.lower_order_final && n < 15) || self.final_zero);
+        // a repeated timestep (e.g. 1000 steps rounded onto 1000 timesteps) gives h₀ = 0: first order
+        let h0 = if i > 0 {
+            lambda(s) - lambda(self.sigmas[i - 1])
+        } else {
+            0.0
+        };
         let next = match &self.prev_x0 {
-            Some(prev) if self.order == 2 && !lower_final => {
-                let h0 = lambda(s) - lambda(self.sigmas[i - 1]);
+            Some(prev) if self.order == 2 && !lower_final && h0 > 0.0 && (h / h0).is_finite() => {
                 let d1 = (x0.clone() - prev.clone()) * (h / h0);
                 x.clone() * (to.sigma / from.sigma) + x0.clone() * c + d1 * (0.5 * c)
             }

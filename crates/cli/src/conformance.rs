@@ -410,6 +410,14 @@ fn sampler(case: &Case) -> Result<Built, ConformanceError> {
                 lower_order_final: c.bool("lower_order_final", true)?
                     || c.bool("euler_at_final", false)?,
                 final_zero,
+                clip: if c.bool("thresholding", false)? {
+                    X0Clip::Dynamic {
+                        ratio: c.f64("dynamic_thresholding_ratio", 0.995)?,
+                        max: c.f64("sample_max_value", 1.0)?,
+                    }
+                } else {
+                    X0Clip::None
+                },
             };
             Box::new(DpmSolverPP2M::<2>::new(discrete(&schedule)?, steps, opts)?)
         }

@@ -116,8 +116,8 @@ fn bad_config_values_are_refused_not_ignored() {
             "timestep spacing",
         ),
         (
-            Box::new(|s| s["thresholding"] = true.into()),
-            "thresholding",
+            Box::new(|s| s["rescale_betas_zero_snr"] = true.into()),
+            "zero-SNR",
         ),
         (
             Box::new(|s| s["beta_schedule"] = "sigmoid".into()),

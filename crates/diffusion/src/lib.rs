@@ -8,6 +8,7 @@
 //! data → process → model → denoiser → sampler → view.
 
 pub mod error;
+pub mod guidance;
 pub mod level;
 pub mod likelihood;
 pub mod metrics;

@@ -185,3 +185,28 @@ fn unequal_weights_need_annealing() {
         "plain Langevin should not recover the weights: {shares:?}"
     );
 }
+
+/// Adaptive RK45 on the PF-ODE at seed 000's tolerances, with its number of model evaluations.
+#[test]
+fn rk45_on_the_ring() {
+    let mix = ring();
+    let vp = Vp::default();
+    let mut rk = FlowRk45::<2>::new(&vp, 1e-5, 1e-5).unwrap();
+    let mut noise = SeededNoise::new(7);
+    let start: Vec<f32> = noise.normals(N * 2);
+    let mut x = Tensor::<2>::from_data(TensorData::new(start, [N, 2]), &common::device());
+    let mut steps = 0;
+    while let Some(step) = block_on(rk.step(&mix, &x)).unwrap() {
+        x = step.x;
+        steps += 1;
+    }
+    let points = x.into_data().try_into_vec::<f32>().unwrap();
+    let (ed, base, shares) = score(&points, &mix);
+    println!(
+        "rk45: {steps} steps, {} NFE, energy distance {ed:.5} (baseline {base:.5}), shares {shares:.3?}",
+        rk.nfe()
+    );
+    assert!(ed <= 2.0 * base);
+    assert!(shares.iter().all(|s| (s - 0.125).abs() <= 0.03));
+    assert!(rk.nfe() > 6 && rk.nfe() < 2000, "{}", rk.nfe());
+}

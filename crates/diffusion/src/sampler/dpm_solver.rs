@@ -6,7 +6,7 @@
 use burn::prelude::*;
 
 use super::karras::karras_sigmas;
-use super::{Denoiser, Sampler, Spacing, Step, check_steps};
+use super::{Denoiser, Sampler, Spacing, Step, X0Clip, check_steps};
 use crate::noise::NoiseSource;
 use crate::{DiffusionError, DiscreteSchedule, Level};
 
@@ -18,6 +18,7 @@ pub struct DpmSolverPP2M<const D: usize> {
     order: usize,
     lower_order_final: bool,
     final_zero: bool,
+    clip: X0Clip,
     prev_x0: Option<Tensor<D>>,
     next: usize,
 }
@@ -35,6 +36,8 @@ pub struct DpmOptions {
     pub lower_order_final: bool,
     /// End at σ = 0 rather than σ̃_0 [`final_sigmas_type`]; the last step is then first order.
     pub final_zero: bool,
+    /// Treatment of x̂₀ [`thresholding`].
+    pub clip: X0Clip,
 }
 
 impl Default for DpmOptions {
@@ -46,6 +49,7 @@ impl Default for DpmOptions {
             order: 2,
             lower_order_final: true,
             final_zero: true,
+            clip: X0Clip::None,
         }
     }
 }
@@ -100,6 +104,7 @@ impl<const D: usize> DpmSolverPP2M<D> {
             order: opts.order,
             lower_order_final: opts.lower_order_final,
             final_zero: opts.final_zero,
+            clip: opts.clip,
             prev_x0: None,
             next: 0,
         })
@@ -138,7 +143,7 @@ impl<const D: usize> Sampler<D> for DpmSolverPP2M<D> {
         let n = self.timesteps.len();
         let (s, s_to) = (self.sigmas[i], self.sigmas[i + 1]);
         let (from, to) = (Level::vp_from_sigma(s), Level::vp_from_sigma(s_to));
-        let x0 = model.predict(x, t, from).x0;
+        let x0 = self.clip.apply(model.predict(x, t, from)).x0;
         let h = lambda(s_to) - lambda(s);
         let c = -to.alpha * ((-h).exp() - 1.0);
         let last = i == n - 1;

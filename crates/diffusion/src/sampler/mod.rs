@@ -8,6 +8,7 @@ mod dpm_solver;
 mod karras;
 mod langevin;
 pub mod registry;
+mod rk45;
 mod sde;
 mod spacing;
 mod ve_pc;
@@ -19,6 +20,9 @@ pub use dpm_solver::DpmSolverPP2M;
 pub use karras::{Euler, EulerAncestral, Heun, KarrasSigmas};
 pub use langevin::{AnnealedLangevin, time_at_sigma};
 pub use registry::{Options, SAMPLERS, build, ensure_finite};
+pub use rk45::FlowRk45;
+#[cfg(not(target_family = "wasm"))]
+pub use rk45::block_on;
 pub use sde::{FlowHeun, ReverseSde};
 pub use spacing::Spacing;
 pub use ve_pc::VePredictorCorrector;
@@ -90,19 +94,43 @@ pub enum X0Clip {
     None,
     /// Clamp to [−range, range].
     Clip { range: f64 },
+    /// Dynamic thresholding (Saharia et al. 2022, §2.3): per sample, s = the `ratio` quantile of
+    /// |x̂₀| (linear interpolation, as torch.quantile) clamped to [1, `max`]; x̂₀ ← clamp(x̂₀, −s, s)/s.
+    Dynamic { ratio: f64, max: f64 },
 }
 
 impl X0Clip {
-    /// Clips x̂₀ only; ε̂ stays the model's (samplers that want ε̂ from the clipped x̂₀ recompute it).
-    pub(crate) fn apply<const D: usize>(self, p: Prediction<D>) -> Prediction<D> {
+    /// Treats x̂₀ only; ε̂ stays the model's (samplers that want ε̂ from the treated x̂₀ recompute it).
+    pub fn apply<const D: usize>(self, p: Prediction<D>) -> Prediction<D> {
         match self {
             X0Clip::None => p,
             X0Clip::Clip { range } => Prediction {
                 x0: p.x0.clamp(-range, range),
                 eps: p.eps,
             },
+            X0Clip::Dynamic { ratio, max } => Prediction {
+                x0: dynamic_threshold(p.x0, ratio, max),
+                eps: p.eps,
+            },
         }
     }
+}
+
+fn dynamic_threshold<const D: usize>(x0: Tensor<D>, ratio: f64, max: f64) -> Tensor<D> {
+    let shape = x0.shape();
+    let b = x0.dims()[0];
+    let flat = x0.clone().reshape([b as i64, -1]);
+    let n = flat.dims()[1];
+    let sorted = flat.abs().sort(1);
+    let pos = ratio.clamp(0.0, 1.0) * (n - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, (pos.ceil() as usize).min(n - 1));
+    let w = pos - lo as f64;
+    let q =
+        sorted.clone().slice([0..b, lo..lo + 1]) * (1.0 - w) + sorted.slice([0..b, hi..hi + 1]) * w;
+    let mut dims = [1i64; D];
+    dims[0] = b as i64;
+    let s = q.clamp(1.0, max.max(1.0)).reshape(dims).expand(shape);
+    x0.max_pair(s.clone().neg()).min_pair(s.clone()) / s
 }
 
 pub(crate) fn check_steps(steps: usize, train: usize) -> Result<(), DiffusionError> {

@@ -24,7 +24,7 @@ fn times(sde: &dyn Sde, steps: usize) -> Result<Vec<f64>, DiffusionError> {
 }
 
 /// The reverse SDE's drift at t, f·x − g²·s, with the model's prediction.
-fn reverse_drift<const D: usize>(
+pub(crate) fn reverse_drift<const D: usize>(
     sde: &dyn Sde,
     model: &dyn Denoiser<D>,
     x: &Tensor<D>,

@@ -25,4 +25,4 @@ pub use mixture::GaussianMixture;
 pub use noise::{NoiseSource, RecordedNoise, SeededNoise};
 pub use predict::{Parameterization, Prediction};
 pub use sampler::{Denoiser, Sampler, Spacing, Step};
-pub use schedule::{BetaSchedule, DiscreteSchedule};
+pub use schedule::{BetaSchedule, DiscreteSchedule, Posterior};

@@ -1,5 +1,7 @@
 //! Discrete DDPM noise schedules: x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε for t = 0 … T−1.
 
+use burn::prelude::*;
+
 use crate::{DiffusionError, Level};
 
 /// How β_t is laid out over the T training timesteps (diffusers' `beta_schedule`).
@@ -25,6 +27,32 @@ impl BetaSchedule {
         start: 0.00085,
         end: 0.012,
     };
+}
+
+/// The DDPM posterior q(x_{t'} | x_t, x₀) = N(c₀·x₀ + c_t·x_t, σ²·I) between two noise levels
+/// ᾱ_t < ᾱ_{t'} (Ho et al. 2020, eq. 6–7, with β = 1 − ᾱ_t/ᾱ_{t'} spanning any skipped steps).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Posterior {
+    /// c₀ = √ᾱ_{t'}·β/(1−ᾱ_t).
+    pub coef_x0: f64,
+    /// c_t = √(1−β)·(1−ᾱ_{t'})/(1−ᾱ_t).
+    pub coef_xt: f64,
+    /// β̃ = (1−ᾱ_{t'})/(1−ᾱ_t)·β, the true posterior variance.
+    pub var_small: f64,
+    /// β, its upper bound.
+    pub var_large: f64,
+}
+
+impl Posterior {
+    pub fn between(alpha_bar: f64, alpha_bar_prev: f64) -> Self {
+        let beta = 1.0 - alpha_bar / alpha_bar_prev;
+        Self {
+            coef_x0: alpha_bar_prev.sqrt() * beta / (1.0 - alpha_bar),
+            coef_xt: (1.0 - beta).sqrt() * (1.0 - alpha_bar_prev) / (1.0 - alpha_bar),
+            var_small: (1.0 - alpha_bar_prev) / (1.0 - alpha_bar) * beta,
+            var_large: beta,
+        }
+    }
 }
 
 /// A discrete schedule of T timesteps, kept in f64 so conversions stay exact.
@@ -98,6 +126,18 @@ impl DiscreteSchedule {
     /// The noise level of x_t: α = √ᾱ_t, σ = √(1−ᾱ_t).
     pub fn level(&self, t: usize) -> Level {
         Level::vp(self.alpha_bar(t))
+    }
+
+    /// A sample of q(x_t | x₀): √ᾱ_t·x₀ + √(1−ᾱ_t)·ε.
+    pub fn q_sample<const D: usize>(&self, x0: Tensor<D>, t: usize, eps: Tensor<D>) -> Tensor<D> {
+        let Level { alpha, sigma } = self.level(t);
+        x0 * alpha + eps * sigma
+    }
+
+    /// q(x_{t−1} | x_t, x₀) between consecutive timesteps (to x₀ itself from t = 0).
+    pub fn posterior(&self, t: usize) -> Posterior {
+        let prev = if t == 0 { 1.0 } else { self.alpha_bar(t - 1) };
+        Posterior::between(self.alpha_bar(t), prev)
     }
 
     /// σ̃_t = √((1−ᾱ_t)/ᾱ_t), the noise-to-signal ratio samplers in x/α space step through.

@@ -34,3 +34,50 @@ fn too_short_is_an_error() {
         Err(DiffusionError::TooFewTimesteps(1))
     );
 }
+
+/// The posterior from the joint Gaussian of (x_{t−1}, x_t) given x₀, conditioned the textbook way:
+/// x_{t−1} = a·x₀ + s·z₁, x_t = √α_t·x_{t−1} + √β_t·z₂, so Cov = √α_t·s², Var(x_t) = 1 − ᾱ_t.
+#[test]
+fn posterior_matches_gaussian_conditioning() {
+    let schedule = DiscreteSchedule::new(BetaSchedule::Cosine, 1000).unwrap();
+    for t in [1, 10, 500, 999] {
+        let (ab, ab_prev, beta) = (
+            schedule.alpha_bar(t),
+            schedule.alpha_bar(t - 1),
+            schedule.beta(t),
+        );
+        let (a, s2) = (ab_prev.sqrt(), 1.0 - ab_prev);
+        let cov = (1.0 - beta).sqrt() * s2;
+        let var = (1.0 - beta) * s2 + beta;
+        let coef_xt = cov / var;
+        let coef_x0 = a - coef_xt * ab.sqrt();
+        let post = schedule.posterior(t);
+        for (got, want) in [
+            (post.coef_xt, coef_xt),
+            (post.coef_x0, coef_x0),
+            (post.var_small, s2 - cov * cov / var),
+        ] {
+            assert!(
+                (got - want).abs() < 1e-9 * want.abs().max(1.0),
+                "t={t}: {got} vs {want}"
+            );
+        }
+        assert!((post.var_large - beta).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn q_sample_is_the_closed_form_marginal() {
+    use burn::prelude::*;
+    let schedule = DiscreteSchedule::new(BetaSchedule::LINEAR, 1000).unwrap();
+    let d = common::device();
+    let x0 = Tensor::<1>::from_floats([1.0, -2.0], &d);
+    let eps = Tensor::<1>::from_floats([0.5, 0.25], &d);
+    let got = common::values(schedule.q_sample(x0, 400, eps));
+    let ab = schedule.alpha_bar(400);
+    let want = [
+        ab.sqrt() + 0.5 * (1.0 - ab).sqrt(),
+        -2.0 * ab.sqrt() + 0.25 * (1.0 - ab).sqrt(),
+    ];
+    assert!(max_abs_diff(&got, &want) < 1e-6, "{got:?} vs {want:?}");
+}

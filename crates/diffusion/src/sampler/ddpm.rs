@@ -7,6 +7,7 @@ use burn::prelude::*;
 use super::spacing::alpha_bar_steps;
 use super::{Denoiser, Sampler, Spacing, Step, X0Clip};
 use crate::noise::{NoiseSource, normal_like};
+use crate::schedule::Posterior;
 use crate::{DiffusionError, DiscreteSchedule, Level};
 
 /// The reverse-step variance.
@@ -90,14 +91,12 @@ impl<const D: usize> Sampler<D> for Ddpm {
         };
         let level = Level::vp(ab);
         let p = self.clip.apply(model.predict(x, t, level));
-        let beta = 1.0 - ab / ab_prev;
-        let c_x0 = ab_prev.sqrt() * beta / (1.0 - ab);
-        let c_xt = (1.0 - beta).sqrt() * (1.0 - ab_prev) / (1.0 - ab);
-        let mut next = p.x0.clone() * c_x0 + x.clone() * c_xt;
+        let post = Posterior::between(ab, ab_prev);
+        let mut next = p.x0.clone() * post.coef_x0 + x.clone() * post.coef_xt;
         if t > 0.0 {
             let var = match self.variance {
-                Variance::FixedSmall => ((1.0 - ab_prev) / (1.0 - ab) * beta).max(1e-20),
-                Variance::FixedLarge => beta,
+                Variance::FixedSmall => post.var_small.max(1e-20),
+                Variance::FixedLarge => post.var_large,
             };
             next = next + normal_like(x, noise)? * var.sqrt();
         }

@@ -109,9 +109,10 @@ pub fn log_likelihood(
     mut div: Divergence,
 ) -> Result<LogLikelihood, DiffusionError> {
     if steps == 0 {
-        return Err(DiffusionError::BadStepCount {
-            steps,
-            train: usize::MAX,
+        return Err(DiffusionError::OutOfRange {
+            name: "steps",
+            value: steps as f64,
+            expected: "at least 2 (1 for likelihood)",
         });
     }
     let [n, d] = x.dims();

@@ -72,9 +72,10 @@ impl AnnealedLangevin {
         inner: usize,
     ) -> Result<Self, DiffusionError> {
         if levels == 0 || inner == 0 {
-            return Err(DiffusionError::BadStepCount {
-                steps: levels * inner,
-                train: usize::MAX,
+            return Err(DiffusionError::OutOfRange {
+                name: "levels × inner steps",
+                value: (levels * inner) as f64,
+                expected: "at least 1",
             });
         }
         if !(sigma_min > 0.0 && sigma_max >= sigma_min) {

@@ -12,9 +12,10 @@ use crate::{DiffusionError, Level};
 
 fn times(sde: &dyn Sde, steps: usize) -> Result<Vec<f64>, DiffusionError> {
     if steps < 2 {
-        return Err(DiffusionError::BadStepCount {
-            steps,
-            train: usize::MAX,
+        return Err(DiffusionError::OutOfRange {
+            name: "steps",
+            value: steps as f64,
+            expected: "at least 2 (1 for likelihood)",
         });
     }
     let lo = sde.t_min();

@@ -50,9 +50,10 @@ impl VePredictorCorrector {
         sampling_eps: f64,
     ) -> Result<Self, DiffusionError> {
         if steps < 2 {
-            return Err(DiffusionError::BadStepCount {
-                steps,
-                train: usize::MAX,
+            return Err(DiffusionError::OutOfRange {
+                name: "steps",
+                value: steps as f64,
+                expected: "at least 2 (1 for likelihood)",
             });
         }
         if !(sigma_min > 0.0 && sigma_max > sigma_min) {

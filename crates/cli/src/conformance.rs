@@ -278,11 +278,6 @@ impl<'a> Config<'a> {
             Value::Bool(false),
             "zero-SNR rescaling is not implemented",
         )?;
-        self.only(
-            "thresholding",
-            Value::Bool(false),
-            "dynamic thresholding is not implemented yet",
-        )?;
         Ok(DiscreteSchedule::new(kind, train)?)
     }
 
@@ -407,8 +402,8 @@ fn sampler(case: &Case) -> Result<Built, ConformanceError> {
                 offset,
                 karras: c.bool("use_karras_sigmas", false)?,
                 order: c.usize("solver_order", 2)?,
-                lower_order_final: c.bool("lower_order_final", true)?
-                    || c.bool("euler_at_final", false)?,
+                lower_order_final: c.bool("lower_order_final", true)?,
+                euler_at_final: c.bool("euler_at_final", false)?,
                 final_zero,
                 clip: if c.bool("thresholding", false)? {
                     X0Clip::Dynamic {

@@ -89,3 +89,22 @@ fn dynamic_thresholding_matches_the_hand_computation() {
     let want = [0.5 / s, 1.0, -2.0 / s, 0.1 / s, 0.2, 0.3, -0.4, 0.5];
     assert!(max_abs_diff(&out, &want) < 1e-6, "{out:?}");
 }
+
+/// torch.clamp(s, min=1, max=m) with m < 1 gives m: everything is scaled up to ±1.
+#[test]
+fn dynamic_thresholding_with_a_small_max_follows_torch() {
+    let x0 = tensor2(&[0.5, -0.8, 2.0, 0.1], 4);
+    let p = Prediction {
+        eps: x0.zeros_like(),
+        x0,
+    };
+    let out = values(
+        X0Clip::Dynamic {
+            ratio: 0.995,
+            max: 0.5,
+        }
+        .apply(p)
+        .x0,
+    );
+    assert!(max_abs_diff(&out, &[1.0, -1.0, 1.0, 0.2]) < 1e-6, "{out:?}");
+}

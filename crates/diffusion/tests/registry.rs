@@ -105,3 +105,58 @@ fn nan_in_a_model_output_is_reported_with_its_step() {
     );
     assert!(err.to_string().contains("step 2"), "{err}");
 }
+
+/// The registry's DDPM chains end on the posterior mean, so a point mass comes out as a point
+/// (trailing spacing ends above t = 0, where diffusers would still add √β of noise).
+#[test]
+fn ddpm_chains_end_without_added_noise() {
+    let point =
+        diffusion::GaussianMixture::new(vec![1.0], vec![vec![0.5, -0.5]], vec![1e-3]).unwrap();
+    let (s, sde) = (schedule(), Vp::default());
+    for name in ["ddpm", "ddpm-large"] {
+        let mut sampler = build::<2>(
+            name,
+            &Options {
+                steps: 50,
+                ..Options::default()
+            },
+            &s,
+            &sde,
+        )
+        .unwrap();
+        let mut noise = SeededNoise::new(1);
+        let mut x = Tensor::<2>::from_data(
+            TensorData::new(noise.normals(64), [32, 2]),
+            &common::device(),
+        );
+        while let Some(step) = sampler.step(&point, &x, &mut noise).unwrap() {
+            x = step.x;
+        }
+        let v = x.into_data().try_into_vec::<f32>().unwrap();
+        let worst = v
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| (p as f64 - if i % 2 == 0 { 0.5 } else { -0.5 }).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            worst < 0.01,
+            "{name}: farthest sample {worst} from the point mass"
+        );
+    }
+}
+
+/// diffusers' leading spacing for DPM-Solver: ratio T // (n + 1), the n largest multiples.
+#[test]
+fn dpm_leading_spacing_matches_diffusers() {
+    use diffusion::sampler::{DpmOptions, DpmSolverPP2M, Spacing};
+    let dpm = DpmSolverPP2M::<2>::new(
+        &schedule(),
+        4,
+        DpmOptions {
+            spacing: Spacing::Leading,
+            ..DpmOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(dpm.timesteps(), &[800.0, 600.0, 400.0, 200.0]);
+}

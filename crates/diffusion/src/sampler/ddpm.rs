@@ -41,6 +41,9 @@ pub struct Ddpm {
     steps: Vec<(f64, f64, f64)>,
     variance: Variance,
     clip: X0Clip,
+    /// No noise on the last step even when it starts above t = 0 (trailing spacing); diffusers
+    /// adds it there, so conformance keeps this off.
+    clean_end: bool,
     next: usize,
 }
 
@@ -57,12 +60,19 @@ impl Ddpm {
             steps,
             variance,
             clip: X0Clip::None,
+            clean_end: false,
             next: 0,
         })
     }
 
     pub fn with_clip(mut self, clip: X0Clip) -> Self {
         self.clip = clip;
+        self
+    }
+
+    /// End on the posterior mean: the chain's output is then x̂-free of added noise.
+    pub fn with_clean_end(mut self, clean_end: bool) -> Self {
+        self.clean_end = clean_end;
         self
     }
 
@@ -93,7 +103,8 @@ impl<const D: usize> Sampler<D> for Ddpm {
         let p = self.clip.apply(model.predict(x, t, level));
         let post = Posterior::between(ab, ab_prev);
         let mut next = p.x0.clone() * post.coef_x0 + x.clone() * post.coef_xt;
-        if t > 0.0 {
+        let last = self.next + 1 == self.steps.len();
+        if t > 0.0 && !(self.clean_end && last) {
             let var = match self.variance {
                 Variance::FixedSmall => post.var_small.max(1e-20),
                 Variance::FixedLarge => post.var_large,

@@ -17,6 +17,7 @@ pub struct DpmSolverPP2M<const D: usize> {
     sigmas: Vec<f64>,
     order: usize,
     lower_order_final: bool,
+    euler_at_final: bool,
     final_zero: bool,
     clip: X0Clip,
     prev_x0: Option<Tensor<D>>,
@@ -34,6 +35,8 @@ pub struct DpmOptions {
     pub order: usize,
     /// First order at the last step of short chains (< 15 steps) [`lower_order_final`].
     pub lower_order_final: bool,
+    /// First order at the last step whatever the length [`euler_at_final`].
+    pub euler_at_final: bool,
     /// End at σ = 0 rather than σ̃_0 [`final_sigmas_type`]; the last step is then first order.
     pub final_zero: bool,
     /// Treatment of x̂₀ [`thresholding`].
@@ -48,6 +51,7 @@ impl Default for DpmOptions {
             karras: false,
             order: 2,
             lower_order_final: true,
+            euler_at_final: false,
             final_zero: true,
             clip: X0Clip::None,
         }
@@ -77,7 +81,7 @@ impl<const D: usize> DpmSolverPP2M<D> {
                 .take(steps)
                 .collect(),
             Spacing::Leading => {
-                let ratio = (train - 1) / (steps + 1);
+                let ratio = train / (steps + 1);
                 (1..=steps)
                     .rev()
                     .map(|i| (i * ratio + opts.offset) as f64)
@@ -103,6 +107,7 @@ impl<const D: usize> DpmSolverPP2M<D> {
             sigmas,
             order: opts.order,
             lower_order_final: opts.lower_order_final,
+            euler_at_final: opts.euler_at_final,
             final_zero: opts.final_zero,
             clip: opts.clip,
             prev_x0: None,
@@ -147,7 +152,8 @@ impl<const D: usize> Sampler<D> for DpmSolverPP2M<D> {
         let h = lambda(s_to) - lambda(s);
         let c = -to.alpha * ((-h).exp() - 1.0);
         let last = i == n - 1;
-        let lower_final = last && ((self.lower_order_final && n < 15) || self.final_zero);
+        let lower_final =
+            last && (self.euler_at_final || (self.lower_order_final && n < 15) || self.final_zero);
         // a repeated timestep (e.g. 1000 steps rounded onto 1000 timesteps) gives h₀ = 0: first order
         let h0 = if i > 0 {
             lambda(s) - lambda(self.sigmas[i - 1])

@@ -32,6 +32,8 @@ pub struct KarrasSigmas {
     pub sigmas: Vec<f64>,
     /// Standard deviation of x̃_T.
     pub init_sigma: f64,
+    /// The schedule, to map a σ̃ off the ladder (Euler's churn) back to a model time.
+    schedule: DiscreteSchedule,
 }
 
 impl KarrasSigmas {
@@ -66,6 +68,7 @@ impl KarrasSigmas {
             timesteps,
             sigmas,
             init_sigma,
+            schedule: schedule.clone(),
         })
     }
 
@@ -137,7 +140,13 @@ impl<const D: usize> Sampler<D> for Euler {
             let z = normal_like(&x, noise)?;
             x = x + z * (s_noise * (sigma_hat * sigma_hat - sigma * sigma).sqrt());
         }
-        let x0 = KarrasSigmas::denoise(model, &x, t, sigma_hat);
+        // with churn the model sees σ̂, so it is told the time of σ̂ (k-diffusion: model(x, σ̂))
+        let t_model = if gamma > 0.0 {
+            self.ladder.schedule.timestep_of_sigma(sigma_hat)
+        } else {
+            t
+        };
+        let x0 = KarrasSigmas::denoise(model, &x, t_model, sigma_hat);
         let d = (x.clone() - x0.clone()) / sigma_hat;
         let next = x + d * (sigma_next - sigma_hat);
         self.next += 1;
@@ -225,7 +234,7 @@ impl<const D: usize> Heun<D> {
 
 impl<const D: usize> Sampler<D> for Heun<D> {
     fn len(&self) -> usize {
-        2 * self.ladder.timesteps.len() - 1
+        (2 * self.ladder.timesteps.len()).saturating_sub(1)
     }
 
     fn init_sigma(&self) -> f64 {

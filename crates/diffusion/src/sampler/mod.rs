@@ -129,7 +129,8 @@ fn dynamic_threshold<const D: usize>(x0: Tensor<D>, ratio: f64, max: f64) -> Ten
         sorted.clone().slice([0..b, lo..lo + 1]) * (1.0 - w) + sorted.slice([0..b, hi..hi + 1]) * w;
     let mut dims = [1i64; D];
     dims[0] = b as i64;
-    let s = q.clamp(1.0, max.max(1.0)).reshape(dims).expand(shape);
+    // torch.clamp(q, min=1, max=m) is min(max(q, 1), m), also for m < 1
+    let s = q.clamp_min(1.0).clamp_max(max).reshape(dims).expand(shape);
     x0.max_pair(s.clone().neg()).min_pair(s.clone()) / s
 }
 

@@ -66,20 +66,14 @@ pub fn build<'a, const D: usize>(
     let n = opts.steps;
     let ladder = |karras| KarrasSigmas::new(schedule, n, Spacing::Linspace, 0, karras);
     Ok(match name {
-        "ddpm" => Box::new(Ddpm::new(
-            schedule,
-            n,
-            Spacing::Trailing,
-            0,
-            Variance::FixedSmall,
-        )?),
-        "ddpm-large" => Box::new(Ddpm::new(
-            schedule,
-            n,
-            Spacing::Trailing,
-            0,
-            Variance::FixedLarge,
-        )?),
+        "ddpm" => Box::new(
+            Ddpm::new(schedule, n, Spacing::Trailing, 0, Variance::FixedSmall)?
+                .with_clean_end(true),
+        ),
+        "ddpm-large" => Box::new(
+            Ddpm::new(schedule, n, Spacing::Trailing, 0, Variance::FixedLarge)?
+                .with_clean_end(true),
+        ),
         "ddim" => Box::new(Ddim::new(schedule, n, Spacing::Trailing, opts.eta)?),
         "dpm++2m" => Box::new(DpmSolverPP2M::<D>::new(schedule, n, DpmOptions::default())?),
         "dpm++2m-karras" => Box::new(DpmSolverPP2M::<D>::new(
@@ -105,7 +99,7 @@ pub fn build<'a, const D: usize>(
                 hi,
                 lo,
                 eps,
-                (n / levels).max(1),
+                n.div_ceil(levels),
             )?)
         }
         other => {

@@ -117,6 +117,7 @@ impl<'a, const D: usize> FlowRk45<'a, D> {
             Some(k) => k,
             None => self.slope(model, x, self.t),
         };
+        let mut rejected = false;
         loop {
             let h = self.h.max(end - self.t); // h < 0: do not step past t_min
             let mut k = vec![k1.clone()];
@@ -152,12 +153,15 @@ impl<'a, const D: usize> FlowRk45<'a, D> {
                             t: self.t,
                         });
                     }
-                    let factor = if norm == 0.0 {
+                    let mut factor = if norm == 0.0 {
                         10.0
                     } else {
                         (0.9 * norm.powf(-0.2)).clamp(0.2, 10.0)
                     };
-                    if norm <= 1.0 {
+                    if rejected {
+                        factor = factor.min(1.0); // as scipy: no growth right after a rejection
+                    }
+                    if norm < 1.0 {
                         let index = self.accepted;
                         let t = self.t;
                         self.t += h;
@@ -172,6 +176,7 @@ impl<'a, const D: usize> FlowRk45<'a, D> {
                         }));
                     }
                     self.h = h * factor;
+                    rejected = true;
                     if self.h.abs() < 1e-10 {
                         return Err(DiffusionError::Unsupported(format!(
                             "RK45 step size underflow at t = {}",

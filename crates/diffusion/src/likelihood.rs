@@ -9,7 +9,7 @@ use burn::prelude::*;
 use crate::DiffusionError;
 use crate::noise::{NoiseSource, normal_like};
 use crate::sampler::Denoiser;
-use crate::sde::Sde;
+use crate::sde::{Sde, reverse_drift};
 
 /// How ∇·f̃ is computed.
 pub enum Divergence<'a> {
@@ -42,17 +42,6 @@ pub fn bits_per_dim(log_p: &[f64], dims: usize, levels_offset: f64) -> Result<f6
     Ok(-mean / (dims as f64 * std::f64::consts::LN_2) + levels_offset)
 }
 
-fn flow<const D: usize>(
-    sde: &dyn Sde,
-    model: &dyn Denoiser<D>,
-    x: &Tensor<D>,
-    t: f64,
-) -> Tensor<D> {
-    let level = sde.level(t);
-    let score = model.predict(x, t, level).score(level);
-    x.clone() * sde.drift(t) - score * (0.5 * sde.diffusion(t).powi(2))
-}
-
 /// (f̃, ∇·f̃ per sample) at `x`, on the autodiff version of `x`'s device.
 fn flow_and_divergence(
     sde: &dyn Sde,
@@ -70,7 +59,7 @@ fn flow_and_divergence(
             let mut value = None;
             for j in 0..d {
                 let xa = leaf();
-                let out = flow(sde, model, &xa, t);
+                let out = reverse_drift(sde, model, &xa, t, true).0;
                 *nfe += 1;
                 let grads = out.clone().slice([0..n, j..j + 1]).sum().backward();
                 let g = xa
@@ -87,7 +76,7 @@ fn flow_and_divergence(
         }
         Divergence::Hutchinson(noise) => {
             let xa = leaf();
-            let out = flow(sde, model, &xa, t);
+            let out = reverse_drift(sde, model, &xa, t, true).0;
             *nfe += 1;
             let probe = normal_like(x, *noise)?;
             let grads = (out.clone() * probe.clone().autodiff()).sum().backward();
@@ -112,7 +101,7 @@ pub fn log_likelihood(
         return Err(DiffusionError::OutOfRange {
             name: "steps",
             value: steps as f64,
-            expected: "at least 2 (1 for likelihood)",
+            expected: "at least 1",
         });
     }
     let [n, d] = x.dims();

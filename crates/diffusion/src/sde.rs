@@ -2,6 +2,9 @@
 //! on t ∈ [0, 1], whose marginal is x_t = α(t)·x₀ + σ(t)·ε. One trait; VP, sub-VP, VE and the seeds'
 //! VE are values of it, so samplers never branch on the kind.
 
+use burn::prelude::*;
+
+use crate::sampler::Denoiser;
 use crate::{DiffusionError, Level};
 
 /// A linear-drift forward SDE.
@@ -17,10 +20,22 @@ pub trait Sde {
         1e-3
     }
     /// Standard deviation of the prior x_1 ~ N(0, σ_prior²·I).
-    fn prior_sigma(&self) -> f64 {
-        let l = self.level(1.0);
-        (l.alpha * l.alpha + l.sigma * l.sigma).sqrt().max(l.sigma)
-    }
+    fn prior_sigma(&self) -> f64;
+}
+
+/// The reverse-time drift at t with the model's score, f(t)·x − g(t)²·s(x, t), or with `ode` the
+/// probability-flow drift f(t)·x − ½g(t)²·s(x, t); also returns the x̂₀ the model predicted.
+pub fn reverse_drift<const D: usize>(
+    sde: &dyn Sde,
+    model: &dyn Denoiser<D>,
+    x: &Tensor<D>,
+    t: f64,
+    ode: bool,
+) -> (Tensor<D>, Tensor<D>) {
+    let level = sde.level(t);
+    let p = model.predict(x, t, level);
+    let g2 = sde.diffusion(t).powi(2) * if ode { 0.5 } else { 1.0 };
+    (x.clone() * sde.drift(t) - p.score(level) * g2, p.x0)
 }
 
 /// Variance-preserving SDE: β(t) = β_min + t(β_max − β_min), f = −β/2, g = √β (DDPM in the limit).

@@ -8,9 +8,8 @@ use burn::prelude::*;
 
 use super::Denoiser;
 use super::Step;
-use super::sde::reverse_drift;
 use crate::DiffusionError;
-use crate::sde::Sde;
+use crate::sde::{Sde, reverse_drift};
 
 const C: [f64; 6] = [0.2, 0.3, 0.8, 8.0 / 9.0, 1.0, 1.0];
 const A: [&[f64]; 6] = [

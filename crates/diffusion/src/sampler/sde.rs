@@ -6,36 +6,22 @@ use burn::prelude::*;
 
 use super::langevin::correct;
 use super::{Denoiser, Sampler, Step};
+use crate::DiffusionError;
 use crate::noise::{NoiseSource, normal_like};
-use crate::sde::Sde;
-use crate::{DiffusionError, Level};
+use crate::sde::{Sde, reverse_drift};
 
 fn times(sde: &dyn Sde, steps: usize) -> Result<Vec<f64>, DiffusionError> {
     if steps < 2 {
         return Err(DiffusionError::OutOfRange {
             name: "steps",
             value: steps as f64,
-            expected: "at least 2 (1 for likelihood)",
+            expected: "at least 2",
         });
     }
     let lo = sde.t_min();
     Ok((0..steps)
         .map(|i| 1.0 - (1.0 - lo) * i as f64 / (steps - 1) as f64)
         .collect())
-}
-
-/// The reverse SDE's drift at t, f·x − g²·s, with the model's prediction.
-pub(crate) fn reverse_drift<const D: usize>(
-    sde: &dyn Sde,
-    model: &dyn Denoiser<D>,
-    x: &Tensor<D>,
-    t: f64,
-    ode: bool,
-) -> (Tensor<D>, Tensor<D>) {
-    let level: Level = sde.level(t);
-    let p = model.predict(x, t, level);
-    let g2 = sde.diffusion(t).powi(2) * if ode { 0.5 } else { 1.0 };
-    (x.clone() * sde.drift(t) - p.score(level) * g2, p.x0)
 }
 
 /// Euler–Maruyama on the reverse SDE, optionally with Langevin corrector steps first (the

@@ -53,7 +53,7 @@ impl VePredictorCorrector {
             return Err(DiffusionError::OutOfRange {
                 name: "steps",
                 value: steps as f64,
-                expected: "at least 2 (1 for likelihood)",
+                expected: "at least 2",
             });
         }
         if !(sigma_min > 0.0 && sigma_max > sigma_min) {

@@ -1,4 +1,7 @@
 //! The native command line's library half: everything `diffuse` does, callable from tests.
 
 pub mod conformance;
+pub mod device;
+pub mod presets;
 pub mod steps_table;
+pub mod train_cmd;

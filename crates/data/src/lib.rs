@@ -1,1 +1,67 @@
-//! placeholder
+//! Training data for the image models: MNIST in IDX files (gzipped or not) and labelled image
+//! folders (`<split>/<class>/*.{png,jpg}`, as a directory or inside a `.tar.gz`). Everything comes
+//! back as one [`Images`] value: u8 pixels in N×C×H×W order and a class index per image.
+
+mod folder;
+mod idx;
+
+pub use folder::{read_image_folder, read_image_folder_tar_gz};
+pub use idx::{read_idx_images, read_idx_labels, read_mnist};
+
+/// Errors, each naming the file and what is wrong with it.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {reason}")]
+    Malformed { path: String, reason: String },
+}
+
+impl DataError {
+    pub(crate) fn malformed(path: &str, reason: impl Into<String>) -> Self {
+        DataError::Malformed {
+            path: path.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A labelled image set, pixels u8 in N×C×H×W order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Images {
+    pub channels: usize,
+    pub height: usize,
+    pub width: usize,
+    pub pixels: Vec<u8>,
+    pub labels: Vec<u8>,
+    pub classes: Vec<String>,
+}
+
+impl Images {
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+    /// Values per image.
+    pub fn image_size(&self) -> usize {
+        self.channels * self.height * self.width
+    }
+    /// Pixels of images `idx`, scaled to [−1, 1], concatenated (N×C×H×W).
+    pub fn batch_f32(&self, idx: &[usize]) -> Vec<f32> {
+        let s = self.image_size();
+        let mut out = Vec::with_capacity(idx.len() * s);
+        for &i in idx {
+            out.extend(
+                self.pixels[i * s..(i + 1) * s]
+                    .iter()
+                    .map(|&p| p as f32 / 127.5 - 1.0),
+            );
+        }
+        out
+    }
+}

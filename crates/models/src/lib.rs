@@ -10,3 +10,7 @@ pub mod weights;
 pub use error::ModelError;
 pub use safetensors::{Dtype, SafeTensors};
 pub use unet::{UNet, UNetConfig};
+pub mod classifier;
+pub mod scorenet;
+pub use classifier::Classifier;
+pub use scorenet::{ScoreNet, ScoreNetConfig};

@@ -1,0 +1,184 @@
+//! The IDX format of MNIST: a big-endian magic (0x0803 images, 0x0801 labels), big-endian u32
+//! dimensions, then u8 values. Files may be gzipped (detected by their first two bytes).
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::{DataError, Images};
+
+fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, DataError> {
+    let p = path.display().to_string();
+    let raw = std::fs::read(path).map_err(|source| DataError::Io {
+        path: p.clone(),
+        source,
+    })?;
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(raw.as_slice())
+            .read_to_end(&mut out)
+            .map_err(|e| DataError::malformed(&p, format!("bad gzip data ({e})")))?;
+        Ok(out)
+    } else {
+        Ok(raw)
+    }
+}
+
+fn be_u32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+/// Parses IDX bytes with `dims` dimensions; returns the dimensions and the values.
+fn parse(bytes: &[u8], dims: usize, path: &str) -> Result<(Vec<usize>, Vec<u8>), DataError> {
+    let head = 4 + 4 * dims;
+    if bytes.len() < head {
+        return Err(DataError::malformed(
+            path,
+            format!("{} bytes, shorter than an IDX header", bytes.len()),
+        ));
+    }
+    let magic = be_u32(bytes, 0);
+    let want = 0x0800 | dims as u32;
+    if magic != want {
+        return Err(DataError::malformed(
+            path,
+            format!("bad magic 0x{magic:08x}, expected 0x{want:08x} (u8 data, {dims} dimensions)"),
+        ));
+    }
+    let shape: Vec<usize> = (0..dims)
+        .map(|i| be_u32(bytes, 4 + 4 * i) as usize)
+        .collect();
+    let count = shape.iter().product::<usize>();
+    let body = &bytes[head..];
+    if body.len() != count {
+        return Err(DataError::malformed(
+            path,
+            format!(
+                "header says {shape:?} = {count} values, the file has {} (truncated or wrong file?)",
+                body.len()
+            ),
+        ));
+    }
+    Ok((shape, body.to_vec()))
+}
+
+/// Reads an IDX image file (N×H×W, u8) as single-channel images without labels.
+pub fn read_idx_images(path: &Path) -> Result<(usize, usize, usize, Vec<u8>), DataError> {
+    let p = path.display().to_string();
+    let (shape, pixels) = parse(&read_maybe_gz(path)?, 3, &p)?;
+    Ok((shape[0], shape[1], shape[2], pixels))
+}
+
+/// Reads an IDX label file (N, u8).
+pub fn read_idx_labels(path: &Path) -> Result<Vec<u8>, DataError> {
+    let p = path.display().to_string();
+    let (_, labels) = parse(&read_maybe_gz(path)?, 1, &p)?;
+    if let Some(bad) = labels.iter().find(|&&l| l > 9) {
+        return Err(DataError::malformed(
+            &p,
+            format!("label {bad} is not a digit"),
+        ));
+    }
+    Ok(labels)
+}
+
+/// Reads one MNIST split from `dir`: `split` is "train" or "t10k".
+pub fn read_mnist(dir: &Path, split: &str) -> Result<Images, DataError> {
+    let find = |stem: &str| {
+        let plain = dir.join(format!("{split}-{stem}"));
+        let gz = dir.join(format!("{split}-{stem}.gz"));
+        if gz.exists() { gz } else { plain }
+    };
+    let (n, h, w, pixels) = read_idx_images(&find("images-idx3-ubyte"))?;
+    let labels = read_idx_labels(&find("labels-idx1-ubyte"))?;
+    if labels.len() != n {
+        return Err(DataError::malformed(
+            &dir.display().to_string(),
+            format!("{n} images but {} labels in split {split}", labels.len()),
+        ));
+    }
+    Ok(Images {
+        channels: 1,
+        height: h,
+        width: w,
+        pixels,
+        labels,
+        classes: (0..10).map(|d| d.to_string()).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn idx(magic: u32, dims: &[u32], body: &[u8]) -> Vec<u8> {
+        let mut b = magic.to_be_bytes().to_vec();
+        for d in dims {
+            b.extend_from_slice(&d.to_be_bytes());
+        }
+        b.extend_from_slice(body);
+        b
+    }
+
+    #[test]
+    fn reads_plain_and_gzipped_files_and_refuses_malformed_ones() {
+        let dir = std::env::temp_dir().join(format!("idx-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pixels: Vec<u8> = (0..2 * 3 * 2).map(|i| i as u8 * 10).collect();
+        std::fs::write(
+            dir.join("train-images-idx3-ubyte"),
+            idx(0x803, &[2, 3, 2], &pixels),
+        )
+        .unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, &idx(0x801, &[2], &[7, 1])).unwrap();
+        std::fs::write(dir.join("train-labels-idx1-ubyte.gz"), gz.finish().unwrap()).unwrap();
+        let m = read_mnist(&dir, "train").unwrap();
+        assert_eq!((m.len(), m.channels, m.height, m.width), (2, 1, 3, 2));
+        assert_eq!(m.pixels, pixels);
+        assert_eq!(m.labels, vec![7, 1]);
+        assert_eq!(m.batch_f32(&[1])[0], 60.0 / 127.5 - 1.0);
+
+        let bad = dir.join("bad");
+        std::fs::write(&bad, idx(0x802, &[2, 3, 2], &pixels)).unwrap();
+        let e = read_idx_images(&bad).unwrap_err().to_string();
+        assert!(e.contains("bad magic"), "{e}");
+        std::fs::write(&bad, idx(0x803, &[2, 3, 2], &pixels[..7])).unwrap();
+        let e = read_idx_images(&bad).unwrap_err().to_string();
+        assert!(e.contains("truncated"), "{e}");
+        std::fs::write(&bad, [0u8, 0, 8]).unwrap();
+        assert!(
+            read_idx_images(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("shorter")
+        );
+        std::fs::write(&bad, [0x1f, 0x8b, 1, 2, 3]).unwrap();
+        assert!(
+            read_idx_images(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("gzip")
+        );
+        std::fs::write(
+            dir.join("t10k-images-idx3-ubyte"),
+            idx(0x803, &[2, 3, 2], &pixels),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("t10k-labels-idx1-ubyte"),
+            idx(0x801, &[3], &[1, 2, 3]),
+        )
+        .unwrap();
+        assert!(
+            read_mnist(&dir, "t10k")
+                .unwrap_err()
+                .to_string()
+                .contains("2 images but 3 labels")
+        );
+        assert!(matches!(
+            read_mnist(&dir, "nope"),
+            Err(DataError::Io { .. })
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,96 @@
+//! Training objectives for the image models. Each takes clean images x₀ in [−1, 1] and returns a
+//! scalar loss; randomness over times and labels comes from the caller's [`SeededNoise`], Gaussian
+//! noise from the device's generator (seed it with `Device::seed`).
+
+use burn::prelude::*;
+use burn::tensor::Distribution;
+use diffusion::{DiscreteSchedule, SeededNoise};
+use models::{Classifier, ScoreNet, UNet};
+
+/// DDPM ε-prediction (Ho et al. 2020, eq. 14): t ~ U{0, …, T−1}, x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε,
+/// loss = mean ‖ε̂(x_t, t, y) − ε‖². With `labels`, each label is replaced by the model's "no class"
+/// row (the last) with probability `p_uncond`, which trains classifier-free guidance.
+pub fn ddpm_eps_loss(
+    unet: &UNet,
+    x0: Tensor<4>,
+    labels: Option<&[u8]>,
+    schedule: &DiscreteSchedule,
+    p_uncond: f64,
+    rng: &mut SeededNoise,
+) -> Tensor<1> {
+    let device = x0.device();
+    let [b, c, h, w] = x0.dims();
+    let steps = schedule.len();
+    let ts: Vec<usize> = rng
+        .uniforms(b)
+        .iter()
+        .map(|&u| ((u as f64 * steps as f64) as usize).min(steps - 1))
+        .collect();
+    let a: Vec<f32> = ts
+        .iter()
+        .map(|&t| schedule.alpha_bar(t).sqrt() as f32)
+        .collect();
+    let s: Vec<f32> = ts
+        .iter()
+        .map(|&t| (1.0 - schedule.alpha_bar(t)).sqrt() as f32)
+        .collect();
+    let col = |v: Vec<f32>| Tensor::<1>::from_floats(v.as_slice(), &device).reshape([b, 1, 1, 1]);
+    let eps = Tensor::<4>::random([b, c, h, w], Distribution::Normal(0.0, 1.0), &device);
+    let xt = x0 * col(a) + eps.clone() * col(s);
+    let t = Tensor::<1>::from_floats(
+        ts.iter().map(|&t| t as f32).collect::<Vec<_>>().as_slice(),
+        &device,
+    );
+    let classes = labels.zip(unet.class_rows()).map(|(labels, rows)| {
+        let drop = rng.uniforms(b);
+        let ids: Vec<i64> = labels
+            .iter()
+            .zip(drop)
+            .map(|(&l, u)| {
+                if (u as f64) < p_uncond {
+                    rows as i64 - 1
+                } else {
+                    l as i64
+                }
+            })
+            .collect();
+        Tensor::<1, Int>::from_ints(ids.as_slice(), &device)
+    });
+    let pred = unet.forward(xt, t, classes);
+    (pred - eps).powf_scalar(2.0).mean()
+}
+
+/// The seeds' denoising score matching on the VE SDE (σ(t) = √((σ^{2t}−1)/(2 ln σ))):
+/// t ~ U(ε_t, 1), x̃ = x₀ + σ(t) z, loss = mean over the batch of Σ_pixels (σ(t)·s(x̃, t) + z)²,
+/// i.e. λ(t) = σ(t)² weighting.
+pub fn dsm_loss(net: &ScoreNet, x0: Tensor<4>, eps_t: f64, rng: &mut SeededNoise) -> Tensor<1> {
+    let device = x0.device();
+    let [b, c, h, w] = x0.dims();
+    let t: Vec<f32> = rng
+        .uniforms(b)
+        .iter()
+        .map(|&u| (u as f64 * (1.0 - eps_t) + eps_t) as f32)
+        .collect();
+    let t = Tensor::<1>::from_floats(t.as_slice(), &device);
+    let std = net.marginal_std(t.clone()).reshape([b, 1, 1, 1]);
+    let z = Tensor::<4>::random([b, c, h, w], Distribution::Normal(0.0, 1.0), &device);
+    let perturbed = x0 + z.clone() * std.clone();
+    let score = net.forward(perturbed, t);
+    (score * std + z)
+        .powf_scalar(2.0)
+        .sum_dim(1)
+        .sum_dim(2)
+        .sum_dim(3)
+        .mean()
+}
+
+/// Cross-entropy of the classifier on labelled images.
+pub fn classifier_loss(net: &Classifier, x: Tensor<4>, labels: &[u8]) -> Tensor<1> {
+    let device = x.device();
+    let logits = net.forward(x);
+    let ids: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
+    let targets = Tensor::<1, Int>::from_ints(ids.as_slice(), &device);
+    burn::nn::loss::CrossEntropyLossConfig::new()
+        .init(&device)
+        .forward(logits, targets)
+}

@@ -1,0 +1,104 @@
+//! The training loop's one step, shared by every model: loss → gradients → Adam (with gradient
+//! clipping) → EMA, and a divergence check that restores the last good weights.
+
+use burn::module::Module;
+use burn::optim::grad_clipping::GradientClippingConfig;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+
+use crate::Ema;
+
+#[derive(Debug, Clone)]
+pub struct TrainerConfig {
+    pub lr: f64,
+    /// Linear learning-rate warm-up over this many steps.
+    pub warmup: usize,
+    pub ema_decay: f64,
+    /// Clip the global gradient norm to this (None: no clipping).
+    pub clip_norm: Option<f32>,
+}
+
+impl Default for TrainerConfig {
+    fn default() -> Self {
+        Self {
+            lr: 2e-4,
+            warmup: 500,
+            ema_decay: 0.999,
+            clip_norm: Some(1.0),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum TrainError {
+    #[error(
+        "training diverged at step {step}: the loss became {loss}. The weights of step {kept} were kept; \
+         lower the learning rate and resume"
+    )]
+    Diverged { step: usize, loss: f32, kept: usize },
+}
+
+pub struct Trainer<M> {
+    pub model: M,
+    pub ema: Ema<M>,
+    pub step: usize,
+    pub config: TrainerConfig,
+    optim: ModuleOptimizer,
+    last_good: (M, Ema<M>, usize),
+}
+
+impl<M: Module + Clone> Trainer<M> {
+    /// `model` must live on an autodiff device.
+    pub fn new(model: M, config: TrainerConfig) -> Self {
+        let mut adam = AdamConfig::new().with_epsilon(1e-8);
+        if let Some(c) = config.clip_norm {
+            adam = adam.with_grad_clipping(Some(GradientClippingConfig::Norm(c)));
+        }
+        let ema = Ema::new(&model, config.ema_decay);
+        Self {
+            last_good: (model.clone(), ema.clone(), 0),
+            model,
+            ema,
+            step: 0,
+            config,
+            optim: adam.init(),
+        }
+    }
+
+    pub fn lr(&self) -> f64 {
+        let w = self.config.warmup;
+        if w == 0 {
+            self.config.lr
+        } else {
+            self.config.lr * ((self.step + 1) as f64 / w as f64).min(1.0)
+        }
+    }
+
+    /// One optimisation step on the loss `loss_of(model)`. Returns the loss tensor without reading
+    /// it back, so GPU work is not stalled; call [`Trainer::check`] with its value now and then.
+    pub fn step(&mut self, loss_of: impl FnOnce(&M) -> Tensor<1>) -> Tensor<1> {
+        let loss = loss_of(&self.model);
+        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        let lr = self.lr();
+        self.model = self.optim.step(lr, self.model.clone(), grads);
+        self.ema.update(&self.model);
+        self.step += 1;
+        loss.inner()
+    }
+
+    /// Records `loss` (read back by the caller) as checked: a finite value makes the current
+    /// weights the last good ones; a non-finite one restores them and reports divergence.
+    pub fn check(&mut self, loss: f32) -> Result<(), TrainError> {
+        if loss.is_finite() {
+            self.last_good = (self.model.clone(), self.ema.clone(), self.step);
+            Ok(())
+        } else {
+            let (model, ema, kept) = self.last_good.clone();
+            let step = self.step;
+            self.model = model;
+            self.ema = ema;
+            self.step = kept;
+            Err(TrainError::Diverged { step, loss, kept })
+        }
+    }
+}

@@ -2,6 +2,9 @@
 
 pub mod conformance;
 pub mod device;
+pub mod eval_cmd;
+pub mod fid;
+pub mod generate;
 pub mod presets;
 pub mod steps_table;
 pub mod train_cmd;

@@ -65,6 +65,68 @@ enum Command {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// Sample a grid of images from a trained run directory (and optionally the chain as a strip).
+    Sample {
+        /// Run directory written by `train` (model.safetensors, state.json).
+        #[arg(long)]
+        run: PathBuf,
+        #[arg(long, default_value = "dpm++2m")]
+        sampler: String,
+        #[arg(long, default_value_t = 20)]
+        steps: usize,
+        #[arg(long, default_value_t = 0.0)]
+        eta: f64,
+        #[arg(long, default_value_t = 0.16)]
+        snr: f64,
+        /// Number of images.
+        #[arg(long, default_value_t = 100)]
+        n: usize,
+        /// Class of every image (default: classes cycle 0, 1, …).
+        #[arg(long)]
+        class: Option<u8>,
+        /// Classifier-free guidance scale w.
+        #[arg(long, default_value_t = 1.0)]
+        guidance: f64,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, default_value = "cpu")]
+        device: String,
+        /// Output PNG grid.
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write the chain (x_t above x̂₀, one column per step) of the first image.
+        #[arg(long)]
+        chain: Option<PathBuf>,
+    },
+    /// Evaluate an MNIST model: sample accuracy under our classifier and classifier FID.
+    Eval {
+        #[arg(long)]
+        run: PathBuf,
+        /// Run directory of the trained classifier.
+        #[arg(long)]
+        classifier: PathBuf,
+        #[arg(long, default_value = "../shared/data")]
+        data: PathBuf,
+        #[arg(long, default_value = "dpm++2m")]
+        sampler: String,
+        #[arg(long, default_value_t = 20)]
+        steps: usize,
+        #[arg(long, default_value_t = 1.0)]
+        guidance: f64,
+        #[arg(long, default_value_t = 0.16)]
+        snr: f64,
+        #[arg(long, default_value_t = 10000)]
+        n: usize,
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, default_value = "cpu")]
+        device: String,
+        /// Write metrics here (JSON) and a grid of the first 100 samples next to it (.png).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Energy distance of every sampler at several step counts on the 8-mode mixture (Markdown).
     StepsTable {
         /// Samples per cell (and fresh data points to compare with).
@@ -81,6 +143,60 @@ enum Command {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Conformance { files, tol } => conformance(&files, tol),
+        Command::Sample {
+            run,
+            sampler,
+            steps,
+            eta,
+            snr,
+            n,
+            class,
+            guidance,
+            seed,
+            device,
+            out,
+            chain,
+        } => report(sample_cmd(
+            &run,
+            sampler,
+            steps,
+            eta,
+            snr,
+            n,
+            class,
+            guidance,
+            seed,
+            &device,
+            &out,
+            chain.as_deref(),
+        )),
+        Command::Eval {
+            run,
+            classifier,
+            data,
+            sampler,
+            steps,
+            guidance,
+            snr,
+            n,
+            batch,
+            seed,
+            device,
+            out,
+        } => report(eval_cmd(
+            &run,
+            &classifier,
+            &data,
+            sampler,
+            steps,
+            guidance,
+            snr,
+            n,
+            batch,
+            seed,
+            &device,
+            out.as_deref(),
+        )),
         Command::Train {
             model,
             data,
@@ -175,4 +291,139 @@ fn conformance(files: &[PathBuf], tol: f64) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+fn report(r: Result<(), String>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sample_cmd(
+    run: &std::path::Path,
+    sampler: String,
+    steps: usize,
+    eta: f64,
+    snr: f64,
+    n: usize,
+    class: Option<u8>,
+    guidance: f64,
+    seed: u64,
+    device: &str,
+    out: &std::path::Path,
+    chain: Option<&std::path::Path>,
+) -> Result<(), String> {
+    use diffuse::generate::{SampleSpec, grid_png, load_run, sample};
+    let device = diffuse::device::pick(device)?;
+    let r = load_run(run, &device)?;
+    let classes = (0..n).map(|i| class.unwrap_or((i % 10) as u8)).collect();
+    let options = diffusion::sampler::Options {
+        steps,
+        eta,
+        snr,
+        ..Default::default()
+    };
+    let spec = SampleSpec {
+        sampler,
+        options,
+        classes,
+        guidance,
+        seed,
+    };
+    let mut frames: Vec<(Vec<f32>, Vec<f32>)> = Vec::new();
+    let started = std::time::Instant::now();
+    let x = sample(&r.net, &spec, &device, |s| {
+        if chain.is_some() {
+            let first = |t: &Tensor<4>| {
+                let [_, c, h, w] = t.dims();
+                t.clone()
+                    .slice([0..1, 0..c, 0..h, 0..w])
+                    .into_data()
+                    .convert::<f32>()
+                    .try_to_vec::<f32>()
+                    .expect("f32")
+            };
+            frames.push((first(&s.x), first(&s.x0)));
+        }
+    })?;
+    let [n, c, h, w] = x.dims();
+    let values = x
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .map_err(|e| format!("{e:?}"))?;
+    let cols = (n as f64).sqrt().ceil() as usize;
+    std::fs::write(out, grid_png(&values, n, c, h, w, cols))
+        .map_err(|e| format!("{}: {e}", out.display()))?;
+    println!(
+        "{} images in {:.2} s → {}",
+        n,
+        started.elapsed().as_secs_f64(),
+        out.display()
+    );
+    if let Some(path) = chain {
+        // Row 1: x_t per step; row 2: x̂₀ per step (column-major into the grid: transpose order).
+        let k = frames.len();
+        let mut strip = Vec::with_capacity(2 * k * c * h * w);
+        for (xt, _) in &frames {
+            strip.extend(xt.iter().map(|v| v.clamp(-1.0, 1.0)));
+        }
+        for (_, x0) in &frames {
+            strip.extend(x0);
+        }
+        std::fs::write(path, grid_png(&strip, 2 * k, c, h, w, k))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn eval_cmd(
+    run: &std::path::Path,
+    classifier: &std::path::Path,
+    data: &std::path::Path,
+    sampler: String,
+    steps: usize,
+    guidance: f64,
+    snr: f64,
+    n: usize,
+    batch: usize,
+    seed: u64,
+    device: &str,
+    out: Option<&std::path::Path>,
+) -> Result<(), String> {
+    use diffuse::generate::{SampleSpec, grid_png, load_run};
+    let device = diffuse::device::pick(device)?;
+    let r = load_run(run, &device)?;
+    let options = diffusion::sampler::Options {
+        steps,
+        snr,
+        ..Default::default()
+    };
+    let spec = SampleSpec {
+        sampler,
+        options,
+        classes: Vec::new(),
+        guidance,
+        seed,
+    };
+    let (m, generated) =
+        diffuse::eval_cmd::eval_mnist(&r, classifier, data, &spec, n, batch, &device)?;
+    let json = serde_json::to_string_pretty(&m).expect("json");
+    println!("{json}");
+    if let Some(out) = out {
+        std::fs::write(out, &json).map_err(|e| format!("{}: {e}", out.display()))?;
+        let k = n.min(100);
+        std::fs::write(
+            out.with_extension("png"),
+            grid_png(&generated[..k * 784], k, 1, 28, 28, 10),
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }

@@ -3,6 +3,7 @@
 pub mod conformance;
 pub mod device;
 pub mod eval_cmd;
+pub mod export_cmd;
 pub mod fid;
 pub mod generate;
 pub mod presets;

@@ -127,6 +127,22 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Export a trained run's EMA weights for the page: static/weights/<id>.safetensors and its
+    /// manifest.json entry (config, process, sha256, recipe, evaluation).
+    Export {
+        #[arg(long)]
+        run: PathBuf,
+        #[arg(long)]
+        id: String,
+        /// f16 (default) or f32.
+        #[arg(long, default_value = "f16")]
+        dtype: String,
+        #[arg(long, default_value = "static/weights")]
+        out: PathBuf,
+        /// Evaluation figures (JSON, e.g. from `eval --out`) to record in the manifest.
+        #[arg(long)]
+        metrics: Option<PathBuf>,
+    },
     /// Energy distance of every sampler at several step counts on the 8-mode mixture (Markdown).
     StepsTable {
         /// Samples per cell (and fresh data points to compare with).
@@ -143,6 +159,30 @@ enum Command {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Conformance { files, tol } => conformance(&files, tol),
+        Command::Export {
+            run,
+            id,
+            dtype,
+            out,
+            metrics,
+        } => report((|| {
+            let dtype = match dtype.as_str() {
+                "f16" => models::Dtype::F16,
+                "f32" => models::Dtype::F32,
+                other => return Err(format!("dtype must be f16 or f32, not {other}")),
+            };
+            let entry = diffuse::export_cmd::export(&run, &id, dtype, &out, metrics.as_deref())?;
+            println!(
+                "{} → {}/{} ({} bytes, sha256 {}, f16 output error {:.2e})",
+                id,
+                out.display(),
+                entry["file"].as_str().unwrap_or(""),
+                entry["bytes"],
+                entry["sha256"].as_str().unwrap_or(""),
+                entry["f16_max_rel_output_error"].as_f64().unwrap_or(0.0)
+            );
+            Ok(())
+        })()),
         Command::Sample {
             run,
             sampler,

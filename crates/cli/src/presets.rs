@@ -130,7 +130,7 @@ pub fn unet_config(id: &str) -> UNetConfig {
             sample_size: 32,
             in_channels: 3,
             out_channels: 3,
-            block_out_channels: vec![64, 128, 192],
+            block_out_channels: vec![64, 128, 128],
             layers_per_block: 2,
             down_block_types: attn(&["DownBlock2D", "AttnDownBlock2D", "AttnDownBlock2D"]),
             up_block_types: attn(&["AttnUpBlock2D", "AttnUpBlock2D", "UpBlock2D"]),

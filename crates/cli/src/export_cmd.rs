@@ -1,0 +1,201 @@
+//! `diffuse export`: a trained run → `static/weights/<id>.safetensors` (f16 by default) and its entry
+//! in `static/weights/manifest.json`, the file the page reads to offer and verify models.
+
+use std::path::Path;
+
+use burn::prelude::*;
+use models::{Dtype, SafeTensors, weights};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::generate::load_run;
+use crate::presets::{Dataset, Kind, Net, preset};
+
+/// Largest |f16 − f32| of the network's output on a fixed random batch, relative to the f32
+/// output's largest magnitude.
+fn f16_error(run_dir: &Path, f16_bytes: &[u8], device: &Device) -> Result<f64, String> {
+    let a = load_run(run_dir, device)?.net;
+    let file = SafeTensors::parse(f16_bytes).map_err(|e| e.to_string())?;
+    let b = match &a {
+        Net::UNet(m) => Net::UNet(weights::load(m.clone(), &file).map_err(|e| e.to_string())?),
+        Net::ScoreNet(m) => {
+            Net::ScoreNet(weights::load(m.clone(), &file).map_err(|e| e.to_string())?)
+        }
+        Net::Classifier(m) => {
+            Net::Classifier(weights::load(m.clone(), &file).map_err(|e| e.to_string())?)
+        }
+    };
+    let out = |net: &Net| -> Vec<f32> {
+        let r = |shape: [usize; 4]| {
+            Tensor::<4>::from_data(
+                TensorData::new(
+                    diffusion::SeededNoise::new(7).normals(shape.iter().product()),
+                    shape,
+                ),
+                device,
+            )
+        };
+        let y = match net {
+            Net::UNet(u) => {
+                let c = &u.config;
+                let classes = u
+                    .class_rows()
+                    .map(|_| Tensor::<1, Int>::from_ints([3, 7], device));
+                u.forward(
+                    r([2, c.in_channels, c.sample_size, c.sample_size]),
+                    Tensor::from_floats([50.0, 700.0], device),
+                    classes,
+                )
+            }
+            Net::ScoreNet(s) => {
+                s.forward(r([2, 1, 28, 28]), Tensor::from_floats([0.05, 0.7], device))
+            }
+            Net::Classifier(c) => c.forward(r([2, 1, 28, 28])).unsqueeze::<4>(),
+        };
+        y.into_data()
+            .convert::<f32>()
+            .try_to_vec::<f32>()
+            .expect("f32")
+    };
+    let (ya, yb) = (out(&a), out(&b));
+    let scale = ya.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-12);
+    Ok(ya
+        .iter()
+        .zip(&yb)
+        .fold(0f32, |m, (p, q)| m.max((p - q).abs())) as f64
+        / scale as f64)
+}
+
+/// Exports `run_dir` as model `id` into `out_dir` (weights + manifest entry). `metrics`: a JSON
+/// file of evaluation figures to record. Returns the manifest entry.
+pub fn export(
+    run_dir: &Path,
+    id: &str,
+    dtype: Dtype,
+    out_dir: &Path,
+    metrics: Option<&Path>,
+) -> Result<Value, String> {
+    let device = Device::flex();
+    let run = load_run(run_dir, &device)?;
+    let p = preset(&run.state.model)?;
+    let mut file = match &run.net {
+        Net::ScoreNet(m) => weights::collect(m),
+        Net::Classifier(m) => weights::collect(m),
+        Net::UNet(m) => weights::collect(m),
+    };
+    fill_metadata(&mut file, id, &run.state.model);
+    write_entry(run_dir, id, dtype, out_dir, metrics, &run, &p, file)
+}
+
+fn fill_metadata(file: &mut SafeTensors, id: &str, model: &str) {
+    file.metadata.insert("format".into(), "pt".into());
+    file.metadata.insert("id".into(), id.into());
+    file.metadata.insert("preset".into(), model.into());
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_entry(
+    run_dir: &Path,
+    id: &str,
+    dtype: Dtype,
+    out_dir: &Path,
+    metrics: Option<&Path>,
+    run: &crate::generate::Run,
+    p: &crate::presets::Preset,
+    file: SafeTensors,
+) -> Result<Value, String> {
+    let bytes = file.to_bytes(dtype);
+    let rel_err = if dtype == Dtype::F32 {
+        0.0
+    } else {
+        f16_error(run_dir, &bytes, &Device::flex())?
+    };
+    std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    let name = format!("{id}.safetensors");
+    std::fs::write(out_dir.join(&name), &bytes)
+        .map_err(|e| format!("{}: {e}", out_dir.join(&name).display()))?;
+    let sha = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let (process, prediction) = match p.kind {
+        Kind::UNet => (
+            json!({"type": "ddpm", "beta_schedule": "linear", "beta_start": 1e-4, "beta_end": 0.02, "num_train_timesteps": 1000}),
+            "epsilon",
+        ),
+        Kind::ScoreNet => (
+            json!({"type": "sde", "sde": "seed-ve", "sigma": 25.0}),
+            "score",
+        ),
+        Kind::Classifier => (Value::Null, "logits"),
+    };
+    let classes: Vec<String> = match p.dataset {
+        Dataset::Mnist => (0..10).map(|d| d.to_string()).collect(),
+        Dataset::Cifar10 => [
+            "airplane",
+            "automobile",
+            "bird",
+            "cat",
+            "deer",
+            "dog",
+            "frog",
+            "horse",
+            "ship",
+            "truck",
+        ]
+        .map(String::from)
+        .to_vec(),
+    };
+    let config: Value = serde_json::from_str(&run.net.config_json()).map_err(|e| e.to_string())?;
+    let s = &run.state;
+    let evaluation = match metrics {
+        Some(m) => serde_json::from_str(
+            &std::fs::read_to_string(m).map_err(|e| format!("{}: {e}", m.display()))?,
+        )
+        .map_err(|e| format!("{}: {e}", m.display()))?,
+        None => Value::Null,
+    };
+    let entry = json!({
+        "id": id,
+        "file": name,
+        "architecture": match p.kind { Kind::UNet => "unet2d", Kind::ScoreNet => "scorenet", Kind::Classifier => "classifier" },
+        "config": config,
+        "process": process,
+        "prediction": prediction,
+        "dataset": match p.dataset { Dataset::Mnist => "mnist", Dataset::Cifar10 => "cifar10" },
+        "classes": classes,
+        "conditional": matches!(&run.net, Net::UNet(u) if u.class_rows().is_some()),
+        "null_class": match &run.net { Net::UNet(u) => u.class_rows().map(|r| r - 1), _ => None },
+        "dtype": dtype.name(),
+        "bytes": bytes.len(),
+        "sha256": sha,
+        "params": s.params,
+        "f16_max_rel_output_error": rel_err,
+        "recipe": {
+            "data": format!("{} train split, {} images", match p.dataset { Dataset::Mnist => "MNIST", Dataset::Cifar10 => "CIFAR-10 (JPEG q75 copy)" }, s.train_images),
+            "steps": s.step, "batch": s.batch, "lr": s.lr, "ema_decay": s.ema_decay, "optimizer": "Adam, grad-norm clip 1, 500-step warm-up",
+            "hflip": p.hflip, "seed": s.seed, "device": s.device, "wall_seconds": s.wall_seconds,
+            "final_loss": s.losses.last().map(|l| l.1),
+        },
+        "evaluation": evaluation,
+    });
+    let manifest_path = out_dir.join("manifest.json");
+    let mut manifest: Value = match std::fs::read_to_string(&manifest_path) {
+        Ok(t) => {
+            serde_json::from_str(&t).map_err(|e| format!("{}: {e}", manifest_path.display()))?
+        }
+        Err(_) => json!({"models": []}),
+    };
+    let models = manifest["models"]
+        .as_array_mut()
+        .ok_or("manifest.json has no models array")?;
+    models.retain(|m| m["id"] != id);
+    models.push(entry.clone());
+    models.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    std::fs::write(
+        &manifest_path,
+        serde_json::to_string_pretty(&manifest).expect("json") + "\n",
+    )
+    .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+    Ok(entry)
+}

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Evaluates the runs of scripts/device/train.sh on the GPU machine and draws sample grids; run
-# right after train.sh on the same (warm) machine. Writes metrics and PNGs into $OUT.
+# Evaluates the MNIST runs of scripts/device/train.sh on the same machine, draws sample grids and
+# packs everything worth keeping into $OUT (weights without the raw training copies).
+#   scripts/device/eval.sh N SECONDS_PER_COMMAND
 set -u
+N=${1:-1000}; T=${2:-90}
 RUNS=${RUNS:-/root/runs}
 D=/tmp/diffuse
 W=${GUIDANCE:-1.0}
-$D eval --run $RUNS/mnist-unet-cond --classifier $RUNS/mnist-classifier --data .devrun/data \
-  --sampler dpm++2m --steps 20 --guidance "$W" --n 10000 --batch 1000 --device gpu --out $RUNS/eval-mnist-unet-cond.json
-$D eval --run $RUNS/mnist-scorenet-ve --classifier $RUNS/mnist-classifier --data .devrun/data \
-  --sampler pc --steps 500 --snr 0.16 --n 2000 --batch 1000 --device gpu --out $RUNS/eval-mnist-scorenet-ve.json
-$D sample --run $RUNS/cifar10-unet-cond --sampler dpm++2m --steps 20 --guidance "$W" --n 100 --device gpu \
-  --out $RUNS/grid-cifar10-unet-cond.png --chain $RUNS/chain-cifar10-unet-cond.png
-$D sample --run $RUNS/mnist-unet-cond --sampler dpm++2m --steps 20 --guidance "$W" --n 100 --device gpu \
-  --out $RUNS/grid-mnist-unet-cond.png --chain $RUNS/chain-mnist-unet-cond.png
-$D sample --run $RUNS/mnist-scorenet-ve --sampler pc --steps 500 --n 100 --device gpu --out $RUNS/grid-mnist-scorenet-ve.png
-cd "$RUNS" && tar czf "$OUT/eval.tgz" ./*.json ./*.png && ls -la "$OUT"
+cd "$RUNS" || exit 1
+ev() { timeout "$T" $D eval --classifier mnist-classifier --data "$OLDPWD/.devrun/data" --device gpu --batch 500 "$@"; }
+[ -d mnist-unet-cond ] && ev --run mnist-unet-cond --sampler dpm++2m --steps 20 --guidance "$W" --n "$N" --out eval-mnist-unet-cond.json
+[ -d mnist-scorenet-ve ] && ev --run mnist-scorenet-ve --sampler pc --steps 200 --n "$N" --out eval-mnist-scorenet-ve.json
+for m in mnist-unet-cond cifar10-unet-cond; do
+  [ -d $m ] && timeout "$T" $D sample --run $m --sampler dpm++2m --steps 20 --guidance "$W" --n 100 --device gpu --out grid-$m.png --chain chain-$m.png
+done
+[ -d mnist-scorenet-ve ] && timeout "$T" $D sample --run mnist-scorenet-ve --sampler pc --steps 200 --n 100 --device gpu --out grid-mnist-scorenet-ve.png
+tar czf - --exclude=train.safetensors . | split -b 15M - "$OUT/runs.tgz."
+ls -la "$OUT"

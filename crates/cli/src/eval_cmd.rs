@@ -81,6 +81,12 @@ pub fn eval_mnist(
     batch: usize,
     device: &Device,
 ) -> Result<(MnistEval, Vec<f32>), String> {
+    if !run.state.model.starts_with("mnist") && !run.state.model.starts_with("tiny") {
+        return Err(format!("eval measures MNIST models; {} is not one", run.state.model));
+    }
+    if batch == 0 || n < 2 {
+        return Err("eval needs --batch ≥ 1 and --n ≥ 2".into());
+    }
     let clf = match load_run(clf_dir, device)?.net {
         Net::Classifier(c) => c,
         _ => return Err(format!("{} is not a classifier run", clf_dir.display())),

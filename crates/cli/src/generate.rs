@@ -34,6 +34,9 @@ pub fn load_run(dir: &Path, device: &Device) -> Result<Run, String> {
     Ok(Run { net, state })
 }
 
+/// Samplers that integrate an SDE (the ScoreNet's); the rest step a discrete DDPM schedule.
+pub const SDE_SAMPLERS: [&str; 4] = ["euler-maruyama", "pc", "pf-heun", "annealed-langevin"];
+
 #[derive(Debug, Clone)]
 pub struct SampleSpec {
     pub sampler: String,
@@ -84,7 +87,16 @@ pub fn sample(
     };
     match net {
         Net::UNet(unet) => {
+            if SDE_SAMPLERS.contains(&spec.sampler.as_str()) {
+                return Err(format!(
+                    "the U-Net is a discrete-time DDPM model: use ddpm, ddpm-large, ddim, dpm++2m, dpm++2m-karras, euler, euler-a or heun, not {}",
+                    spec.sampler
+                ));
+            }
             let c = &unet.config;
+            if let (Some(rows), Some(bad)) = (unet.class_rows(), spec.classes.iter().find(|&&k| k as usize + 1 >= unet.class_rows().unwrap_or(0))) {
+                return Err(format!("class {bad} does not exist: this model has classes 0–{}", rows - 2));
+            }
             let shape = [n, c.in_channels, c.sample_size, c.sample_size];
             let rows = unet.class_rows();
             let labels = |null: bool| {

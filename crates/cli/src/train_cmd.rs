@@ -79,6 +79,15 @@ fn load_file(path: &Path) -> Result<SafeTensors, String> {
     SafeTensors::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Hashes a seed and a step into a new seed (SplitMix64's finaliser), so resumed runs draw fresh
+/// random numbers rather than a shifted copy of the first run's.
+fn mix(seed: u64, step: u64) -> u64 {
+    let mut z = seed ^ step.wrapping_mul(0xd1b5_4a32_d192_ed03).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// A random batch: pixels in [−1, 1] (optionally mirrored) and labels.
 fn batch(
     images: &Images,
@@ -128,9 +137,7 @@ impl Loop<'_> {
         let args = self.args;
         let started = Instant::now();
         let wall_before = self.state.wall_seconds;
-        let mut rng = SeededNoise::new(
-            args.seed ^ (self.state.step as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
-        );
+        let mut rng = SeededNoise::new(mix(args.seed, self.state.step as u64));
         let bar = indicatif::ProgressBar::new(args.steps as u64);
         bar.set_position(self.state.step as u64);
         bar.set_style(
@@ -208,7 +215,7 @@ impl Loop<'_> {
 pub fn train(args: &TrainArgs) -> Result<TrainState, String> {
     let preset = preset(&args.model)?;
     let device = crate::device::pick(&args.device)?;
-    device.seed(args.seed);
+    device.seed(mix(args.seed, 0));
     let ad = device.clone().autodiff();
     std::fs::create_dir_all(&args.out)
         .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
@@ -271,6 +278,10 @@ pub fn train(args: &TrainArgs) -> Result<TrainState, String> {
     };
     let config_json = net.config_json();
     let step0 = state.step;
+    if step0 > 0 {
+        // A resumed run must not replay the first run's noise.
+        device.seed(mix(args.seed, step0 as u64));
+    }
     let l = Loop {
         args,
         preset: &preset,
@@ -295,7 +306,7 @@ pub fn train(args: &TrainArgs) -> Result<TrainState, String> {
             t.ema.model = weights::load(t.ema.model.clone(), f).map_err(|e| e.to_string())?;
             t.ema.updates = step;
         }
-        t.step = step;
+        t.resume_at(step);
         Ok(t)
     }
     match net {

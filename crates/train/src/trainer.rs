@@ -14,7 +14,8 @@ pub struct TrainerConfig {
     /// Linear learning-rate warm-up over this many steps.
     pub warmup: usize,
     pub ema_decay: f64,
-    /// Clip the global gradient norm to this (None: no clipping).
+    /// Clip each parameter tensor's gradient norm to this (Burn's `GradientClipping::Norm`; None:
+    /// no clipping).
     pub clip_norm: Option<f32>,
 }
 
@@ -44,6 +45,9 @@ pub struct Trainer<M> {
     pub step: usize,
     pub config: TrainerConfig,
     optim: ModuleOptimizer,
+    adam: AdamConfig,
+    /// Step the warm-up counts from (a resumed run warms up again).
+    start_step: usize,
     last_good: (M, Ema<M>, usize),
 }
 
@@ -62,16 +66,24 @@ impl<M: Module + Clone> Trainer<M> {
             step: 0,
             config,
             optim: adam.init(),
+            adam,
+            start_step: 0,
         }
     }
 
     pub fn lr(&self) -> f64 {
         let w = self.config.warmup;
-        if w == 0 {
-            self.config.lr
-        } else {
-            self.config.lr * ((self.step + 1) as f64 / w as f64).min(1.0)
-        }
+        let k = self.step.saturating_sub(self.start_step);
+        if w == 0 { self.config.lr } else { self.config.lr * ((k + 1) as f64 / w as f64).min(1.0) }
+    }
+
+    /// Continues a run at `step` with the current weights (after loading a checkpoint): the
+    /// learning-rate warm-up starts again (Adam's moments are fresh) and the current weights
+    /// become the last good ones.
+    pub fn resume_at(&mut self, step: usize) {
+        self.step = step;
+        self.start_step = step;
+        self.last_good = (self.model.clone(), self.ema.clone(), step);
     }
 
     /// One optimisation step on the loss `loss_of(model)`. Returns the loss tensor without reading
@@ -98,6 +110,8 @@ impl<M: Module + Clone> Trainer<M> {
             self.model = model;
             self.ema = ema;
             self.step = kept;
+            // Adam's moments have seen the non-finite gradients: start them afresh.
+            self.optim = self.adam.init();
             Err(TrainError::Diverged { step, loss, kept })
         }
     }

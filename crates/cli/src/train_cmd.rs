@@ -255,10 +255,11 @@ pub fn train(args: &TrainArgs) -> Result<TrainState, String> {
         state.wall_seconds = old.wall_seconds;
         state.losses = old.losses;
         eprintln!("resuming {} at step {}", preset.id, state.step);
-        (
-            Some(load_file(&args.out.join("train.safetensors"))?),
-            Some(load_file(&args.out.join("model.safetensors"))?),
-        )
+        let ema = load_file(&args.out.join("model.safetensors"))?;
+        // Runs copied without their raw weights continue from the EMA weights.
+        let raw_path = args.out.join("train.safetensors");
+        let raw = if raw_path.exists() { load_file(&raw_path)? } else { ema.clone() };
+        (Some(raw), Some(ema))
     } else {
         (None, None)
     };

@@ -15,5 +15,5 @@ for m in mnist-unet-cond cifar10-unet-cond; do
   [ -d $m ] && timeout "$T" $D sample --run $m --sampler dpm++2m --steps 20 --guidance "$W" --n 100 --device gpu --out grid-$m.png --chain chain-$m.png
 done
 [ -d mnist-scorenet-ve ] && timeout "$T" $D sample --run mnist-scorenet-ve --sampler pc --steps 200 --n 100 --device gpu --out grid-mnist-scorenet-ve.png
-tar czf - --exclude=train.safetensors . | split -b 15M - "$OUT/runs.tgz."
+tar czf "$OUT/eval.tgz" ./*.json ./*.png
 ls -la "$OUT"

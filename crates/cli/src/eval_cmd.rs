@@ -82,7 +82,10 @@ pub fn eval_mnist(
     device: &Device,
 ) -> Result<(MnistEval, Vec<f32>), String> {
     if !run.state.model.starts_with("mnist") && !run.state.model.starts_with("tiny") {
-        return Err(format!("eval measures MNIST models; {} is not one", run.state.model));
+        return Err(format!(
+            "eval measures MNIST models; {} is not one",
+            run.state.model
+        ));
     }
     if batch == 0 || n < 2 {
         return Err("eval needs --batch ≥ 1 and --n ≥ 2".into());
@@ -94,16 +97,19 @@ pub fn eval_mnist(
     let test = load_data(Dataset::Mnist, data_dir, false).map_err(|e| e.to_string())?;
     let train = load_data(Dataset::Mnist, data_dir, true).map_err(|e| e.to_string())?;
     let d = models::classifier::FEATURES;
-    let n_ref = n.min(test.len());
-    let (test_feats, test_preds) = classify(&clf, &all_f32(&test, n_ref), n_ref, batch, device);
+    // The classifier's accuracy on the whole test set; FID statistics from its first n images.
+    let (all_feats, test_preds) =
+        classify(&clf, &all_f32(&test, test.len()), test.len(), batch, device);
     let acc = test_preds
         .iter()
         .zip(&test.labels)
         .filter(|(p, l)| p == l)
         .count() as f64
-        / n_ref as f64;
+        / test.len() as f64;
+    let n_ref = n.min(test.len());
+    let test_feats = &all_feats[..n_ref * d];
     let (train_feats, _) = classify(&clf, &all_f32(&train, n), n.min(train.len()), batch, device);
-    let (mu_t, s_t) = moments(&test_feats, n_ref, d);
+    let (mu_t, s_t) = moments(test_feats, n_ref, d);
     let (mu_r, s_r) = moments(&train_feats, n.min(train.len()), d);
     let fid_real = frechet(&mu_r, &s_r, &mu_t, &s_t, d);
 

@@ -104,7 +104,8 @@ fn write_entry(
     p: &crate::presets::Preset,
     file: SafeTensors,
 ) -> Result<Value, String> {
-    let bytes = file.to_bytes(dtype);
+    // The ScoreNet's fixed Fourier frequencies (|W| up to ~90) lose their phase in f16: keep F32.
+    let bytes = file.to_bytes_keeping_f32(dtype, &["fourier_w"]);
     let rel_err = if dtype == Dtype::F32 {
         0.0
     } else {

@@ -94,8 +94,16 @@ pub fn sample(
                 ));
             }
             let c = &unet.config;
-            if let (Some(rows), Some(bad)) = (unet.class_rows(), spec.classes.iter().find(|&&k| k as usize + 1 >= unet.class_rows().unwrap_or(0))) {
-                return Err(format!("class {bad} does not exist: this model has classes 0–{}", rows - 2));
+            if let (Some(rows), Some(bad)) = (
+                unet.class_rows(),
+                spec.classes
+                    .iter()
+                    .find(|&&k| k as usize + 1 >= unet.class_rows().unwrap_or(0)),
+            ) {
+                return Err(format!(
+                    "class {bad} does not exist: this model has classes 0–{}",
+                    rows - 2
+                ));
             }
             let shape = [n, c.in_channels, c.sample_size, c.sample_size];
             let rows = unet.class_rows();

@@ -82,7 +82,10 @@ fn load_file(path: &Path) -> Result<SafeTensors, String> {
 /// Hashes a seed and a step into a new seed (SplitMix64's finaliser), so resumed runs draw fresh
 /// random numbers rather than a shifted copy of the first run's.
 fn mix(seed: u64, step: u64) -> u64 {
-    let mut z = seed ^ step.wrapping_mul(0xd1b5_4a32_d192_ed03).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = seed
+        ^ step
+            .wrapping_mul(0xd1b5_4a32_d192_ed03)
+            .wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
@@ -258,7 +261,11 @@ pub fn train(args: &TrainArgs) -> Result<TrainState, String> {
         let ema = load_file(&args.out.join("model.safetensors"))?;
         // Runs copied without their raw weights continue from the EMA weights.
         let raw_path = args.out.join("train.safetensors");
-        let raw = if raw_path.exists() { load_file(&raw_path)? } else { ema.clone() };
+        let raw = if raw_path.exists() {
+            load_file(&raw_path)?
+        } else {
+            ema.clone()
+        };
         (Some(raw), Some(ema))
     } else {
         (None, None)

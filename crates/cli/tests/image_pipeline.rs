@@ -28,12 +28,24 @@ fn train_export_load_sample() {
     for &l in &labels {
         for _y in 0..28 {
             for x in 0..28u8 {
-                px.push(if x >= 2 * l + 4 && x < 2 * l + 6 { 255 } else { 0 });
+                px.push(if x >= 2 * l + 4 && x < 2 * l + 6 {
+                    255
+                } else {
+                    0
+                });
             }
         }
     }
-    std::fs::write(mnist.join("train-images-idx3-ubyte"), idx(0x803, &[n, 28, 28], &px)).unwrap();
-    std::fs::write(mnist.join("train-labels-idx1-ubyte"), idx(0x801, &[n], &labels)).unwrap();
+    std::fs::write(
+        mnist.join("train-images-idx3-ubyte"),
+        idx(0x803, &[n, 28, 28], &px),
+    )
+    .unwrap();
+    std::fs::write(
+        mnist.join("train-labels-idx1-ubyte"),
+        idx(0x801, &[n], &labels),
+    )
+    .unwrap();
 
     let out = dir.join("run");
     let args = TrainArgs {
@@ -56,28 +68,43 @@ fn train_export_load_sample() {
     assert_eq!(state.losses.len(), 2);
     assert!(state.losses.iter().all(|l| l.1.is_finite()));
     // Resuming continues from the checkpoint.
-    let state = train(&TrainArgs { steps: 9, resume: true, ..args.clone() }).unwrap();
+    let state = train(&TrainArgs {
+        steps: 9,
+        resume: true,
+        ..args.clone()
+    })
+    .unwrap();
     assert_eq!(state.step, 9);
 
     let static_dir = dir.join("static/weights");
-    let entry = diffuse::export_cmd::export(&out, "tiny", models::Dtype::F16, &static_dir, None).unwrap();
+    let entry =
+        diffuse::export_cmd::export(&out, "tiny", models::Dtype::F16, &static_dir, None).unwrap();
     assert_eq!(entry["dtype"], "F16");
-    assert!(entry["f16_max_rel_output_error"].as_f64().unwrap() < 1e-2, "{}", entry["f16_max_rel_output_error"]);
+    assert!(
+        entry["f16_max_rel_output_error"].as_f64().unwrap() < 1e-2,
+        "{}",
+        entry["f16_max_rel_output_error"]
+    );
     let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(static_dir.join("manifest.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(static_dir.join("manifest.json")).unwrap())
+            .unwrap();
     assert_eq!(manifest["models"][0]["id"], "tiny");
 
     // Load as the page will: config from the manifest, weights from the exported file.
     let device = Device::flex();
     let config = UNetConfig::from_json(&manifest["models"][0]["config"].to_string()).unwrap();
-    let file = SafeTensors::parse(&std::fs::read(static_dir.join("tiny.safetensors")).unwrap()).unwrap();
+    let file =
+        SafeTensors::parse(&std::fs::read(static_dir.join("tiny.safetensors")).unwrap()).unwrap();
     let unet = weights::load(UNet::new(&config, &device).unwrap(), &file).unwrap();
     assert_eq!(unet.class_rows(), Some(11));
 
     let run = load_run(&out, &device).unwrap();
     let spec = SampleSpec {
         sampler: "ddim".into(),
-        options: diffusion::sampler::Options { steps: 3, ..Default::default() },
+        options: diffusion::sampler::Options {
+            steps: 3,
+            ..Default::default()
+        },
         classes: vec![1, 7],
         guidance: 1.5,
         seed: 4,

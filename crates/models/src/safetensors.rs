@@ -147,6 +147,12 @@ impl SafeTensors {
     /// Serialises tensors in `dtype` (F32 or F16; BF16 also accepted), keys sorted, header padded
     /// to a multiple of 8 bytes as the reference implementation does.
     pub fn to_bytes(&self, dtype: Dtype) -> Vec<u8> {
+        self.to_bytes_keeping_f32(dtype, &[])
+    }
+
+    /// As [`SafeTensors::to_bytes`], but the tensors named in `keep_f32` stay F32 (values whose
+    /// precision matters more than their size, e.g. large fixed Fourier frequencies).
+    pub fn to_bytes_keeping_f32(&self, dtype: Dtype, keep_f32: &[&str]) -> Vec<u8> {
         let mut header = Map::new();
         if !self.metadata.is_empty() {
             header.insert("__metadata__".into(), json!(self.metadata));
@@ -154,6 +160,11 @@ impl SafeTensors {
         let mut body = Vec::new();
         for (key, t) in &self.tensors {
             let start = body.len();
+            let dtype = if keep_f32.contains(&key.as_str()) {
+                Dtype::F32
+            } else {
+                dtype
+            };
             encode(&t.values, dtype, &mut body);
             header.insert(
                 key.clone(),

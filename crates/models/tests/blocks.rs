@@ -12,9 +12,16 @@ fn scorenet_maps_28x28_to_28x28_and_divides_by_the_marginal_std() {
     let y = net.forward(x, Tensor::from_floats([0.1, 0.9], &device));
     assert_eq!(y.dims(), [2, 1, 28, 28]);
     // σ(t) = √((25^{2t} − 1)/(2 ln 25)) (seed 000's marginal_prob_std).
-    let s = net.marginal_std(Tensor::from_floats([0.5, 1.0], &device)).into_data().try_to_vec::<f32>().unwrap();
+    let s = net
+        .marginal_std(Tensor::from_floats([0.5, 1.0], &device))
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
     let want = |t: f64| ((25f64.powf(2.0 * t) - 1.0) / (2.0 * 25f64.ln())).sqrt();
-    assert!((s[0] as f64 - want(0.5)).abs() < 1e-5 && (s[1] as f64 - want(1.0)).abs() < 1e-4, "{s:?}");
+    assert!(
+        (s[0] as f64 - want(0.5)).abs() < 1e-5 && (s[1] as f64 - want(1.0)).abs() < 1e-4,
+        "{s:?}"
+    );
     // Fourier frequencies are fixed, not trained.
     assert!(!net.fourier_w.is_require_grad());
 }
@@ -30,7 +37,10 @@ fn scorenet_and_classifier_round_trip_through_safetensors() {
 
     let c = Classifier::new(&device);
     let x = Tensor::<4>::random([3, 1, 28, 28], Distribution::Normal(0.0, 1.0), &device);
-    assert_eq!(c.features(x.clone()).dims(), [3, models::classifier::FEATURES]);
+    assert_eq!(
+        c.features(x.clone()).dims(),
+        [3, models::classifier::FEATURES]
+    );
     assert_eq!(c.forward(x).dims(), [3, 10]);
     let file = SafeTensors::parse(&weights::collect(&c).to_bytes(models::Dtype::F16)).unwrap();
     // Linear weights are stored as PyTorch does, [out, in].

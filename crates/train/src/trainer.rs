@@ -74,7 +74,11 @@ impl<M: Module + Clone> Trainer<M> {
     pub fn lr(&self) -> f64 {
         let w = self.config.warmup;
         let k = self.step.saturating_sub(self.start_step);
-        if w == 0 { self.config.lr } else { self.config.lr * ((k + 1) as f64 / w as f64).min(1.0) }
+        if w == 0 {
+            self.config.lr
+        } else {
+            self.config.lr * ((k + 1) as f64 / w as f64).min(1.0)
+        }
     }
 
     /// Continues a run at `step` with the current weights (after loading a checkpoint): the

@@ -18,7 +18,10 @@ fn images(n: usize, rng: &mut SeededNoise, device: &Device) -> (Tensor<4>, Vec<u
             }
         }
     }
-    (Tensor::from_data(TensorData::new(px, [n, 1, 8, 8]), device), labels)
+    (
+        Tensor::from_data(TensorData::new(px, [n, 1, 8, 8]), device),
+        labels,
+    )
 }
 
 fn tiny_unet(device: &Device) -> UNet {
@@ -41,14 +44,27 @@ fn tiny_unet(device: &Device) -> UNet {
 fn ddpm_loss_falls_and_ema_trails_the_model() {
     let device = Device::flex().autodiff();
     device.seed(1);
-    let schedule = DiscreteSchedule::new(BetaSchedule::Linear { start: 1e-4, end: 0.02 }, 1000).unwrap();
-    let config = TrainerConfig { lr: 2e-3, warmup: 5, ema_decay: 0.9, clip_norm: Some(1.0) };
+    let schedule = DiscreteSchedule::new(
+        BetaSchedule::Linear {
+            start: 1e-4,
+            end: 0.02,
+        },
+        1000,
+    )
+    .unwrap();
+    let config = TrainerConfig {
+        lr: 2e-3,
+        warmup: 5,
+        ema_decay: 0.9,
+        clip_norm: Some(1.0),
+    };
     let mut t = Trainer::new(tiny_unet(&device), config);
     let mut rng = SeededNoise::new(3);
     let mut losses = Vec::new();
     for _ in 0..60 {
         let (x, labels) = images(16, &mut rng, &device);
-        let loss = t.step(|m| objective::ddpm_eps_loss(m, x, Some(&labels), &schedule, 0.1, &mut rng));
+        let loss =
+            t.step(|m| objective::ddpm_eps_loss(m, x, Some(&labels), &schedule, 0.1, &mut rng));
         let v = loss.into_scalar::<f32>();
         t.check(v).unwrap();
         losses.push(v);
@@ -58,7 +74,10 @@ fn ddpm_loss_falls_and_ema_trails_the_model() {
     println!("DDPM loss: first 10 steps {first:.3}, last 10 {last:.3}");
     assert!(last < 0.6 * first, "loss did not fall: {first} → {last}");
     assert_eq!(t.ema.updates, 60);
-    assert_ne!(weights::collect(&t.ema.model).tensors, weights::collect(&t.model.valid()).tensors);
+    assert_ne!(
+        weights::collect(&t.ema.model).tensors,
+        weights::collect(&t.model.valid()).tensors
+    );
 }
 
 #[test]
@@ -66,14 +85,21 @@ fn classifier_learns_and_a_nan_loss_restores_the_last_good_weights() {
     let device = Device::flex().autodiff();
     device.seed(2);
     let mut rng = SeededNoise::new(5);
-    let config = TrainerConfig { lr: 1e-3, warmup: 0, ema_decay: 0.0, clip_norm: None };
+    let config = TrainerConfig {
+        lr: 1e-3,
+        warmup: 0,
+        ema_decay: 0.0,
+        clip_norm: None,
+    };
     let mut t = Trainer::new(Classifier::new(&device), config);
     let mut last = f32::MAX;
     for _ in 0..15 {
         // The classifier takes 28×28: pad the 8×8 patterns.
         let (x, labels) = images(16, &mut rng, &device);
         let x = x.pad((10, 10, 10, 10), -1.0);
-        last = t.step(|m| objective::classifier_loss(m, x, &labels)).into_scalar::<f32>();
+        last = t
+            .step(|m| objective::classifier_loss(m, x, &labels))
+            .into_scalar::<f32>();
         t.check(last).unwrap();
     }
     assert!(last < 0.3, "cross-entropy still {last}");
@@ -81,7 +107,10 @@ fn classifier_learns_and_a_nan_loss_restores_the_last_good_weights() {
     let (x, labels) = images(16, &mut rng, &device);
     t.step(|m| objective::classifier_loss(m, x.pad((10, 10, 10, 10), -1.0), &labels));
     let err = t.check(f32::NAN).unwrap_err();
-    assert!(matches!(err, TrainError::Diverged { step: 16, kept: 15, loss } if loss.is_nan()), "{err:?}");
+    assert!(
+        matches!(err, TrainError::Diverged { step: 16, kept: 15, loss } if loss.is_nan()),
+        "{err:?}"
+    );
     assert_eq!(t.step, 15);
     assert_eq!(weights::collect(&t.model.valid()).tensors, good.tensors);
     assert!(err.to_string().contains("lower the learning rate"));

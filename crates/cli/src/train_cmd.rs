@@ -283,6 +283,7 @@ pub fn train(args: &TrainArgs) -> Result<TrainState, String> {
         warmup: if resume { 100 } else { 500 },
         ema_decay: preset.ema_decay,
         clip_norm: Some(1.0),
+        explode_factor: Some(10.0),
     };
     let config_json = net.config_json();
     let step0 = state.step;

@@ -14,6 +14,9 @@ pub struct TrainerConfig {
     /// Linear learning-rate warm-up over this many steps.
     pub warmup: usize,
     pub ema_decay: f64,
+    /// A checked loss above this multiple of the best checked loss (after the warm-up) counts as
+    /// divergence, so a loss that grows without becoming NaN is caught too (None: off).
+    pub explode_factor: Option<f32>,
     /// Clip each parameter tensor's gradient norm to this (Burn's `GradientClipping::Norm`; None:
     /// no clipping).
     pub clip_norm: Option<f32>,
@@ -26,6 +29,7 @@ impl Default for TrainerConfig {
             warmup: 500,
             ema_decay: 0.999,
             clip_norm: Some(1.0),
+            explode_factor: Some(10.0),
         }
     }
 }
@@ -37,6 +41,17 @@ pub enum TrainError {
          lower the learning rate and resume"
     )]
     Diverged { step: usize, loss: f32, kept: usize },
+    #[error(
+        "training is diverging at step {step}: the loss rose to {loss}, over {factor}× its best value {best}. \
+         The weights of step {kept} were kept; lower the learning rate and resume"
+    )]
+    Exploding {
+        step: usize,
+        loss: f32,
+        best: f32,
+        factor: f32,
+        kept: usize,
+    },
 }
 
 pub struct Trainer<M> {
@@ -49,6 +64,7 @@ pub struct Trainer<M> {
     /// Step the warm-up counts from (a resumed run warms up again).
     start_step: usize,
     last_good: (M, Ema<M>, usize),
+    best_loss: f32,
 }
 
 impl<M: Module + Clone> Trainer<M> {
@@ -68,6 +84,7 @@ impl<M: Module + Clone> Trainer<M> {
             optim: adam.init(),
             adam,
             start_step: 0,
+            best_loss: f32::INFINITY,
         }
     }
 
@@ -79,6 +96,11 @@ impl<M: Module + Clone> Trainer<M> {
         } else {
             self.config.lr * ((k + 1) as f64 / w as f64).min(1.0)
         }
+    }
+
+    /// The lowest loss checked after the warm-up (∞ before).
+    pub fn best_loss(&self) -> f32 {
+        self.best_loss
     }
 
     /// Continues a run at `step` with the current weights (after loading a checkpoint): the
@@ -103,19 +125,40 @@ impl<M: Module + Clone> Trainer<M> {
     }
 
     /// Records `loss` (read back by the caller) as checked: a finite value makes the current
-    /// weights the last good ones; a non-finite one restores them and reports divergence.
+    /// weights the last good ones; a non-finite one, or one that exploded (see
+    /// [`TrainerConfig::explode_factor`]), restores them and reports divergence.
     pub fn check(&mut self, loss: f32) -> Result<(), TrainError> {
-        if loss.is_finite() {
+        let warmed = self.step >= self.start_step + self.config.warmup;
+        let exploding = match self.config.explode_factor {
+            Some(f) if loss.is_finite() && warmed && self.best_loss.is_finite() => {
+                loss > f * self.best_loss
+            }
+            _ => false,
+        };
+        if loss.is_finite() && !exploding {
+            if warmed {
+                self.best_loss = self.best_loss.min(loss);
+            }
             self.last_good = (self.model.clone(), self.ema.clone(), self.step);
-            Ok(())
+            return Ok(());
+        }
+        let (model, ema, kept) = self.last_good.clone();
+        let step = self.step;
+        self.model = model;
+        self.ema = ema;
+        self.step = kept;
+        // Adam's moments have seen the bad gradients: start them afresh.
+        self.optim = self.adam.init();
+        if exploding {
+            let factor = self.config.explode_factor.unwrap_or(f32::INFINITY);
+            Err(TrainError::Exploding {
+                step,
+                loss,
+                best: self.best_loss,
+                factor,
+                kept,
+            })
         } else {
-            let (model, ema, kept) = self.last_good.clone();
-            let step = self.step;
-            self.model = model;
-            self.ema = ema;
-            self.step = kept;
-            // Adam's moments have seen the non-finite gradients: start them afresh.
-            self.optim = self.adam.init();
             Err(TrainError::Diverged { step, loss, kept })
         }
     }

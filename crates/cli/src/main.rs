@@ -143,6 +143,21 @@ enum Command {
         #[arg(long)]
         metrics: Option<PathBuf>,
     },
+    /// Bits/dim of MNIST test images under the ScoreNet (PF-ODE likelihood, Hutchinson divergence).
+    Bpd {
+        #[arg(long)]
+        run: PathBuf,
+        #[arg(long, default_value = "../shared/data")]
+        data: PathBuf,
+        /// Number of test images.
+        #[arg(long, default_value_t = 16)]
+        n: usize,
+        /// RK4 steps from t_min to 1.
+        #[arg(long, default_value_t = 50)]
+        steps: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
     /// Energy distance of every sampler at several step counts on the 8-mode mixture (Markdown).
     StepsTable {
         /// Samples per cell (and fresh data points to compare with).
@@ -159,6 +174,16 @@ enum Command {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Conformance { files, tol } => conformance(&files, tol),
+        Command::Bpd {
+            run,
+            data,
+            n,
+            steps,
+            seed,
+        } => report(
+            diffuse::bpd_cmd::bpd(&run, &data, n, steps, seed)
+                .map(|b| println!("{}", serde_json::to_string_pretty(&b).expect("json"))),
+        ),
         Command::Export {
             run,
             id,

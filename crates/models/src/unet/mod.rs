@@ -124,7 +124,7 @@ impl UNet {
     }
 
     /// x: [B, C, H, W]; t: [B] training timesteps (may be fractional); classes: [B] class
-    /// indices (required when the model has a class embedding). Returns the network output,
+    /// indices (None for a class-conditional model means the "no class" row). Returns the network output,
     /// [B, out_channels, H, W].
     pub fn forward(
         &self,
@@ -138,13 +138,19 @@ impl UNet {
         } else {
             x
         };
+        let t_batch = t.dims();
         let t_emb = timestep_embedding(t, c.block_out_channels[0], c.flip_sin_to_cos, c.freq_shift);
         let mut emb = self
             .time_embedding
             .linear_2
             .forward(silu(self.time_embedding.linear_1.forward(t_emb)));
-        if let (Some(embed), Some(classes)) = (&self.class_embedding, classes) {
-            let [b] = classes.dims();
+        if let Some(embed) = &self.class_embedding {
+            let [b] = t_batch;
+            // No labels means "no class": the last row, which classifier-free training uses.
+            let classes = classes.unwrap_or_else(|| {
+                let null = embed.weight.dims()[0] as i64 - 1;
+                Tensor::<1, Int>::full([b], null, &emb.device())
+            });
             let e = embed.forward(classes.reshape([b, 1]));
             emb = emb + e.reshape([b, c.time_embed_dim()]);
         }

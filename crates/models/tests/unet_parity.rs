@@ -97,6 +97,24 @@ fn round_trip_through_safetensors_gives_identical_outputs() {
         .zip(&yb)
         .fold(0f32, |m, (p, q)| m.max((p - q).abs()));
     assert!(err < 1e-5, "round trip changed outputs by {err}");
+    // No labels on a class-conditional model means the last ("no class") row.
+    let x = Tensor::<4>::random(
+        [2, 3, 16, 16],
+        burn::tensor::Distribution::Normal(0.0, 1.0),
+        &device,
+    );
+    let t = Tensor::<1>::from_floats([3.0, 900.0], &device);
+    let none = a
+        .forward(x.clone(), t.clone(), None)
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
+    let null = a
+        .forward(x, t, Some(Tensor::<1, Int>::from_ints([9, 9], &device)))
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
+    assert_eq!(none, null);
 }
 
 #[test]

@@ -1,9 +1,10 @@
-//! Training data for the image models: MNIST in IDX files (gzipped or not) and labelled image
+//! Training data: the 2-D toy distributions of the in-tab trainer ([`toy`]), and for the image models MNIST in IDX files (gzipped or not) and labelled image
 //! folders (`<split>/<class>/*.{png,jpg}`, as a directory or inside a `.tar.gz`). Everything comes
 //! back as one [`Images`] value: u8 pixels in N×C×H×W order and a class index per image.
 
 mod folder;
 mod idx;
+pub mod toy;
 
 pub use folder::{read_image_folder, read_image_folder_tar_gz};
 pub use idx::{read_idx_images, read_idx_labels, read_mnist};

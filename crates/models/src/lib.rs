@@ -14,3 +14,5 @@ pub mod classifier;
 pub mod scorenet;
 pub use classifier::Classifier;
 pub use scorenet::{ScoreNet, ScoreNetConfig};
+pub mod mlp;
+pub use mlp::{Mlp, MlpConfig, TimeFeatures};

@@ -5,6 +5,7 @@
 
 pub mod ema;
 pub mod objective;
+pub mod toy;
 pub mod trainer;
 
 pub use ema::Ema;

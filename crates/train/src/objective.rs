@@ -1,25 +1,33 @@
-//! Training objectives for the image models. Each takes clean images x₀ in [−1, 1] and returns a
+//! Training objectives. Each takes clean data x₀ (images in [−1, 1], or 2-D points) and returns a
 //! scalar loss; randomness over times and labels comes from the caller's [`SeededNoise`], Gaussian
 //! noise from the device's generator (seed it with `Device::seed`).
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
+use diffusion::sde::Sde;
 use diffusion::{DiscreteSchedule, SeededNoise};
 use models::{Classifier, ScoreNet, UNet};
 
-/// DDPM ε-prediction (Ho et al. 2020, eq. 14): t ~ U{0, …, T−1}, x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε,
-/// loss = mean ‖ε̂(x_t, t, y) − ε‖². With `labels`, each label is replaced by the model's "no class"
-/// row (the last) with probability `p_uncond`, which trains classifier-free guidance.
-pub fn ddpm_eps_loss(
-    unet: &UNet,
-    x0: Tensor<4>,
-    labels: Option<&[u8]>,
+/// A [b, 1, …, 1] column of per-sample factors, for broadcasting against [b, …].
+fn column<const D: usize>(v: &[f32], device: &Device) -> Tensor<D> {
+    let mut shape = [1usize; D];
+    shape[0] = v.len();
+    Tensor::<1>::from_floats(v, device).reshape(shape)
+}
+
+/// DDPM ε-prediction (Ho et al. 2020, eq. 14) for any network: t ~ U{0, …, T−1},
+/// x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε, loss = mean ‖ε̂(x_t, t) − ε‖². `predict(x_t, t)` gets the
+/// timesteps as floats; `eps` is the Gaussian noise (from the device's generator for images, from
+/// the seeded host source for 2-D points, so a seed reproduces a run exactly).
+pub fn ddpm_eps<const D: usize>(
+    x0: Tensor<D>,
+    eps: Tensor<D>,
     schedule: &DiscreteSchedule,
-    p_uncond: f64,
     rng: &mut SeededNoise,
+    predict: impl FnOnce(Tensor<D>, Tensor<1>) -> Tensor<D>,
 ) -> Tensor<1> {
     let device = x0.device();
-    let [b, c, h, w] = x0.dims();
+    let b = x0.dims()[0];
     let steps = schedule.len();
     let ts: Vec<usize> = rng
         .uniforms(b)
@@ -34,13 +42,56 @@ pub fn ddpm_eps_loss(
         .iter()
         .map(|&t| (1.0 - schedule.alpha_bar(t)).sqrt() as f32)
         .collect();
-    let col = |v: Vec<f32>| Tensor::<1>::from_floats(v.as_slice(), &device).reshape([b, 1, 1, 1]);
-    let eps = Tensor::<4>::random([b, c, h, w], Distribution::Normal(0.0, 1.0), &device);
-    let xt = x0 * col(a) + eps.clone() * col(s);
-    let t = Tensor::<1>::from_floats(
-        ts.iter().map(|&t| t as f32).collect::<Vec<_>>().as_slice(),
-        &device,
-    );
+    let xt = x0 * column::<D>(&a, &device) + eps.clone() * column::<D>(&s, &device);
+    let t: Vec<f32> = ts.iter().map(|&t| t as f32).collect();
+    let pred = predict(xt, Tensor::<1>::from_floats(t.as_slice(), &device));
+    (pred - eps).powf_scalar(2.0).mean()
+}
+
+/// Denoising score matching on an SDE with λ(t) = σ(t)² (Song et al. 2021, eq. 7) for a network
+/// that predicts ε (score = −ε̂/σ): t ~ U(t_min, 1), x_t = α(t) x₀ + σ(t) z, and
+/// σ²‖s − (−z/σ)‖² = ‖ε̂ − z‖², so the loss is mean ‖ε̂(x_t, t) − z‖² summed over coordinates.
+pub fn sde_eps<const D: usize>(
+    x0: Tensor<D>,
+    z: Tensor<D>,
+    sde: &dyn Sde,
+    rng: &mut SeededNoise,
+    predict: impl FnOnce(Tensor<D>, Tensor<1>) -> Tensor<D>,
+) -> Tensor<1> {
+    let device = x0.device();
+    let b = x0.dims()[0];
+    let t0 = sde.t_min();
+    let ts: Vec<f64> = rng
+        .uniforms(b)
+        .iter()
+        .map(|&u| t0 + (1.0 - t0) * u as f64)
+        .collect();
+    let levels: Vec<_> = ts.iter().map(|&t| sde.level(t)).collect();
+    let a: Vec<f32> = levels.iter().map(|l| l.alpha as f32).collect();
+    let s: Vec<f32> = levels.iter().map(|l| l.sigma as f32).collect();
+    let xt = x0 * column::<D>(&a, &device) + z.clone() * column::<D>(&s, &device);
+    let t: Vec<f32> = ts.iter().map(|&t| t as f32).collect();
+    let pred = predict(xt, Tensor::<1>::from_floats(t.as_slice(), &device));
+    let per_sample = (pred - z)
+        .powf_scalar(2.0)
+        .reshape([b as i64, -1])
+        .sum_dim(1);
+    per_sample.mean()
+}
+
+/// [`ddpm_eps`] for the class-conditional U-Net. With `labels`, each label is replaced by the
+/// model's "no class" row (the last) with probability `p_uncond`, which trains classifier-free
+/// guidance.
+pub fn ddpm_eps_loss(
+    unet: &UNet,
+    x0: Tensor<4>,
+    labels: Option<&[u8]>,
+    schedule: &DiscreteSchedule,
+    p_uncond: f64,
+    rng: &mut SeededNoise,
+) -> Tensor<1> {
+    let device = x0.device();
+    let b = x0.dims()[0];
     let classes = labels.zip(unet.class_rows()).map(|(labels, rows)| {
         let drop = rng.uniforms(b);
         let ids: Vec<i64> = labels
@@ -56,8 +107,8 @@ pub fn ddpm_eps_loss(
             .collect();
         Tensor::<1, Int>::from_ints(ids.as_slice(), &device)
     });
-    let pred = unet.forward(xt, t, classes);
-    (pred - eps).powf_scalar(2.0).mean()
+    let eps = Tensor::<4>::random(x0.shape(), Distribution::Normal(0.0, 1.0), &device);
+    ddpm_eps(x0, eps, schedule, rng, |xt, t| unet.forward(xt, t, classes))
 }
 
 /// The seeds' denoising score matching on the VE SDE (σ(t) = √((σ^{2t}−1)/(2 ln σ))):

@@ -1,0 +1,268 @@
+//! The 2-D playground's engine, the same code natively and in the tab: a data set of points, an
+//! MLP denoiser, an objective (DDPM ε on a discrete schedule, or DSM on an SDE), Adam + EMA, and
+//! sampling from the EMA model with any sampler of the core.
+
+use burn::module::Module;
+use burn::prelude::*;
+use diffusion::sampler::{Network, Options, Sampler, build};
+use diffusion::sde::{self, Sde};
+use diffusion::{
+    BetaSchedule, DiffusionError, DiscreteSchedule, Level, Parameterization, SeededNoise, Step,
+};
+use models::{Mlp, MlpConfig, TimeFeatures};
+
+use crate::{Trainer, TrainerConfig, objective};
+
+/// What the model is trained to undo.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Process {
+    /// A discrete DDPM schedule ("linear" or "cosine") with `steps` training timesteps.
+    Ddpm { schedule: String, steps: usize },
+    /// An SDE by name ("vp", "subvp", "ve").
+    Sde { name: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToyConfig {
+    pub dataset: String,
+    pub noise: f64,
+    /// Size of the training set.
+    pub points: usize,
+    pub process: Process,
+    pub width: usize,
+    pub depth: usize,
+    pub fourier: bool,
+    pub lr: f64,
+    pub batch: usize,
+    pub ema_decay: f64,
+    pub seed: u64,
+}
+
+impl Default for ToyConfig {
+    fn default() -> Self {
+        Self {
+            dataset: "8gaussians".into(),
+            noise: 0.05,
+            points: 4000,
+            process: Process::Ddpm {
+                schedule: "linear".into(),
+                steps: 1000,
+            },
+            width: 128,
+            depth: 3,
+            fourier: false,
+            lr: 1e-3,
+            batch: 256,
+            ema_decay: 0.995,
+            seed: 0,
+        }
+    }
+}
+
+/// Builds the noise process of a config.
+pub enum Noise {
+    Discrete(DiscreteSchedule),
+    Continuous(Box<dyn Sde>),
+}
+
+impl Noise {
+    pub fn new(p: &Process) -> Result<Self, DiffusionError> {
+        Ok(match p {
+            Process::Ddpm { schedule, steps } => {
+                let kind = match schedule.as_str() {
+                    "linear" => BetaSchedule::LINEAR,
+                    "cosine" => BetaSchedule::Cosine,
+                    other => {
+                        return Err(DiffusionError::Unknown {
+                            what: "schedule",
+                            name: other.into(),
+                            known: "linear, cosine",
+                        });
+                    }
+                };
+                Noise::Discrete(DiscreteSchedule::new(kind, *steps)?)
+            }
+            Process::Sde { name } => Noise::Continuous(sde::by_name(name)?),
+        })
+    }
+}
+
+/// Draws `n` points of the config's data set from `rng`.
+pub fn toy_points(c: &ToyConfig, n: usize, rng: &mut SeededNoise) -> Result<Vec<f32>, String> {
+    let u = rng.uniforms(3 * n);
+    let z = rng.normals(2 * n);
+    data::toy::toy(&c.dataset, n, c.noise, &u, &z)
+}
+
+pub struct ToyRun {
+    pub config: ToyConfig,
+    pub data: Vec<f32>,
+    pub trainer: Trainer<Mlp>,
+    pub noise: Noise,
+    rng: SeededNoise,
+    device: Device,
+    /// Discrete samplers take an SDE argument they do not use.
+    unused_sde: sde::Vp,
+}
+
+impl ToyRun {
+    /// `device` is the plain device (CPU or WebGPU); training runs on its autodiff version.
+    pub fn new(config: ToyConfig, device: &Device) -> Result<Self, String> {
+        let mut rng = SeededNoise::new(config.seed);
+        let data = toy_points(&config, config.points, &mut rng)?;
+        Self::with_data(config, data, device)
+    }
+
+    /// A run on given points (e.g. drawn by hand), normalised like every data set.
+    pub fn with_data(
+        config: ToyConfig,
+        mut data: Vec<f32>,
+        device: &Device,
+    ) -> Result<Self, String> {
+        if data.len() < 2 * 8 || data.len() % 2 != 0 {
+            return Err(format!(
+                "need at least 8 points to train on, got {}",
+                data.len() / 2
+            ));
+        }
+        data::toy::normalise(&mut data);
+        let noise = Noise::new(&config.process).map_err(|e| e.to_string())?;
+        let time_scale = match noise {
+            Noise::Continuous(_) if !config.fourier => 1000.0,
+            _ => 1.0,
+        };
+        let mlp = MlpConfig {
+            width: config.width,
+            depth: config.depth,
+            time_features: if config.fourier {
+                TimeFeatures::Fourier { scale: 30.0 }
+            } else {
+                TimeFeatures::Sinusoidal
+            },
+            time_scale,
+            ..MlpConfig::default()
+        };
+        device.seed(config.seed);
+        let ad = device.clone().autodiff();
+        let model = Mlp::new(&mlp, &ad).map_err(|e| e.to_string())?;
+        let trainer = Trainer::new(
+            model,
+            TrainerConfig {
+                lr: config.lr,
+                warmup: 100,
+                ema_decay: config.ema_decay,
+                clip_norm: Some(1.0),
+                explode_factor: Some(10.0),
+            },
+        );
+        let rng = SeededNoise::new(config.seed ^ 0x7a11);
+        Ok(Self {
+            config,
+            data,
+            trainer,
+            noise,
+            rng,
+            device: ad,
+            unused_sde: sde::Vp::default(),
+        })
+    }
+
+    /// One Adam step on a random batch; returns the loss tensor (not read back).
+    pub fn step(&mut self) -> Tensor<1> {
+        let n = self.data.len() / 2;
+        let b = self.config.batch.max(1);
+        let idx: Vec<usize> = self
+            .rng
+            .uniforms(b)
+            .iter()
+            .map(|&u| ((u as f64 * n as f64) as usize).min(n - 1))
+            .collect();
+        let mut x = Vec::with_capacity(2 * b);
+        for &i in &idx {
+            x.extend_from_slice(&self.data[2 * i..2 * i + 2]);
+        }
+        let x0 = Tensor::<2>::from_data(TensorData::new(x, [b, 2]), &self.device);
+        // Noise from the seeded host source: a seed reproduces a run exactly, on any backend.
+        let z = Tensor::<2>::from_data(
+            TensorData::new(self.rng.normals(2 * b), [b, 2]),
+            &self.device,
+        );
+        let rng = &mut self.rng;
+        match &self.noise {
+            Noise::Discrete(s) => self
+                .trainer
+                .step(|m| objective::ddpm_eps(x0, z, s, rng, |xt, t| m.forward(xt, t))),
+            Noise::Continuous(sde) => self
+                .trainer
+                .step(|m| objective::sde_eps(x0, z, sde.as_ref(), rng, |xt, t| m.forward(xt, t))),
+        }
+    }
+
+    /// The EMA model as a denoiser (it predicts ε at the process's time t).
+    pub fn denoiser(&self) -> Network<impl Fn(&Tensor<2>, f64, Level) -> Tensor<2> + '_> {
+        let model = &self.trainer.ema.model;
+        Network {
+            kind: Parameterization::Epsilon,
+            f: move |x: &Tensor<2>, t: f64, _: Level| {
+                let [b, _] = x.dims();
+                model.forward(x.clone(), Tensor::<1>::full([b], t, &x.device()))
+            },
+        }
+    }
+
+    /// A sampler by name for this run's process (discrete samplers need a DDPM process, SDE
+    /// samplers an SDE).
+    pub fn sampler(
+        &self,
+        name: &str,
+        options: &Options,
+    ) -> Result<Box<dyn Sampler<2> + '_>, String> {
+        let sde_sampler = ["euler-maruyama", "pc", "pf-heun", "annealed-langevin"].contains(&name);
+        match &self.noise {
+            Noise::Discrete(s) if !sde_sampler => {
+                build::<2>(name, options, s, &self.unused_sde).map_err(|e| e.to_string())
+            }
+            Noise::Continuous(sde) if sde_sampler => {
+                let schedule =
+                    DiscreteSchedule::new(BetaSchedule::LINEAR, 1000).map_err(|e| e.to_string())?;
+                build::<2>(name, options, &schedule, sde.as_ref()).map_err(|e| e.to_string())
+            }
+            Noise::Discrete(_) => Err(format!(
+                "{name} integrates an SDE: train on an SDE to use it"
+            )),
+            Noise::Continuous(_) => Err(format!(
+                "{name} steps a discrete schedule: train with DDPM to use it"
+            )),
+        }
+    }
+
+    /// Draws `n` points with sampler `name` natively (blocking readback), calling `on_step`.
+    pub fn sample(
+        &self,
+        name: &str,
+        options: &Options,
+        n: usize,
+        seed: u64,
+        mut on_step: impl FnMut(&Step<2>),
+    ) -> Result<Tensor<2>, String> {
+        let mut sampler = self.sampler(name, options)?;
+        let plain = self.device.clone();
+        let mut noise = SeededNoise::new(seed);
+        let z = noise.normals(2 * n);
+        let mut x = Tensor::<2>::from_data(TensorData::new(z, [n, 2]), &plain).inner()
+            * sampler.init_sigma();
+        let model = self.denoiser();
+        while let Some(step) = sampler
+            .step(&model, &x, &mut noise)
+            .map_err(|e| e.to_string())?
+        {
+            on_step(&step);
+            x = step.x;
+        }
+        Ok(x)
+    }
+
+    pub fn num_params(&self) -> usize {
+        self.trainer.ema.model.num_params()
+    }
+}

@@ -89,8 +89,9 @@ pub fn bpd(
     let bits = bits_per_dim(&log_p, d, 8.0 - 1.0).map_err(|e| e.to_string())?;
     let per: Vec<f64> = log_p
         .iter()
-        .map(|l| -l / (d as f64 * std::f64::consts::LN_2) + 7.0)
-        .collect();
+        .map(|&l| bits_per_dim(&[l], d, 8.0 - 1.0))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
     let var = per.iter().map(|b| (b - bits).powi(2)).sum::<f64>() / (n.max(2) - 1) as f64;
     Ok(Bpd {
         model: run.state.model,

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use burn::prelude::*;
-use models::{Dtype, SafeTensors, weights};
+use models::{Dtype, SafeTensors};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -13,18 +13,9 @@ use crate::presets::{Dataset, Kind, Net, preset};
 
 /// Largest |f16 − f32| of the network's output on a fixed random batch, relative to the f32
 /// output's largest magnitude.
-fn f16_error(run_dir: &Path, f16_bytes: &[u8], device: &Device) -> Result<f64, String> {
-    let a = load_run(run_dir, device)?.net;
+fn f16_error(a: &Net, f16_bytes: &[u8], device: &Device) -> Result<f64, String> {
     let file = SafeTensors::parse(f16_bytes).map_err(|e| e.to_string())?;
-    let b = match &a {
-        Net::UNet(m) => Net::UNet(weights::load(m.clone(), &file).map_err(|e| e.to_string())?),
-        Net::ScoreNet(m) => {
-            Net::ScoreNet(weights::load(m.clone(), &file).map_err(|e| e.to_string())?)
-        }
-        Net::Classifier(m) => {
-            Net::Classifier(weights::load(m.clone(), &file).map_err(|e| e.to_string())?)
-        }
-    };
+    let b = a.clone().with_weights(&file)?;
     let out = |net: &Net| -> Vec<f32> {
         let r = |shape: [usize; 4]| {
             Tensor::<4>::from_data(
@@ -78,38 +69,17 @@ pub fn export(
     let device = Device::flex();
     let run = load_run(run_dir, &device)?;
     let p = preset(&run.state.model)?;
-    let mut file = match &run.net {
-        Net::ScoreNet(m) => weights::collect(m),
-        Net::Classifier(m) => weights::collect(m),
-        Net::UNet(m) => weights::collect(m),
-    };
-    fill_metadata(&mut file, id, &run.state.model);
-    write_entry(run_dir, id, dtype, out_dir, metrics, &run, &p, file)
-}
-
-fn fill_metadata(file: &mut SafeTensors, id: &str, model: &str) {
+    let mut file = run.net.weights();
     file.metadata.insert("format".into(), "pt".into());
     file.metadata.insert("id".into(), id.into());
-    file.metadata.insert("preset".into(), model.into());
-}
-
-#[allow(clippy::too_many_arguments)]
-fn write_entry(
-    run_dir: &Path,
-    id: &str,
-    dtype: Dtype,
-    out_dir: &Path,
-    metrics: Option<&Path>,
-    run: &crate::generate::Run,
-    p: &crate::presets::Preset,
-    file: SafeTensors,
-) -> Result<Value, String> {
+    file.metadata
+        .insert("preset".into(), run.state.model.clone());
     // The ScoreNet's fixed Fourier frequencies (|W| up to ~90) lose their phase in f16: keep F32.
     let bytes = file.to_bytes_keeping_f32(dtype, &["fourier_w"]);
     let rel_err = if dtype == Dtype::F32 {
         0.0
     } else {
-        f16_error(run_dir, &bytes, &Device::flex())?
+        f16_error(&run.net, &bytes, &device)?
     };
     std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
     let name = format!("{id}.safetensors");

@@ -4,12 +4,13 @@ use std::path::Path;
 
 use burn::prelude::*;
 use diffusion::guidance::Guided;
+use diffusion::sampler::SDE_SAMPLERS;
 use diffusion::sampler::{Network, Options, Sampler, build};
 use diffusion::sde::SeedVe;
-use diffusion::{BetaSchedule, DiscreteSchedule, Level, Parameterization, SeededNoise, Step};
-use models::{SafeTensors, weights};
+use diffusion::{Level, Parameterization, SeededNoise, Step};
+use models::SafeTensors;
 
-use crate::presets::{Net, preset};
+use crate::presets::{Net, preset, unet_schedule};
 use crate::train_cmd::TrainState;
 
 /// A trained model loaded from a run directory (model.safetensors + state.json).
@@ -26,16 +27,9 @@ pub fn load_run(dir: &Path, device: &Device) -> Result<Run, String> {
     let bytes = std::fs::read(dir.join("model.safetensors"))
         .map_err(|e| format!("{}/model.safetensors: {e}", dir.display()))?;
     let file = SafeTensors::parse(&bytes).map_err(|e| e.to_string())?;
-    let net = match Net::build(&p, device)? {
-        Net::UNet(m) => Net::UNet(weights::load(m, &file).map_err(|e| e.to_string())?),
-        Net::ScoreNet(m) => Net::ScoreNet(weights::load(m, &file).map_err(|e| e.to_string())?),
-        Net::Classifier(m) => Net::Classifier(weights::load(m, &file).map_err(|e| e.to_string())?),
-    };
+    let net = Net::build(&p, device)?.with_weights(&file)?;
     Ok(Run { net, state })
 }
-
-/// Samplers that integrate an SDE (the ScoreNet's); the rest step a discrete DDPM schedule.
-pub const SDE_SAMPLERS: [&str; 4] = ["euler-maruyama", "pc", "pf-heun", "annealed-langevin"];
 
 #[derive(Debug, Clone)]
 pub struct SampleSpec {
@@ -46,18 +40,6 @@ pub struct SampleSpec {
     /// Classifier-free guidance scale w (0: conditional model alone).
     pub guidance: f64,
     pub seed: u64,
-}
-
-/// The DDPM schedule every U-Net preset is trained on.
-pub fn unet_schedule() -> DiscreteSchedule {
-    DiscreteSchedule::new(
-        BetaSchedule::Linear {
-            start: 1e-4,
-            end: 0.02,
-        },
-        1000,
-    )
-    .expect("valid schedule")
 }
 
 /// Draws `spec.classes.len()` images ([N, C, H, W], roughly in [−1, 1]); `on_step` sees every

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use burn::prelude::*;
 use data::{DataError, Images};
-use models::{Classifier, ScoreNet, ScoreNetConfig, UNet, UNetConfig};
+use diffusion::{BetaSchedule, DiscreteSchedule};
+use models::{Classifier, SafeTensors, ScoreNet, ScoreNetConfig, UNet, UNetConfig, weights};
 
 /// Which network a preset builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,6 +158,11 @@ pub fn unet_config(id: &str) -> UNetConfig {
     }
 }
 
+/// The DDPM schedule every U-Net preset is trained and sampled on (linear β, T = 1000).
+pub fn unet_schedule() -> DiscreteSchedule {
+    DiscreteSchedule::new(BetaSchedule::LINEAR, 1000).expect("valid schedule")
+}
+
 /// A built network of any kind.
 #[derive(Debug, Clone)]
 pub enum Net {
@@ -177,6 +183,25 @@ impl Net {
     }
 
     /// The architecture config as JSON (diffusers' config.json for the U-Net).
+    /// The same network with the weights of `file` (strict: every key, every shape).
+    pub fn with_weights(self, file: &SafeTensors) -> Result<Self, String> {
+        let e = |e: models::ModelError| e.to_string();
+        Ok(match self {
+            Net::UNet(m) => Net::UNet(weights::load(m, file).map_err(e)?),
+            Net::ScoreNet(m) => Net::ScoreNet(weights::load(m, file).map_err(e)?),
+            Net::Classifier(m) => Net::Classifier(weights::load(m, file).map_err(e)?),
+        })
+    }
+
+    /// Every weight under its PyTorch key.
+    pub fn weights(&self) -> SafeTensors {
+        match self {
+            Net::UNet(m) => weights::collect(m),
+            Net::ScoreNet(m) => weights::collect(m),
+            Net::Classifier(m) => weights::collect(m),
+        }
+    }
+
     pub fn config_json(&self) -> String {
         match self {
             Net::UNet(u) => u.config.to_json(),

@@ -8,12 +8,12 @@ use std::time::Instant;
 use burn::module::Module;
 use burn::prelude::*;
 use data::Images;
-use diffusion::{BetaSchedule, DiscreteSchedule, SeededNoise};
+use diffusion::SeededNoise;
 use models::{Dtype, SafeTensors, weights};
 use serde::{Deserialize, Serialize};
 use train::{Trainer, TrainerConfig, objective};
 
-use crate::presets::{Net, Preset, load_data, preset};
+use crate::presets::{Net, Preset, load_data, preset, unet_schedule};
 
 #[derive(Debug, Clone)]
 pub struct TrainArgs {
@@ -320,14 +320,7 @@ pub fn train(args: &TrainArgs) -> Result<TrainState, String> {
     }
     match net {
         Net::UNet(m) => {
-            let schedule = DiscreteSchedule::new(
-                BetaSchedule::Linear {
-                    start: 1e-4,
-                    end: 0.02,
-                },
-                1000,
-            )
-            .map_err(|e| e.to_string())?;
+            let schedule = unet_schedule();
             let t = restore(m, &raw, &ema, config, step0)?;
             l.run(t, move |m, x, labels, rng| {
                 objective::ddpm_eps_loss(m, x, Some(labels), &schedule, 0.1, rng)

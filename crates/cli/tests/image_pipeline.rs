@@ -7,15 +7,6 @@ use diffuse::generate::{SampleSpec, grid_png, load_run, sample};
 use diffuse::train_cmd::{TrainArgs, train};
 use models::{SafeTensors, UNet, UNetConfig, weights};
 
-fn idx(magic: u32, dims: &[u32], body: &[u8]) -> Vec<u8> {
-    let mut b = magic.to_be_bytes().to_vec();
-    for d in dims {
-        b.extend_from_slice(&d.to_be_bytes());
-    }
-    b.extend_from_slice(body);
-    b
-}
-
 #[test]
 fn train_export_load_sample() {
     let dir = std::env::temp_dir().join(format!("pipeline-{}", std::process::id()));
@@ -38,12 +29,12 @@ fn train_export_load_sample() {
     }
     std::fs::write(
         mnist.join("train-images-idx3-ubyte"),
-        idx(0x803, &[n, 28, 28], &px),
+        data::encode_idx(&[n, 28, 28], &px),
     )
     .unwrap();
     std::fs::write(
         mnist.join("train-labels-idx1-ubyte"),
-        idx(0x801, &[n], &labels),
+        data::encode_idx(&[n], &labels),
     )
     .unwrap();
 

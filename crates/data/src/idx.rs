@@ -106,16 +106,24 @@ pub fn read_mnist(dir: &Path, split: &str) -> Result<Images, DataError> {
     })
 }
 
+/// Encodes u8 values of shape `dims` as an IDX file (the inverse of the readers; used to make
+/// small data sets for tests).
+pub fn encode_idx(dims: &[u32], body: &[u8]) -> Vec<u8> {
+    let mut b = (0x0800u32 | dims.len() as u32).to_be_bytes().to_vec();
+    for d in dims {
+        b.extend_from_slice(&d.to_be_bytes());
+    }
+    b.extend_from_slice(body);
+    b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn idx(magic: u32, dims: &[u32], body: &[u8]) -> Vec<u8> {
-        let mut b = magic.to_be_bytes().to_vec();
-        for d in dims {
-            b.extend_from_slice(&d.to_be_bytes());
-        }
-        b.extend_from_slice(body);
+        let mut b = encode_idx(dims, body);
+        b[..4].copy_from_slice(&magic.to_be_bytes());
         b
     }
 

@@ -92,7 +92,6 @@ impl SafeTensors {
         };
         let data = &bytes[8 + n..];
         let mut out = SafeTensors::default();
-        let mut end_max = 0usize;
         for (key, entry) in header {
             if key == "__metadata__" {
                 if let Value::Object(m) = entry {
@@ -134,13 +133,11 @@ impl SafeTensors {
                     got: bytes.len(),
                 });
             }
-            end_max = end_max.max(offsets[1]);
             let raw = &data[offsets[0]..offsets[1]];
             let values = decode(raw, dtype);
             out.dtypes.insert(key.clone(), dtype);
             out.tensors.insert(key, TensorF32 { shape, values });
         }
-        let _ = end_max;
         Ok(out)
     }
 

@@ -5,7 +5,7 @@
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use diffusion::sde::Sde;
-use diffusion::{DiscreteSchedule, SeededNoise};
+use diffusion::{DiscreteSchedule, Level, SeededNoise};
 use models::{Classifier, ScoreNet, UNet};
 
 /// A [b, 1, …, 1] column of per-sample factors, for broadcasting against [b, …].
@@ -13,6 +13,23 @@ fn column<const D: usize>(v: &[f32], device: &Device) -> Tensor<D> {
     let mut shape = [1usize; D];
     shape[0] = v.len();
     Tensor::<1>::from_floats(v, device).reshape(shape)
+}
+
+/// ε̂(x_t, t) − ε for x_t = α x₀ + σ ε at each sample's time and level: the residual both
+/// ε-objectives square.
+fn eps_residual<const D: usize>(
+    x0: Tensor<D>,
+    eps: Tensor<D>,
+    times: &[f64],
+    levels: &[Level],
+    predict: impl FnOnce(Tensor<D>, Tensor<1>) -> Tensor<D>,
+) -> Tensor<D> {
+    let device = x0.device();
+    let a: Vec<f32> = levels.iter().map(|l| l.alpha as f32).collect();
+    let s: Vec<f32> = levels.iter().map(|l| l.sigma as f32).collect();
+    let xt = x0 * column::<D>(&a, &device) + eps.clone() * column::<D>(&s, &device);
+    let t: Vec<f32> = times.iter().map(|&t| t as f32).collect();
+    predict(xt, Tensor::<1>::from_floats(t.as_slice(), &device)) - eps
 }
 
 /// DDPM ε-prediction (Ho et al. 2020, eq. 14) for any network: t ~ U{0, …, T−1},
@@ -26,26 +43,17 @@ pub fn ddpm_eps<const D: usize>(
     rng: &mut SeededNoise,
     predict: impl FnOnce(Tensor<D>, Tensor<1>) -> Tensor<D>,
 ) -> Tensor<1> {
-    let device = x0.device();
-    let b = x0.dims()[0];
     let steps = schedule.len();
     let ts: Vec<usize> = rng
-        .uniforms(b)
+        .uniforms(x0.dims()[0])
         .iter()
         .map(|&u| ((u as f64 * steps as f64) as usize).min(steps - 1))
         .collect();
-    let a: Vec<f32> = ts
-        .iter()
-        .map(|&t| schedule.alpha_bar(t).sqrt() as f32)
-        .collect();
-    let s: Vec<f32> = ts
-        .iter()
-        .map(|&t| (1.0 - schedule.alpha_bar(t)).sqrt() as f32)
-        .collect();
-    let xt = x0 * column::<D>(&a, &device) + eps.clone() * column::<D>(&s, &device);
-    let t: Vec<f32> = ts.iter().map(|&t| t as f32).collect();
-    let pred = predict(xt, Tensor::<1>::from_floats(t.as_slice(), &device));
-    (pred - eps).powf_scalar(2.0).mean()
+    let levels: Vec<Level> = ts.iter().map(|&t| schedule.level(t)).collect();
+    let times: Vec<f64> = ts.iter().map(|&t| t as f64).collect();
+    eps_residual(x0, eps, &times, &levels, predict)
+        .powf_scalar(2.0)
+        .mean()
 }
 
 /// Denoising score matching on an SDE with λ(t) = σ(t)² (Song et al. 2021, eq. 7) for a network
@@ -58,25 +66,20 @@ pub fn sde_eps<const D: usize>(
     rng: &mut SeededNoise,
     predict: impl FnOnce(Tensor<D>, Tensor<1>) -> Tensor<D>,
 ) -> Tensor<1> {
-    let device = x0.device();
     let b = x0.dims()[0];
     let t0 = sde.t_min();
-    let ts: Vec<f64> = rng
+    let times: Vec<f64> = rng
         .uniforms(b)
         .iter()
         .map(|&u| t0 + (1.0 - t0) * u as f64)
         .collect();
-    let levels: Vec<_> = ts.iter().map(|&t| sde.level(t)).collect();
-    let a: Vec<f32> = levels.iter().map(|l| l.alpha as f32).collect();
-    let s: Vec<f32> = levels.iter().map(|l| l.sigma as f32).collect();
-    let xt = x0 * column::<D>(&a, &device) + z.clone() * column::<D>(&s, &device);
-    let t: Vec<f32> = ts.iter().map(|&t| t as f32).collect();
-    let pred = predict(xt, Tensor::<1>::from_floats(t.as_slice(), &device));
-    let per_sample = (pred - z)
+    let levels: Vec<Level> = times.iter().map(|&t| sde.level(t)).collect();
+    let residual = eps_residual(x0, z, &times, &levels, predict);
+    residual
         .powf_scalar(2.0)
         .reshape([b as i64, -1])
-        .sum_dim(1);
-    per_sample.mean()
+        .sum_dim(1)
+        .mean()
 }
 
 /// [`ddpm_eps`] for the class-conditional U-Net. With `labels`, each label is replaced by the

@@ -4,7 +4,7 @@
 
 use burn::module::Module;
 use burn::prelude::*;
-use diffusion::sampler::{Network, Options, Sampler, build};
+use diffusion::sampler::{Network, Options, SDE_SAMPLERS, Sampler, build};
 use diffusion::sde::{self, Sde};
 use diffusion::{
     BetaSchedule, DiffusionError, DiscreteSchedule, Level, Parameterization, SeededNoise, Step,
@@ -12,6 +12,12 @@ use diffusion::{
 use models::{Mlp, MlpConfig, TimeFeatures};
 
 use crate::{Trainer, TrainerConfig, objective};
+
+/// `build` takes an SDE that discrete samplers never read.
+const UNUSED_SDE: sde::Vp = sde::Vp {
+    beta_min: 0.1,
+    beta_max: 20.0,
+};
 
 /// What the model is trained to undo.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,8 +95,9 @@ impl Noise {
 
 /// Draws `n` points of the config's data set from `rng`.
 pub fn toy_points(c: &ToyConfig, n: usize, rng: &mut SeededNoise) -> Result<Vec<f32>, String> {
-    let u = rng.uniforms(3 * n);
-    let z = rng.normals(2 * n);
+    let (nu, nz) = data::toy::DRAWS_PER_POINT;
+    let u = rng.uniforms(nu * n);
+    let z = rng.normals(nz * n);
     data::toy::toy(&c.dataset, n, c.noise, &u, &z)
 }
 
@@ -101,8 +108,6 @@ pub struct ToyRun {
     pub noise: Noise,
     rng: SeededNoise,
     device: Device,
-    /// Discrete samplers take an SDE argument they do not use.
-    unused_sde: sde::Vp,
 }
 
 impl ToyRun {
@@ -163,7 +168,6 @@ impl ToyRun {
             noise,
             rng,
             device: ad,
-            unused_sde: sde::Vp::default(),
         })
     }
 
@@ -217,10 +221,10 @@ impl ToyRun {
         name: &str,
         options: &Options,
     ) -> Result<Box<dyn Sampler<2> + '_>, String> {
-        let sde_sampler = ["euler-maruyama", "pc", "pf-heun", "annealed-langevin"].contains(&name);
+        let sde_sampler = SDE_SAMPLERS.contains(&name);
         match &self.noise {
             Noise::Discrete(s) if !sde_sampler => {
-                build::<2>(name, options, s, &self.unused_sde).map_err(|e| e.to_string())
+                build::<2>(name, options, s, &UNUSED_SDE).map_err(|e| e.to_string())
             }
             Noise::Continuous(sde) if sde_sampler => {
                 let schedule =

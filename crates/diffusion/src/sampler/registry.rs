@@ -33,6 +33,10 @@ pub const SAMPLERS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The samplers of [`SAMPLERS`] that integrate an SDE (they need a model of the SDE's score); the
+/// others step a discrete DDPM schedule.
+pub const SDE_SAMPLERS: [&str; 4] = ["euler-maruyama", "pc", "pf-heun", "annealed-langevin"];
+
 /// Sampler settings; each sampler reads the ones it has.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Options {

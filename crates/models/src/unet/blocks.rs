@@ -53,6 +53,22 @@ impl Upsample {
     }
 }
 
+/// One attention block per layer when the block has attention (heads of `head` channels).
+fn attention_layers(
+    channels: usize,
+    layers: usize,
+    head: Option<usize>,
+    s: BlockSettings,
+    device: &Device,
+) -> Vec<AttentionBlock> {
+    match head {
+        Some(head) => (0..layers)
+            .map(|_| AttentionBlock::new(channels, head, s.groups, s.eps, 1.0, device))
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
 /// Settings every block shares.
 #[derive(Debug, Clone, Copy)]
 pub struct BlockSettings {
@@ -94,12 +110,7 @@ impl DownBlock {
                 )
             })
             .collect();
-        let attentions = match attention_head {
-            Some(head) => (0..layers)
-                .map(|_| AttentionBlock::new(cout, head, s.groups, s.eps, 1.0, device))
-                .collect(),
-            None => Vec::new(),
-        };
+        let attentions = attention_layers(cout, layers, attention_head, s, device);
         let downsamplers = downsample
             .map(|p| Downsample::new(cout, p, device))
             .into_iter()
@@ -209,12 +220,7 @@ impl UpBlock {
                 )
             })
             .collect();
-        let attentions = match attention_head {
-            Some(head) => (0..layers)
-                .map(|_| AttentionBlock::new(cout, head, s.groups, s.eps, 1.0, device))
-                .collect(),
-            None => Vec::new(),
-        };
+        let attentions = attention_layers(cout, layers, attention_head, s, device);
         let upsamplers = if upsample {
             vec![Upsample {
                 conv: conv3x3(cout, cout, device),

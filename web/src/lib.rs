@@ -3,6 +3,7 @@
 //! names. Only [`state`] is platform-independent (and tested natively); the rest runs in wasm.
 
 pub mod state;
+pub mod toy2d_settings;
 
 #[cfg(target_family = "wasm")]
 mod app;

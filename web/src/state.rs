@@ -11,14 +11,17 @@ use std::str::FromStr;
 pub enum Widget {
     /// Exact-score sampling of a 2-D Gaussian mixture (the default).
     Mixture,
+    /// Train a diffusion model on 2-D points in the tab.
+    Toy2d,
 }
 
 impl Widget {
-    pub const ALL: [Widget; 1] = [Widget::Mixture];
+    pub const ALL: [Widget; 2] = [Widget::Mixture, Widget::Toy2d];
 
     pub fn name(self) -> &'static str {
         match self {
             Widget::Mixture => "mixture",
+            Widget::Toy2d => "toy2d",
         }
     }
 }
@@ -121,11 +124,90 @@ impl HashState {
         }
     }
 
+    /// A number in `min..=max` (decimal or exponent notation); a missing value gives `default`,
+    /// a bad one gives `default` and a warning.
+    pub fn float(&mut self, key: &str, default: f64, min: f64, max: f64) -> f64 {
+        let Some(raw) = self.params.get(key) else {
+            return default;
+        };
+        match raw.parse::<f64>() {
+            Ok(v) if v.is_finite() && (min..=max).contains(&v) => v,
+            _ => {
+                self.warnings.push(format!(
+                    "“{key}={raw}” is not a number from {min} to {max}; using {default}."
+                ));
+                default
+            }
+        }
+    }
+
+    /// One of `options`; a missing value gives `default`, an unknown one gives `default` and a
+    /// warning that lists the options.
+    pub fn choice(&mut self, key: &str, default: &str, options: &[&str]) -> String {
+        let Some(raw) = self.params.get(key) else {
+            return default.to_string();
+        };
+        if options.contains(&raw.as_str()) {
+            return raw.clone();
+        }
+        self.warnings.push(format!(
+            "“{key}={raw}” is not one of {}; using {default}.",
+            options.join(", ")
+        ));
+        default.to_string()
+    }
+
+    /// `1`/`true` or `0`/`false` (a bare `key` counts as true).
+    pub fn flag(&mut self, key: &str, default: bool) -> bool {
+        match self.params.get(key).map(String::as_str) {
+            None => default,
+            Some("1" | "true" | "") => true,
+            Some("0" | "false") => false,
+            Some(raw) => {
+                self.warnings.push(format!(
+                    "“{key}={raw}” is not 1 or 0; using {}.",
+                    u8::from(default)
+                ));
+                default
+            }
+        }
+    }
+
+    /// A comma-separated list (empty items dropped).
+    pub fn list(&self, key: &str) -> Vec<String> {
+        self.params.get(key).map_or_else(Vec::new, |v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect()
+        })
+    }
+
+    /// The raw value of `key`.
+    pub fn raw(&self, key: &str) -> Option<&str> {
+        self.params.get(key).map(String::as_str)
+    }
+
+    /// Sets (or, with `None`, removes) a parameter, for writing the widget's state back to the URL.
+    pub fn set(&mut self, key: &str, value: Option<&str>) {
+        match value {
+            Some(v) => self.params.insert(key.to_string(), v.to_string()),
+            None => self.params.remove(key),
+        };
+    }
+
     /// The hash with `key` set to `value`, other parameters kept (for links and “sample again”).
     pub fn with(&self, key: &str, value: &str) -> String {
-        let mut params = self.params.clone();
-        params.insert(key.to_string(), value.to_string());
-        let body: Vec<String> = params
+        let mut s = self.clone();
+        s.set(key, Some(value));
+        s.to_hash()
+    }
+
+    /// The whole state as a hash (`#k=v&…`, keys sorted).
+    pub fn to_hash(&self) -> String {
+        let body: Vec<String> = self
+            .params
             .iter()
             .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
             .collect();
@@ -202,6 +284,23 @@ mod tests {
         let s = HashState::parse("widget=nope");
         let err = s.widget.unwrap_err();
         assert!(err.contains("nope") && err.contains("mixture"), "{err}");
+    }
+
+    #[test]
+    fn floats_choices_flags_and_lists() {
+        let mut s = HashState::parse("#lr=3e-4&sampler=ddim&autoplay=1&hide=lr,,width&x=2");
+        assert_eq!(s.float("lr", 1e-3, 1e-6, 1.0), 3e-4);
+        assert_eq!(s.choice("sampler", "ddpm", &["ddpm", "ddim"]), "ddim");
+        assert!(s.flag("autoplay", false));
+        assert_eq!(s.list("hide"), ["lr", "width"]);
+        assert!(s.warnings.is_empty());
+        assert_eq!(s.float("x", 1.0, 0.0, 1.0), 1.0);
+        assert_eq!(s.choice("sampler2", "a", &["a"]), "a");
+        let mut bad = HashState::parse("#lr=NaN&sampler=rk9&autoplay=yes");
+        assert_eq!(bad.float("lr", 1e-3, 1e-6, 1.0), 1e-3);
+        assert_eq!(bad.choice("sampler", "ddpm", &["ddpm"]), "ddpm");
+        assert!(!bad.flag("autoplay", false));
+        assert_eq!(bad.warnings.len(), 3, "{:?}", bad.warnings);
     }
 
     #[test]

@@ -2,11 +2,15 @@
 //! folders (`<split>/<class>/*.{png,jpg}`, as a directory or inside a `.tar.gz`). Everything comes
 //! back as one [`Images`] value: u8 pixels in N×C×H×W order and a class index per image.
 
+#[cfg(feature = "files")]
 mod folder;
+#[cfg(feature = "files")]
 mod idx;
 pub mod toy;
 
+#[cfg(feature = "files")]
 pub use folder::{read_image_folder, read_image_folder_tar_gz};
+#[cfg(feature = "files")]
 pub use idx::{encode_idx, read_idx_images, read_idx_labels, read_mnist};
 
 /// Errors, each naming the file and what is wrong with it.
@@ -21,6 +25,7 @@ pub enum DataError {
     Malformed { path: String, reason: String },
 }
 
+#[cfg(feature = "files")]
 impl DataError {
     pub(crate) fn malformed(path: &str, reason: impl Into<String>) -> Self {
         DataError::Malformed {

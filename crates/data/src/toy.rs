@@ -106,11 +106,50 @@ pub fn toy(name: &str, n: usize, noise: f64, u: &[f32], z: &[f32]) -> Result<Vec
     Ok(pts)
 }
 
-/// Centres the points and scales them to unit pooled standard deviation (in place).
-pub fn normalise(pts: &mut [f32]) {
+/// How [`normalise`] moved points: normalised = (original − centre) / scale.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Normalisation {
+    pub centre: [f64; 2],
+    pub scale: f64,
+}
+
+impl Normalisation {
+    pub const IDENTITY: Self = Self {
+        centre: [0.0, 0.0],
+        scale: 1.0,
+    };
+
+    /// Maps normalised points back to the original coordinates.
+    pub fn undo(&self, pts: &[f32]) -> Vec<f32> {
+        pts.chunks_exact(2)
+            .flat_map(|p| {
+                [
+                    (p[0] as f64 * self.scale + self.centre[0]) as f32,
+                    (p[1] as f64 * self.scale + self.centre[1]) as f32,
+                ]
+            })
+            .collect()
+    }
+
+    /// Maps original points to normalised ones.
+    pub fn apply(&self, pts: &[f32]) -> Vec<f32> {
+        pts.chunks_exact(2)
+            .flat_map(|p| {
+                [
+                    ((p[0] as f64 - self.centre[0]) / self.scale) as f32,
+                    ((p[1] as f64 - self.centre[1]) / self.scale) as f32,
+                ]
+            })
+            .collect()
+    }
+}
+
+/// Centres the points and scales them to unit pooled standard deviation (in place); returns the
+/// map it applied.
+pub fn normalise(pts: &mut [f32]) -> Normalisation {
     let n = pts.len() / 2;
     if n == 0 {
-        return;
+        return Normalisation::IDENTITY;
     }
     let (mut mx, mut my) = (0.0f64, 0.0f64);
     for p in pts.chunks_exact(2) {
@@ -128,6 +167,10 @@ pub fn normalise(pts: &mut [f32]) {
     for p in pts.chunks_exact_mut(2) {
         p[0] = ((p[0] as f64 - mx) / s) as f32;
         p[1] = ((p[1] as f64 - my) / s) as f32;
+    }
+    Normalisation {
+        centre: [mx, my],
+        scale: s,
     }
 }
 

@@ -172,13 +172,24 @@ impl Sde for SeedVe {
     }
 }
 
-/// The SDEs by name, for the CLI and the page.
-pub fn by_name(name: &str) -> Result<Box<dyn Sde>, DiffusionError> {
+/// The SDEs by name, for the CLI and the page. They are constants, so a sampler built on one can
+/// outlive whatever looked it up (the page keeps samplers across animation frames).
+pub fn by_name(name: &str) -> Result<&'static dyn Sde, DiffusionError> {
+    static VP: Vp = Vp {
+        beta_min: 0.1,
+        beta_max: 20.0,
+    };
+    static SUB_VP: SubVp = SubVp(VP);
+    static VE: Ve = Ve {
+        sigma_min: 0.01,
+        sigma_max: 50.0,
+    };
+    static SEED_VE: SeedVe = SeedVe { sigma: 25.0 };
     match name {
-        "vp" => Ok(Box::new(Vp::default())),
-        "subvp" | "sub-vp" => Ok(Box::new(SubVp::default())),
-        "ve" => Ok(Box::new(Ve::default())),
-        "seed-ve" => Ok(Box::new(SeedVe::default())),
+        "vp" => Ok(&VP),
+        "subvp" | "sub-vp" => Ok(&SUB_VP),
+        "ve" => Ok(&VE),
+        "seed-ve" => Ok(&SEED_VE),
         other => Err(DiffusionError::Unknown {
             what: "SDE",
             name: other.into(),

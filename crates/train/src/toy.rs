@@ -4,6 +4,8 @@
 
 use burn::module::Module;
 use burn::prelude::*;
+use diffusion::likelihood::{Divergence, log_likelihood};
+use diffusion::sampler::SAMPLERS;
 use diffusion::sampler::{Network, Options, SDE_SAMPLERS, Sampler, build};
 use diffusion::sde::{self, Sde};
 use diffusion::{
@@ -13,7 +15,8 @@ use models::{Mlp, MlpConfig, TimeFeatures};
 
 use crate::{Trainer, TrainerConfig, objective};
 
-/// `build` takes an SDE that discrete samplers never read.
+/// `build` takes an SDE that discrete samplers never read; it is also the VP SDE a DDPM model's
+/// likelihood is integrated on (its levels span those of a linear schedule with T = 1000).
 const UNUSED_SDE: sde::Vp = sde::Vp {
     beta_min: 0.1,
     beta_max: 20.0,
@@ -65,10 +68,11 @@ impl Default for ToyConfig {
     }
 }
 
-/// Builds the noise process of a config.
+/// The noise process of a config.
+#[derive(Clone)]
 pub enum Noise {
     Discrete(DiscreteSchedule),
-    Continuous(Box<dyn Sde>),
+    Continuous(&'static dyn Sde),
 }
 
 impl Noise {
@@ -91,6 +95,24 @@ impl Noise {
             Process::Sde { name } => Noise::Continuous(sde::by_name(name)?),
         })
     }
+
+    /// The process time at fraction `u` ∈ [0, 1] of its range (a training timestep for DDPM,
+    /// t_min…1 for an SDE): what the page's t-sliders mean.
+    pub fn time_at(&self, u: f64) -> f64 {
+        let u = u.clamp(0.0, 1.0);
+        match self {
+            Noise::Discrete(s) => u * (s.len() - 1) as f64,
+            Noise::Continuous(sde) => sde.t_min() + u * (1.0 - sde.t_min()),
+        }
+    }
+
+    /// (α, σ) at process time `t`.
+    pub fn level(&self, t: f64) -> Level {
+        match self {
+            Noise::Discrete(s) => Level::vp_from_sigma(s.sigma_at(t)),
+            Noise::Continuous(sde) => sde.level(t),
+        }
+    }
 }
 
 /// Draws `n` points of the config's data set from `rng`.
@@ -103,7 +125,10 @@ pub fn toy_points(c: &ToyConfig, n: usize, rng: &mut SeededNoise) -> Result<Vec<
 
 pub struct ToyRun {
     pub config: ToyConfig,
+    /// The training set, normalised.
     pub data: Vec<f32>,
+    /// How the given points were normalised (the page draws everything in their coordinates).
+    pub normalisation: data::toy::Normalisation,
     pub trainer: Trainer<Mlp>,
     pub noise: Noise,
     rng: SeededNoise,
@@ -130,7 +155,7 @@ impl ToyRun {
                 data.len() / 2
             ));
         }
-        data::toy::normalise(&mut data);
+        let normalisation = data::toy::normalise(&mut data);
         let noise = Noise::new(&config.process).map_err(|e| e.to_string())?;
         let time_scale = match noise {
             Noise::Continuous(_) if !config.fourier => 1000.0,
@@ -164,6 +189,7 @@ impl ToyRun {
         Ok(Self {
             config,
             data,
+            normalisation,
             trainer,
             noise,
             rng,
@@ -198,45 +224,17 @@ impl ToyRun {
                 .step(|m| objective::ddpm_eps(x0, z, s, rng, |xt, t| m.forward(xt, t))),
             Noise::Continuous(sde) => self
                 .trainer
-                .step(|m| objective::sde_eps(x0, z, sde.as_ref(), rng, |xt, t| m.forward(xt, t))),
+                .step(|m| objective::sde_eps(x0, z, *sde, rng, |xt, t| m.forward(xt, t))),
         }
     }
 
-    /// The EMA model as a denoiser (it predicts ε at the process's time t).
-    pub fn denoiser(&self) -> Network<impl Fn(&Tensor<2>, f64, Level) -> Tensor<2> + '_> {
-        let model = &self.trainer.ema.model;
-        Network {
-            kind: Parameterization::Epsilon,
-            f: move |x: &Tensor<2>, t: f64, _: Level| {
-                let [b, _] = x.dims();
-                model.forward(x.clone(), Tensor::<1>::full([b], t, &x.device()))
-            },
-        }
-    }
-
-    /// A sampler by name for this run's process (discrete samplers need a DDPM process, SDE
-    /// samplers an SDE).
-    pub fn sampler(
-        &self,
-        name: &str,
-        options: &Options,
-    ) -> Result<Box<dyn Sampler<2> + '_>, String> {
-        let sde_sampler = SDE_SAMPLERS.contains(&name);
-        match &self.noise {
-            Noise::Discrete(s) if !sde_sampler => {
-                build::<2>(name, options, s, &UNUSED_SDE).map_err(|e| e.to_string())
-            }
-            Noise::Continuous(sde) if sde_sampler => {
-                let schedule =
-                    DiscreteSchedule::new(BetaSchedule::LINEAR, 1000).map_err(|e| e.to_string())?;
-                build::<2>(name, options, &schedule, sde.as_ref()).map_err(|e| e.to_string())
-            }
-            Noise::Discrete(_) => Err(format!(
-                "{name} integrates an SDE: train on an SDE to use it"
-            )),
-            Noise::Continuous(_) => Err(format!(
-                "{name} steps a discrete schedule: train with DDPM to use it"
-            )),
+    /// A frozen copy of the EMA model (cheap: weights are shared until training replaces them).
+    pub fn frozen(&self) -> Frozen {
+        Frozen {
+            model: self.trainer.ema.model.clone(),
+            noise: self.noise.clone(),
+            step: self.trainer.step,
+            device: self.device.clone(),
         }
     }
 
@@ -249,13 +247,11 @@ impl ToyRun {
         seed: u64,
         mut on_step: impl FnMut(&Step<2>),
     ) -> Result<Tensor<2>, String> {
-        let mut sampler = self.sampler(name, options)?;
-        let plain = self.device.clone();
+        let frozen = self.frozen();
+        let mut sampler = frozen.sampler(name, options)?;
         let mut noise = SeededNoise::new(seed);
-        let z = noise.normals(2 * n);
-        let mut x = Tensor::<2>::from_data(TensorData::new(z, [n, 2]), &plain).inner()
-            * sampler.init_sigma();
-        let model = self.denoiser();
+        let mut x = frozen.start(n, sampler.as_ref(), &mut noise);
+        let model = frozen.denoiser();
         while let Some(step) = sampler
             .step(&model, &x, &mut noise)
             .map_err(|e| e.to_string())?
@@ -268,5 +264,104 @@ impl ToyRun {
 
     pub fn num_params(&self) -> usize {
         self.trainer.ema.model.num_params()
+    }
+}
+
+/// The EMA model of one training step with its process: what samples, score fields and
+/// likelihoods are computed from, so they can go on while training continues.
+#[derive(Clone)]
+pub struct Frozen {
+    pub model: Mlp,
+    pub noise: Noise,
+    /// The training step the weights are from.
+    pub step: usize,
+    device: Device,
+}
+
+impl Frozen {
+    /// The model as a denoiser (it predicts ε at the process's time t).
+    pub fn denoiser(&self) -> Network<impl Fn(&Tensor<2>, f64, Level) -> Tensor<2> + '_> {
+        let model = &self.model;
+        Network {
+            kind: Parameterization::Epsilon,
+            f: move |x: &Tensor<2>, t: f64, _: Level| {
+                let [b, _] = x.dims();
+                model.forward(x.clone(), Tensor::<1>::full([b], t, &x.device()))
+            },
+        }
+    }
+
+    /// A sampler by name for this process (discrete samplers need a DDPM process, SDE samplers an
+    /// SDE). It borrows nothing, so it can be stepped across animation frames.
+    pub fn sampler(&self, name: &str, options: &Options) -> Result<Box<dyn Sampler<2>>, String> {
+        let sde_sampler = SDE_SAMPLERS.contains(&name);
+        match &self.noise {
+            Noise::Discrete(s) if !sde_sampler => {
+                build::<2>(name, options, s, &UNUSED_SDE).map_err(|e| e.to_string())
+            }
+            Noise::Continuous(sde) if sde_sampler => {
+                let schedule =
+                    DiscreteSchedule::new(BetaSchedule::LINEAR, 1000).map_err(|e| e.to_string())?;
+                build::<2>(name, options, &schedule, *sde).map_err(|e| e.to_string())
+            }
+            Noise::Discrete(_) => Err(format!(
+                "{name} integrates an SDE: train on an SDE to use it"
+            )),
+            Noise::Continuous(_) => Err(format!(
+                "{name} steps a discrete schedule: train with DDPM to use it"
+            )),
+        }
+    }
+
+    /// The samplers of the core that fit this process.
+    pub fn samplers(&self) -> Vec<&'static str> {
+        let sde = matches!(self.noise, Noise::Continuous(_));
+        SAMPLERS
+            .iter()
+            .map(|(name, _)| *name)
+            .filter(|name| SDE_SAMPLERS.contains(name) == sde)
+            .collect()
+    }
+
+    /// x_T for `n` points: standard normals from `noise` times the sampler's starting σ.
+    pub fn start(&self, n: usize, sampler: &dyn Sampler<2>, noise: &mut SeededNoise) -> Tensor<2> {
+        let z = noise.normals(2 * n);
+        Tensor::<2>::from_data(TensorData::new(z, [n, 2]), &self.device).inner()
+            * sampler.init_sigma()
+    }
+
+    /// The model's ε̂ at the points `xy` (`[n, 2]` row-major) at process time `t` (not read back).
+    /// The score is −ε̂/σ(t).
+    pub fn eps(&self, xy: &[f32], t: f64) -> Tensor<2> {
+        let n = xy.len() / 2;
+        let x = Tensor::<2>::from_data(TensorData::new(xy.to_vec(), [n, 2]), &self.device).inner();
+        let level = self.noise.level(t);
+        (self.denoiser().f)(&x, t, level)
+    }
+
+    /// log p₀ of the model at the points `xy` (`[n, 2]`), through its probability-flow ODE with the
+    /// exact 2-D divergence and `steps` RK4 steps (not read back). A DDPM model is run on the VP
+    /// SDE, each level mapped to the timestep with the same noise-to-signal ratio.
+    pub fn log_density(&self, xy: &[f32], steps: usize) -> Result<Tensor<1>, String> {
+        let n = xy.len() / 2;
+        let x = Tensor::<2>::from_data(TensorData::new(xy.to_vec(), [n, 2]), &self.device).inner();
+        let out = match &self.noise {
+            Noise::Continuous(sde) => {
+                log_likelihood(*sde, &self.denoiser(), &x, steps, Divergence::Exact)
+            }
+            Noise::Discrete(s) => {
+                let model = &self.model;
+                let by_level = Network {
+                    kind: Parameterization::Epsilon,
+                    f: move |x: &Tensor<2>, _t: f64, level: Level| {
+                        let [b, _] = x.dims();
+                        let t = s.timestep_of_sigma(level.sigma_tilde());
+                        model.forward(x.clone(), Tensor::<1>::full([b], t, &x.device()))
+                    },
+                };
+                log_likelihood(&UNUSED_SDE, &by_level, &x, steps, Divergence::Exact)
+            }
+        };
+        out.map(|l| l.log_p).map_err(|e| e.to_string())
     }
 }

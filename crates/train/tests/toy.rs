@@ -111,7 +111,8 @@ fn bad_configs_are_errors_not_panics() {
     );
     let run = ToyRun::new(ToyConfig::default(), &device).unwrap();
     assert!(
-        run.sampler("pc", &Options::default())
+        run.frozen()
+            .sampler("pc", &Options::default())
             .err()
             .unwrap()
             .contains("train on an SDE")

@@ -1,3 +1,4 @@
 //! Canvas renderers: each draws one kind of picture from plain host data.
 
+pub mod loss_chart;
 pub mod points;

@@ -67,6 +67,61 @@ impl PointCloud {
         }
     }
 
+    /// A polyline through `path` (x, y interleaved).
+    pub fn line(&self, path: &[f32], color: &str, width: f64) {
+        let c = &self.ctx;
+        c.set_stroke_style_str(color);
+        c.set_line_width(width);
+        c.begin_path();
+        for (i, p) in path.chunks_exact(2).enumerate() {
+            let (x, y) = (self.px(p[0] as f64), self.py(p[1] as f64));
+            if i == 0 {
+                c.move_to(x, y);
+            } else {
+                c.line_to(x, y);
+            }
+        }
+        c.stroke();
+    }
+
+    /// Arrows from each `from` point along `dir` (both `[n, 2]`, data units), with heads.
+    pub fn arrows(&self, from: &[f32], dir: &[f32], color: &str) {
+        let c = &self.ctx;
+        c.set_stroke_style_str(color);
+        c.set_line_width(1.3);
+        c.begin_path();
+        for (p, d) in from.chunks_exact(2).zip(dir.chunks_exact(2)) {
+            let (x0, y0) = (self.px(p[0] as f64), self.py(p[1] as f64));
+            let (x1, y1) = (self.px((p[0] + d[0]) as f64), self.py((p[1] + d[1]) as f64));
+            let (dx, dy) = (x1 - x0, y1 - y0);
+            let len = (dx * dx + dy * dy).sqrt();
+            if len < 0.5 {
+                continue;
+            }
+            c.move_to(x0, y0);
+            c.line_to(x1, y1);
+            let head = (len * 0.35).min(5.0);
+            let (ux, uy) = (dx / len, dy / len);
+            c.move_to(x1, y1);
+            c.line_to(x1 - head * (ux - 0.5 * uy), y1 - head * (uy + 0.5 * ux));
+            c.move_to(x1, y1);
+            c.line_to(x1 - head * (ux + 0.5 * uy), y1 - head * (uy - 0.5 * ux));
+        }
+        c.stroke();
+    }
+
+    /// A `cells`×`cells` heatmap over the whole plot from values in [0, 1] (row 0 at the top),
+    /// coloured on a perceptual ramp.
+    pub fn heatmap(&self, values: &[f64], cells: usize) {
+        let w = self.size / cells as f64;
+        for (i, v) in values.iter().enumerate() {
+            let (row, col) = (i / cells, i % cells);
+            self.ctx.set_fill_style_str(&ramp(*v));
+            self.ctx
+                .fill_rect(col as f64 * w, row as f64 * w, w + 0.6, w + 0.6);
+        }
+    }
+
     /// Square dots of `dot` pixels at the points of a row-major `[n, 2]` array.
     pub fn points(&self, xy: &[f32], color: &str, dot: f64) {
         self.ctx.set_fill_style_str(color);
@@ -79,4 +134,31 @@ impl PointCloud {
             );
         }
     }
+}
+
+/// A dark-violet → teal → yellow ramp (close to viridis) at `v` ∈ [0, 1].
+fn ramp(v: f64) -> String {
+    const STOPS: [(f64, [f64; 3]); 5] = [
+        (0.0, [68.0, 1.0, 84.0]),
+        (0.25, [59.0, 82.0, 139.0]),
+        (0.5, [33.0, 145.0, 140.0]),
+        (0.75, [94.0, 201.0, 98.0]),
+        (1.0, [253.0, 231.0, 37.0]),
+    ];
+    let v = if v.is_finite() {
+        v.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let k = STOPS
+        .iter()
+        .rposition(|(at, _)| *at <= v)
+        .unwrap_or(0)
+        .min(3);
+    let ((a, ca), (b, cb)) = (STOPS[k], STOPS[k + 1]);
+    let w = (v - a) / (b - a);
+    let c: Vec<u8> = (0..3)
+        .map(|i| (ca[i] + (cb[i] - ca[i]) * w).round() as u8)
+        .collect();
+    format!("rgb({},{},{})", c[0], c[1], c[2])
 }

@@ -1,6 +1,7 @@
 //! The widgets the page can mount, each on its own root element.
 
 mod mixture;
+mod toy2d;
 
 use crate::backend::Backend;
 use crate::dom::Root;
@@ -15,5 +16,6 @@ pub async fn mount(
 ) -> Result<(), String> {
     match widget {
         Widget::Mixture => mixture::run(root, backend, state).await,
+        Widget::Toy2d => toy2d::run(root, backend, state).await,
     }
 }

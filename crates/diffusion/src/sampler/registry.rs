@@ -47,6 +47,8 @@ pub struct Options {
     pub snr: f64,
     /// Annealed Langevin: largest and smallest noise level and base step ε.
     pub langevin: (f64, f64, f64),
+    /// Treatment of x̂₀ in the DDPM, DDIM and DPM-Solver++ samplers (diffusers' `clip_sample`).
+    pub clip: X0Clip,
 }
 
 impl Default for Options {
@@ -56,6 +58,7 @@ impl Default for Options {
             eta: 0.0,
             snr: 0.16,
             langevin: (1.0, 0.01, 2e-5),
+            clip: X0Clip::None,
         }
     }
 }
@@ -72,19 +75,31 @@ pub fn build<'a, const D: usize>(
     Ok(match name {
         "ddpm" => Box::new(
             Ddpm::new(schedule, n, Spacing::Trailing, 0, Variance::FixedSmall)?
-                .with_clean_end(true),
+                .with_clean_end(true)
+                .with_clip(opts.clip),
         ),
         "ddpm-large" => Box::new(
             Ddpm::new(schedule, n, Spacing::Trailing, 0, Variance::FixedLarge)?
-                .with_clean_end(true),
+                .with_clean_end(true)
+                .with_clip(opts.clip),
         ),
-        "ddim" => Box::new(Ddim::new(schedule, n, Spacing::Trailing, opts.eta)?),
-        "dpm++2m" => Box::new(DpmSolverPP2M::<D>::new(schedule, n, DpmOptions::default())?),
+        "ddim" => Box::new(
+            Ddim::new(schedule, n, Spacing::Trailing, opts.eta)?.with_clip(opts.clip, false),
+        ),
+        "dpm++2m" => Box::new(DpmSolverPP2M::<D>::new(
+            schedule,
+            n,
+            DpmOptions {
+                clip: opts.clip,
+                ..DpmOptions::default()
+            },
+        )?),
         "dpm++2m-karras" => Box::new(DpmSolverPP2M::<D>::new(
             schedule,
             n,
             DpmOptions {
                 karras: true,
+                clip: opts.clip,
                 ..DpmOptions::default()
             },
         )?),

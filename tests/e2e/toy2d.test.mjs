@@ -1,0 +1,198 @@
+// End-to-end: the 2-D trainer widget in real headless Chromium, on WebGPU (SwiftShader) and on the
+// CPU: train from a URL, check the loss fell and the samples match the data, walk every view with
+// screenshots, and the faults (divergence, bad URL values, too few drawn points).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve } from './serve.mjs';
+import { ARTIFACTS, launch, open, waitStatus, messages } from './browser.mjs';
+import { energyDistance } from './energy.mjs';
+
+const DIST = process.env.DIST ?? join(import.meta.dirname, '..', '..', 'dist');
+const METRICS = join(ARTIFACTS, 'toy2d-metrics.json');
+let server, browser;
+const metrics = {};
+
+before(async () => {
+  assert.ok(existsSync(join(DIST, 'index.html')), `no build in ${DIST}: run scripts/test.sh (it builds dist/ with trunk)`);
+  server = await serve(DIST);
+  browser = await launch({ webgpu: true });
+});
+
+after(async () => {
+  writeFileSync(METRICS, JSON.stringify(metrics, null, 2));
+  await browser?.close();
+  server?.close();
+});
+
+/// Samples vs data as a multiple of data-vs-data at the same N (the native tests' measure).
+async function quality(page) {
+  const { data, samples, sampleStep } = await page.evaluate(() => ({
+    data: Array.from(window.__playground.data),
+    samples: Array.from(window.__playground.samples),
+    sampleStep: window.__playground.sampleStep,
+  }));
+  const n = samples.length;
+  const ed = energyDistance(samples, data.slice(0, n));
+  const base = energyDistance(data.slice(n, 2 * n), data.slice(2 * n, 3 * n));
+  return { ratio: ed / base, ed, base, sampleStep, n: n / 2 };
+}
+
+/// Records requestAnimationFrame intervals from now on (independent of the app's own loop).
+async function startFrameProbe(page) {
+  await page.evaluate(() => {
+    window.__frames = [];
+    let last = performance.now();
+    const tick = (now) => { window.__frames.push(now - last); last = now; window.__frameProbe = requestAnimationFrame(tick); };
+    window.__frameProbe = requestAnimationFrame(tick);
+  });
+}
+
+async function stopFrameProbe(page) {
+  const frames = await page.evaluate(() => { cancelAnimationFrame(window.__frameProbe); return window.__frames; });
+  const sorted = [...frames].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  return { frames: frames.length, median_ms: median, fps: 1000 / median, p90_ms: sorted[Math.floor(sorted.length * 0.9)] };
+}
+
+async function showView(page, view, name) {
+  await page.click(`button[name="view-${view}"]`);
+  await page.waitForFunction((v) => document.querySelector('#app').dataset.view === v, view);
+  if (view === 'density') {
+    await page.waitForFunction(() => document.querySelector('.caption')?.textContent.startsWith('√p'), null, { timeout: 300_000 });
+  } else if (view === 'field') {
+    await page.waitForFunction(() => document.querySelector('.caption')?.textContent.startsWith('−ε̂'), null, { timeout: 120_000 });
+  }
+  await page.waitForTimeout(100);
+  await page.screenshot({ path: join(ARTIFACTS, `toy2d-${name}.png`) });
+}
+
+const STEPS = { cpu: 1500, webgpu: 600 };
+
+for (const backend of ['cpu', 'webgpu']) {
+  test(`toy2d trains on 8 Gaussians from a URL on ${backend}`, async () => {
+    const steps = STEPS[backend];
+    const url = `${server.url}#widget=toy2d&backend=${backend}&data=8gaussians&autoplay=1&train_steps=${steps}&seed=3`;
+    const { page, errors, t0 } = await open(browser, url);
+    await page.setViewportSize({ width: 960, height: 900 });
+    await page.waitForFunction(() => document.querySelector('#app').dataset.status === 'training', null, { timeout: 120_000 });
+    await startFrameProbe(page);
+    await page.waitForFunction(() => Number(document.querySelector('#app').dataset.step) >= 50, null, { timeout: 300_000 });
+    await page.screenshot({ path: join(ARTIFACTS, `toy2d-${backend}-training.png`) });
+    const t1 = Date.now();
+    const s1 = Number(await page.$eval('#app', (e) => e.dataset.step));
+    const state = await waitStatus(page, ['paused', 'error'], 600_000);
+    const t2 = Date.now();
+    const frames = await stopFrameProbe(page);
+    const text = await messages(page);
+    assert.equal(state.status, 'paused', text.join(' | '));
+    assert.equal(state.widget, 'toy2d');
+    assert.equal(state.backend, backend, text.join(' | '));
+    assert.equal(state.step, String(steps));
+    assert.equal(state.sampleStep, String(steps), 'the samples are from the final model');
+    const losses = await page.evaluate(() => Array.from(window.__playground.losses));
+    assert.equal(losses.length, steps);
+    const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+    const first = mean(losses.slice(0, 50));
+    const last = mean(losses.slice(-100));
+    assert.ok(last < 0.7 * first, `loss fell: first 50 steps ${first}, last 100 ${last}`);
+    assert.ok(Math.abs(Number(state.loss) - losses.at(-1)) < 1e-4, 'data-loss is the last loss');
+    const q = await quality(page);
+    assert.ok(q.ratio < (backend === 'cpu' ? 4 : 8), `energy distance ${q.ed} is ${q.ratio.toFixed(2)}× the data-vs-data ${q.base}`);
+    metrics[backend] = {
+      steps, quality: q, first_loss: first, last_loss: last, frames,
+      steps_per_s_while_sampling_too: (steps - s1) / ((t2 - t1) / 1000), wall_s: (t2 - t0) / 1000,
+    };
+    console.log(`${backend}: ${JSON.stringify(metrics[backend])}`);
+    await page.screenshot({ path: join(ARTIFACTS, `toy2d-${backend}-samples.png`) });
+    for (const view of ['chain', 'forward', 'field', 'density']) {
+      await showView(page, view, `${backend}-${view}`);
+    }
+    // the chain scrubber walks back to any step
+    await page.click('button[name="view-chain"]');
+    await page.$eval('input[name="scrub"]', (e) => { e.value = '10'; e.dispatchEvent(new Event('input')); });
+    await page.waitForFunction(() => document.querySelector('.caption').textContent.startsWith('step 10 /'));
+    await page.screenshot({ path: join(ARTIFACTS, `toy2d-${backend}-chain-step10.png`) });
+    const density = await page.evaluate(() => Array.from(window.__playground.logDensity ?? []));
+    assert.equal(density.length, 40 * 40);
+    assert.ok(density.every(Number.isFinite), 'finite log-densities');
+    // the URL holds the state: the view is in the hash now
+    assert.ok((await page.evaluate(() => location.hash)).includes('view=chain'));
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+}
+
+test('a diverging learning rate stops training with a message and keeps the step', async () => {
+  const { page, errors } = await open(browser, `${server.url}#widget=toy2d&backend=cpu&lr=10&autoplay=1&train_steps=2000`);
+  const state = await waitStatus(page, ['error', 'paused'], 300_000);
+  const text = await messages(page);
+  assert.equal(state.status, 'error', text.join(' | '));
+  assert.ok(text.some((t) => t.includes('Training stopped') && t.includes('kept')), text.join(' | '));
+  assert.ok(Number(state.step) < 2000);
+  await page.screenshot({ path: join(ARTIFACTS, 'toy2d-diverged.png') });
+  // lowering the learning rate in the form and pressing Train goes on from the kept weights
+  await page.fill('input[name="lr"]', '0.001');
+  await page.dispatchEvent('input[name="lr"]', 'change');
+  await page.click('button[name="play"]');
+  await page.waitForFunction((s) => Number(document.querySelector('#app').dataset.step) > s + 20, Number(state.step), { timeout: 120_000 });
+  await page.click('button[name="play"]');
+  assert.ok((await page.evaluate(() => location.hash)).includes('lr=0.001'));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('bad URL values give warnings and defaults, and hide= hides controls', async () => {
+  const { page, errors } = await open(browser, `${server.url}#widget=toy2d&backend=cpu&data=mandelbrot&width=1e9&sampler=nope&hide=settings,loss`);
+  const state = await waitStatus(page, ['ready', 'error'], 120_000);
+  const text = await messages(page);
+  assert.equal(state.status, 'ready', text.join(' | '));
+  assert.ok(text.some((t) => t.includes('data=mandelbrot')), text.join(' | '));
+  assert.ok(text.some((t) => t.includes('width=1e9')), text.join(' | '));
+  assert.ok(text.some((t) => t.includes('sampler=nope')), text.join(' | '));
+  assert.equal(await page.isVisible('form.settings'), false);
+  assert.equal(await page.isVisible('.loss-chart'), false);
+  assert.equal(await page.isVisible('button[name="play"]'), true);
+  await page.screenshot({ path: join(ARTIFACTS, 'toy2d-bad-url.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('draw your own: clicks add points to the URL, training needs at least 8', async () => {
+  const { page, errors } = await open(browser, `${server.url}#widget=toy2d&backend=cpu&data=drawn`);
+  await page.setViewportSize({ width: 960, height: 900 });
+  const state = await waitStatus(page, ['ready', 'error'], 120_000);
+  assert.equal(state.status, 'ready');
+  await page.click('button[name="play"]');
+  let text = await messages(page);
+  assert.ok(text.some((t) => t.includes('at least 8')), text.join(' | '));
+  const box = await page.locator('canvas.main-plot').boundingBox();
+  // a ring of 24 clicks and a dragged stroke
+  for (let i = 0; i < 24; i++) {
+    const a = (2 * Math.PI * i) / 24;
+    await page.mouse.click(box.x + box.width * (0.5 + 0.3 * Math.cos(a)), box.y + box.height * (0.5 - 0.3 * Math.sin(a)));
+  }
+  await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5);
+  await page.mouse.down();
+  for (let i = 0; i <= 10; i++) await page.mouse.move(box.x + box.width * (0.45 + 0.01 * i), box.y + box.height * 0.5);
+  await page.mouse.up();
+  const hash = await page.evaluate(() => location.hash);
+  const pts = decodeURIComponent(hash.match(/pts=([^&]*)/)[1]);
+  assert.ok(pts.length / 4 >= 28, `${pts.length / 4} points in the hash`);
+  await page.click('button[name="undo"]');
+  const fewer = decodeURIComponent((await page.evaluate(() => location.hash)).match(/pts=([^&]*)/)[1]);
+  assert.equal(fewer.length / 4, 24, 'undo removes the last stroke');
+  // a link with the drawing reproduces it and trains on it
+  const { page: again } = await open(browser, `${server.url}#widget=toy2d&backend=cpu&data=drawn&pts=${fewer}&autoplay=1&train_steps=300`);
+  const done = await waitStatus(again, ['paused', 'error'], 300_000);
+  assert.equal(done.status, 'paused', (await messages(again)).join(' | '));
+  const data = await again.evaluate(() => window.__playground.data.length / 2);
+  assert.equal(data, 24);
+  await again.setViewportSize({ width: 960, height: 900 });
+  await again.screenshot({ path: join(ARTIFACTS, 'toy2d-drawn.png') });
+  text = await messages(again);
+  assert.deepEqual(errors, []);
+  await again.close();
+  await page.close();
+});

@@ -1,0 +1,89 @@
+//! The training loss over steps on a log scale, averaged into one value per pixel column.
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+pub struct LossChart {
+    ctx: CanvasRenderingContext2d,
+    width: f64,
+    height: f64,
+}
+
+impl LossChart {
+    pub fn new(canvas: &HtmlCanvasElement) -> Result<Self, JsValue> {
+        let ctx = canvas
+            .get_context("2d")?
+            .ok_or("this browser cannot draw on a canvas")?
+            .dyn_into::<CanvasRenderingContext2d>()?;
+        Ok(Self {
+            ctx,
+            width: canvas.width() as f64,
+            height: canvas.height() as f64,
+        })
+    }
+
+    /// Draws `losses` (one per step; non-finite ones skipped).
+    pub fn draw(&self, losses: &[f32]) {
+        let c = &self.ctx;
+        let (w, h) = (self.width, self.height);
+        let (left, bottom) = (34.0, 14.0);
+        c.set_fill_style_str("#fbfbfd");
+        c.fill_rect(0.0, 0.0, w, h);
+        let cols = (w - left) as usize;
+        let per = losses.len().div_ceil(cols.max(1)).max(1);
+        let means: Vec<f64> = losses
+            .chunks(per)
+            .filter_map(|chunk| {
+                let logs: Vec<f64> = chunk
+                    .iter()
+                    .filter(|v| v.is_finite() && **v > 0.0)
+                    .map(|v| (*v as f64).log10())
+                    .collect();
+                (!logs.is_empty()).then(|| logs.iter().sum::<f64>() / logs.len() as f64)
+            })
+            .collect();
+        c.set_font("10px system-ui, sans-serif");
+        c.set_fill_style_str("#5b6275");
+        if means.is_empty() {
+            let _ = c.fill_text(
+                "loss (log scale) appears here while training",
+                left,
+                h / 2.0,
+            );
+            return;
+        }
+        let lo = means.iter().cloned().fold(f64::INFINITY, f64::min).floor();
+        let hi = means
+            .iter()
+            .cloned()
+            .fold(f64::NEG_INFINITY, f64::max)
+            .ceil()
+            .max(lo + 1.0);
+        let y = |v: f64| (1.0 - (v - lo) / (hi - lo)) * (h - bottom - 4.0) + 4.0;
+        c.set_stroke_style_str("#e4e6ee");
+        c.set_line_width(1.0);
+        c.begin_path();
+        let mut d = lo;
+        while d <= hi {
+            c.move_to(left, y(d));
+            c.line_to(w, y(d));
+            let _ = c.fill_text(&format!("1e{d}"), 2.0, y(d) + 3.0);
+            d += 1.0;
+        }
+        c.stroke();
+        let _ = c.fill_text(&format!("{} steps", losses.len()), w - 60.0, h - 2.0);
+        c.set_stroke_style_str("#e6781e");
+        c.set_line_width(1.5);
+        c.begin_path();
+        let dx = (w - left) / means.len().max(1) as f64;
+        for (i, m) in means.iter().enumerate() {
+            let (px, py) = (left + (i as f64 + 0.5) * dx, y(*m));
+            if i == 0 {
+                c.move_to(px, py);
+            } else {
+                c.line_to(px, py);
+            }
+        }
+        c.stroke();
+    }
+}

@@ -1,0 +1,623 @@
+//! The 2-D trainer: a person picks (or draws) a point cloud, presses Train, and watches the
+//! engine of `train::toy` (the same code as natively) learn it on this page's backend; samples,
+//! the denoising chain, forward noising, the ε̂ field and the learned density are drawn from a
+//! frozen copy of the EMA weights while training goes on.
+//!
+//! One loop owns all state: each animation frame it drains the command queue, trains for a time
+//! slice, advances whatever computation is pending by a slice, and redraws.
+
+mod jobs;
+mod panel;
+
+use burn::prelude::*;
+use diffusion::SeededNoise;
+use train::toy::ToyRun;
+
+use crate::backend::Backend;
+use crate::dom::{self, Root};
+use crate::hooks::publish;
+use crate::readback::to_vec;
+use crate::state::HashState;
+use crate::toy2d_settings::{DRAWN, EXTENT, MAX_DRAWN, MIN_POINTS, Toy2dSettings};
+use jobs::{Chain, DensityJob, SampleJob};
+use panel::{Cmd, Panel};
+
+/// Milliseconds of training per frame before yielding to the browser.
+const TRAIN_SLICE_MS: f64 = 12.0;
+/// Milliseconds of sampling per frame.
+const SAMPLE_SLICE_MS: f64 = 6.0;
+/// While training, samples are redrawn at most this often.
+const RESAMPLE_MS: f64 = 1500.0;
+/// Particles whose trajectories the chain view draws.
+const TRAJECTORIES: usize = 48;
+/// Arrows per side of the field view; cells per side of the density heatmap.
+const FIELD_CELLS: usize = 21;
+const DENSITY_CELLS: usize = 40;
+/// Data points drawn (of the training set).
+const SHOWN: usize = 2000;
+
+pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result<(), String> {
+    let settings = Toy2dSettings::read(hash);
+    for w in hash.warnings.drain(..) {
+        root.message("warning", &w);
+    }
+    let queue = panel::Queue::default();
+    let panel = Panel::build(&root.0, &settings, queue).map_err(js_err)?;
+    let mut w = Widget {
+        root: root.clone(),
+        device: backend.device.clone(),
+        hash: hash.clone(),
+        panel,
+        run: None,
+        losses: Vec::new(),
+        playing: false,
+        pause_at: settings.train_steps,
+        error: false,
+        strokes: Vec::new(),
+        samples: None,
+        job: None,
+        last_sample_at: f64::NEG_INFINITY,
+        field: None,
+        density: None,
+        density_job: None,
+        forward_noise: Vec::new(),
+        scrub: 0,
+        chain_playing: false,
+        chunk: 1,
+        frames: 0,
+        settings,
+    };
+    w.reset();
+    w.playing = w.settings.autoplay && w.run.is_some();
+    w.write_hash();
+    loop {
+        w.frame().await;
+        dom::next_frame().await;
+    }
+}
+
+struct Widget {
+    root: Root,
+    device: Device,
+    hash: HashState,
+    settings: Toy2dSettings,
+    panel: Panel,
+    run: Option<ToyRun>,
+    /// One loss per training step.
+    losses: Vec<f32>,
+    playing: bool,
+    pause_at: Option<usize>,
+    /// Training stopped on divergence (until Train or Reset).
+    error: bool,
+    /// Start index (in points) of each drawn stroke, for undo.
+    strokes: Vec<usize>,
+    samples: Option<Chain>,
+    job: Option<SampleJob>,
+    last_sample_at: f64,
+    /// (model step, t, ε̂ on the field grid).
+    field: Option<(usize, f64, Vec<f32>)>,
+    density: Option<DensityJob>,
+    density_job: Option<DensityJob>,
+    forward_noise: Vec<f32>,
+    scrub: usize,
+    chain_playing: bool,
+    /// Training steps per slice, adapted to the slice's time budget.
+    chunk: usize,
+    frames: u64,
+}
+
+impl Widget {
+    async fn frame(&mut self) {
+        self.frames += 1;
+        let cmds: Vec<Cmd> = self.panel.queue().borrow_mut().drain(..).collect();
+        for c in cmds {
+            self.apply(c);
+        }
+        if self.playing {
+            if let Err(e) = self.train_slice().await {
+                self.playing = false;
+                self.error = true;
+                self.root.message("error", &e);
+            }
+        }
+        if let Err(e) = self.advance_jobs().await {
+            self.job = None;
+            self.density_job = None;
+            self.root.message("warning", &e);
+        }
+        if self.chain_playing && self.frames % 2 == 0 {
+            let len = self.samples.as_ref().map_or(0, |c| c.xs.len() - 1);
+            self.scrub = (self.scrub + 1).min(len);
+            self.chain_playing = self.scrub < len;
+        }
+        self.render();
+        self.report();
+    }
+
+    /// Applies one command.
+    fn apply(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::Play if self.playing => self.playing = false,
+            Cmd::Play | Cmd::Step => {
+                if self.run.is_none() {
+                    self.root.message(
+                        "warning",
+                        &format!("Draw at least {MIN_POINTS} points on the plot first."),
+                    );
+                    return;
+                }
+                self.error = false;
+                if cmd == Cmd::Step {
+                    self.pause_at = Some(self.step() + 1);
+                } else if self.pause_at.is_some_and(|n| self.step() >= n) {
+                    self.pause_at = None;
+                }
+                self.playing = true;
+            }
+            Cmd::Reset => self.reset(),
+            Cmd::Set(key, value) => self.set(&key, &value),
+            Cmd::Scrub(i) => {
+                self.scrub = i;
+                self.chain_playing = false;
+            }
+            Cmd::ChainPlay => {
+                let len = self.samples.as_ref().map_or(0, |c| c.xs.len() - 1);
+                if self.scrub >= len {
+                    self.scrub = 0;
+                }
+                self.chain_playing = !self.chain_playing;
+            }
+            Cmd::Draw(x, y, new_stroke) => {
+                if self.settings.data != DRAWN || self.settings.view != "samples" {
+                    return;
+                }
+                let pts = &mut self.settings.drawn;
+                if pts.len() / 2 >= MAX_DRAWN {
+                    return;
+                }
+                if new_stroke {
+                    self.strokes.push(pts.len() / 2);
+                } else if let [.., px, py] = pts[..] {
+                    // while dragging, a point every ~0.08 data units
+                    if ((px as f64 - x).powi(2) + (py as f64 - y).powi(2)).sqrt() < 0.08 {
+                        return;
+                    }
+                }
+                pts.extend([x as f32, y as f32]);
+            }
+            Cmd::StrokeEnd => {
+                if self.settings.data == DRAWN {
+                    self.reset();
+                    self.write_hash();
+                }
+            }
+            Cmd::Undo => {
+                if let Some(start) = self.strokes.pop() {
+                    self.settings.drawn.truncate(2 * start);
+                } else {
+                    self.settings.drawn.clear();
+                }
+                self.reset();
+                self.write_hash();
+            }
+            Cmd::Clear => {
+                self.settings.drawn.clear();
+                self.strokes.clear();
+                self.reset();
+                self.write_hash();
+            }
+        }
+    }
+
+    /// A setting changed in the form (or a tab or slider): checked like a hash value.
+    fn set(&mut self, key: &str, value: &str) {
+        let before = self.settings.clone();
+        self.hash.set(key, Some(value));
+        let mut next = Toy2dSettings::read(&mut self.hash);
+        for w in self.hash.warnings.drain(..) {
+            self.root.message("warning", &w);
+        }
+        next.drawn = before.drawn.clone();
+        next.autoplay = before.autoplay;
+        next.train_steps = before.train_steps;
+        self.settings = next;
+        let s = &self.settings;
+        let rebuild = s.data != before.data
+            || s.noise != before.noise
+            || s.process != before.process
+            || s.timesteps != before.timesteps
+            || s.width != before.width
+            || s.depth != before.depth
+            || s.time != before.time
+            || s.ema != before.ema
+            || s.seed != before.seed;
+        let resample = s.sampler != before.sampler
+            || s.steps != before.steps
+            || s.eta != before.eta
+            || s.snr != before.snr
+            || s.n != before.n;
+        if rebuild {
+            self.reset();
+        } else if let Some(run) = &mut self.run {
+            run.trainer.config.lr = s.lr;
+            run.config.lr = s.lr;
+            run.config.batch = s.batch;
+            if resample {
+                self.job = None;
+                self.samples = None;
+            }
+        }
+        let _ = self.panel.fill(&self.settings);
+        self.write_hash();
+    }
+
+    /// A fresh run from the settings (training state, samples and derived views dropped).
+    fn reset(&mut self) {
+        self.job = None;
+        self.samples = None;
+        self.field = None;
+        self.density = None;
+        self.density_job = None;
+        self.losses.clear();
+        self.playing = false;
+        self.error = false;
+        self.scrub = 0;
+        self.chunk = 1;
+        let s = &self.settings;
+        let config = s.config();
+        let made = if s.data == DRAWN {
+            if s.drawn.len() / 2 < MIN_POINTS {
+                self.run = None;
+                let _ = self.panel.fill(&self.settings);
+                self.root.message(
+                    "notice",
+                    &format!(
+                        "Click or drag on the plot to draw points ({} so far, at least {MIN_POINTS} to train on).",
+                        s.drawn.len() / 2
+                    ),
+                );
+                return;
+            }
+            ToyRun::with_data(config, s.drawn.clone(), &self.device)
+        } else {
+            ToyRun::new(config, &self.device)
+        };
+        match made {
+            Ok(run) => {
+                let mut z = SeededNoise::new(s.seed.wrapping_add(0xf0a4));
+                self.forward_noise = z.normals(run.data.len().min(2 * SHOWN));
+                self.run = Some(run);
+            }
+            Err(e) => {
+                self.run = None;
+                self.root
+                    .message("error", &format!("The model could not be set up: {e}."));
+            }
+        }
+        let _ = self.panel.fill(&self.settings);
+    }
+
+    fn step(&self) -> usize {
+        self.run.as_ref().map_or(0, |r| r.trainer.step)
+    }
+
+    /// Trains for about one time slice; the losses of the slice are read back in one go and
+    /// checked, so a NaN or exploding loss stops training within the slice it appeared in.
+    async fn train_slice(&mut self) -> Result<(), String> {
+        let Some(run) = self.run.as_mut() else {
+            self.playing = false;
+            return Ok(());
+        };
+        let begin = dom::now_ms();
+        let mut losses = Vec::with_capacity(self.chunk);
+        for _ in 0..self.chunk {
+            if self.pause_at.is_some_and(|n| run.trainer.step >= n) {
+                break;
+            }
+            losses.push(run.step());
+        }
+        if !losses.is_empty() {
+            let values = to_vec(Tensor::cat(losses, 0)).await?;
+            let worst = values
+                .iter()
+                .copied()
+                .find(|v| !v.is_finite())
+                .unwrap_or(*values.last().expect("non-empty"));
+            match run.trainer.check(worst) {
+                Ok(()) => self.losses.extend(values),
+                Err(e) => {
+                    self.losses.truncate(run.trainer.step);
+                    return Err(format!(
+                        "Training stopped: {e}. Press Train to go on from there, or Reset."
+                    ));
+                }
+            }
+        }
+        if self.pause_at.is_some_and(|n| run.trainer.step >= n) {
+            self.playing = false;
+        }
+        let took = dom::now_ms() - begin;
+        if took < TRAIN_SLICE_MS * 0.6 {
+            self.chunk = (self.chunk * 2).min(256);
+        } else if took > TRAIN_SLICE_MS * 1.5 && self.chunk > 1 {
+            self.chunk /= 2;
+        }
+        Ok(())
+    }
+
+    /// Starts and advances the sampling chain and, when their view is shown, the field and the
+    /// density.
+    async fn advance_jobs(&mut self) -> Result<(), String> {
+        let Some(run) = &self.run else {
+            return Ok(());
+        };
+        let step = run.trainer.step;
+        let stale = self.samples.as_ref().is_none_or(|c| c.model_step != step);
+        let due = !self.playing || dom::now_ms() - self.last_sample_at > RESAMPLE_MS;
+        if self.job.is_none() && stale && due {
+            self.last_sample_at = dom::now_ms();
+            self.job = Some(SampleJob::new(run.frozen(), &self.settings).await?);
+        }
+        if let Some(job) = &mut self.job {
+            if job.advance(SAMPLE_SLICE_MS).await? {
+                let chain = self.job.take().expect("a job").chain;
+                self.scrub = self.scrub.min(chain.xs.len() - 1);
+                if self.samples.is_none() {
+                    self.scrub = chain.xs.len() - 1;
+                }
+                self.samples = Some(chain);
+            }
+        }
+        let Some(run) = &self.run else {
+            return Ok(());
+        };
+        let norm = run.normalisation;
+        match self.settings.view.as_str() {
+            "field" => {
+                let t = self.settings.t;
+                let needed = match &self.field {
+                    None => true,
+                    Some((fs, ft, _)) => {
+                        *ft != t || (*fs != step && (!self.playing || step >= fs + 200))
+                    }
+                };
+                if needed {
+                    let pts = norm.apply(&jobs::grid(FIELD_CELLS, EXTENT));
+                    let eps = jobs::eps_field(&run.frozen(), &pts, t).await?;
+                    self.field = Some((step, t, eps));
+                }
+            }
+            "density" => {
+                let current = self.density.as_ref().map(|d| d.model_step);
+                let pending = self.density_job.is_some();
+                if !pending && current != Some(step) && !self.playing {
+                    let pts = norm.apply(&jobs::grid(DENSITY_CELLS, EXTENT));
+                    self.density_job = Some(DensityJob::new(run.frozen(), pts, DENSITY_CELLS));
+                }
+                if let Some(job) = &mut self.density_job {
+                    job.advance().await?;
+                    if job.done() {
+                        self.density = self.density_job.take();
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn render(&self) {
+        let p = &self.panel;
+        let s = &self.settings;
+        p.plot.clear();
+        let Some(run) = &self.run else {
+            p.plot.points(&s.drawn, "rgba(40, 50, 80, 0.85)", 4.0);
+            p.caption.set_text_content(Some("No data yet."));
+            p.chart.draw(&self.losses);
+            return;
+        };
+        let norm = run.normalisation;
+        let data: Vec<f32> = if s.data == DRAWN {
+            s.drawn.clone()
+        } else {
+            norm.undo(&run.data[..run.data.len().min(2 * SHOWN)])
+        };
+        let model_step = |c: &Chain| c.model_step;
+        let caption = match s.view.as_str() {
+            "chain" => match &self.samples {
+                Some(c) => {
+                    let k = self.scrub.min(c.xs.len() - 1);
+                    for i in 0..TRAJECTORIES.min(c.last().len() / 2) {
+                        let path: Vec<f32> = c.xs[..=k]
+                            .iter()
+                            .flat_map(|x| [x[2 * i], x[2 * i + 1]])
+                            .collect();
+                        p.plot
+                            .line(&norm.undo(&path), "rgba(60, 90, 200, 0.35)", 1.0);
+                    }
+                    if k > 0 {
+                        p.plot
+                            .points(&norm.undo(&c.x0s[k - 1]), "rgba(230, 120, 20, 0.35)", 2.0);
+                    }
+                    p.plot
+                        .points(&norm.undo(&c.xs[k]), "rgba(40, 50, 80, 0.8)", 2.5);
+                    p.set_scrub(c.xs.len() - 1, k);
+                    let t = if k == 0 {
+                        "x_T, pure noise".to_string()
+                    } else {
+                        format!("t = {:.3}", c.ts[k - 1])
+                    };
+                    format!(
+                        "step {k} / {} of {} ({t}) · grey: x_t, orange: x̂₀, blue: {} trajectories · model of step {}",
+                        c.xs.len() - 1,
+                        c.sampler,
+                        TRAJECTORIES,
+                        c.model_step
+                    )
+                }
+                None => match &self.job {
+                    Some(j) => format!("sampling… {:.0}%", 100.0 * j.progress()),
+                    None => "sampling…".into(),
+                },
+            },
+            "forward" => {
+                let t = run.noise.time_at(s.t);
+                let level = run.noise.level(t);
+                let n = data.len().min(self.forward_noise.len());
+                let noised: Vec<f32> = run.data[..n]
+                    .iter()
+                    .zip(&self.forward_noise[..n])
+                    .map(|(x, z)| (level.alpha * *x as f64 + level.sigma * *z as f64) as f32)
+                    .collect();
+                p.plot
+                    .points(&norm.undo(&noised), "rgba(40, 50, 80, 0.7)", 2.5);
+                p.set_t_label(&format!("{t:.3}"));
+                format!(
+                    "the data noised to t = {t:.3}: x_t = α·x₀ + σ·ε with α = {:.3}, σ = {:.3}",
+                    level.alpha, level.sigma
+                )
+            }
+            "field" => {
+                p.plot.points(&data, "rgba(40, 50, 80, 0.18)", 2.0);
+                let t = run.noise.time_at(s.t);
+                p.set_t_label(&format!("{t:.3}"));
+                match &self.field {
+                    Some((step, _, eps)) => {
+                        let from = jobs::grid(FIELD_CELLS, EXTENT);
+                        let cell = 2.0 * EXTENT / FIELD_CELLS as f64;
+                        // −ε̂ points along the score; length ∝ |ε̂| (capped at 3)
+                        let dir: Vec<f32> = eps
+                            .chunks_exact(2)
+                            .flat_map(|e| {
+                                let m = ((e[0] * e[0] + e[1] * e[1]) as f64).sqrt();
+                                let k = if m > 0.0 {
+                                    (m.min(3.0) / 3.0) * 0.9 * cell / m
+                                } else {
+                                    0.0
+                                };
+                                [(-e[0] as f64 * k) as f32, (-e[1] as f64 * k) as f32]
+                            })
+                            .collect();
+                        p.plot.arrows(&from, &dir, "rgba(20, 110, 90, 0.9)");
+                        format!(
+                            "−ε̂ = σ·∇log p_t: where the model pushes points at t = {t:.3} (arrow length ∝ |ε̂|), EMA model of step {step}"
+                        )
+                    }
+                    None => "computing the field…".into(),
+                }
+            }
+            "density" => match (&self.density, &self.density_job) {
+                (_, Some(job)) => {
+                    format!(
+                        "computing the learned density: {:.0}%",
+                        100.0 * job.progress()
+                    )
+                }
+                (Some(d), None) => {
+                    p.plot.heatmap(&d.shades(), d.cells);
+                    p.plot.points(&data, "rgba(255, 255, 255, 0.25)", 1.5);
+                    format!(
+                        "√p of the learned density (probability-flow ODE, exact divergence, {} RK4 steps) of the EMA model at step {}, {:.1} s",
+                        jobs::DENSITY_STEPS,
+                        d.model_step,
+                        d.ms / 1000.0
+                    )
+                }
+                (None, None) => "the density is computed when training pauses".into(),
+            },
+            _ => {
+                p.plot.points(&data, "rgba(40, 50, 80, 0.45)", 2.5);
+                match &self.samples {
+                    Some(c) => {
+                        p.plot
+                            .points(&norm.undo(c.last()), "rgba(230, 120, 20, 0.75)", 2.5);
+                        format!(
+                            "grey: data · orange: {} samples ({}, {} steps, {:.0} ms) from the EMA model of step {}",
+                            c.last().len() / 2,
+                            c.sampler,
+                            c.xs.len() - 1,
+                            c.ms,
+                            model_step(c)
+                        )
+                    }
+                    None => "grey: data · sampling…".into(),
+                }
+            }
+        };
+        p.caption.set_text_content(Some(&caption));
+        p.chart.draw(&self.losses);
+    }
+
+    /// The widget's state for tests and embeds: `data-*` on the root and `window.__playground`.
+    fn report(&self) {
+        let step = self.step();
+        let status = if self.error {
+            "error"
+        } else if self.playing {
+            "training"
+        } else if self.job.is_some() || self.density_job.is_some() {
+            "sampling"
+        } else if step > 0 {
+            "paused"
+        } else {
+            "ready"
+        };
+        self.root.set("status", status);
+        self.root.set("step", &step.to_string());
+        self.root.set("view", &self.settings.view);
+        let loss = self
+            .losses
+            .last()
+            .map_or(String::new(), |l| format!("{l:.6}"));
+        self.root.set("loss", &loss);
+        self.panel
+            .play
+            .set_text_content(Some(if self.playing { "Pause" } else { "Train" }));
+        self.panel
+            .chain_play
+            .set_text_content(Some(if self.chain_playing {
+                "Pause chain"
+            } else {
+                "Play chain"
+            }));
+        self.panel.counter.set_text_content(Some(&format!(
+            "step {step} · loss {}",
+            if loss.is_empty() { "–" } else { &loss }
+        )));
+        if let Some(c) = &self.samples {
+            self.root.set("sample-step", &c.model_step.to_string());
+        }
+        if self.frames % 15 == 0 || status != "training" {
+            self.publish();
+        }
+    }
+
+    fn publish(&self) {
+        let Some(run) = &self.run else {
+            return;
+        };
+        let f32s = |v: &[f32]| -> wasm_bindgen::JsValue { js_sys::Float32Array::from(v).into() };
+        publish("data", &f32s(&run.data));
+        if let Some(c) = &self.samples {
+            publish("samples", &f32s(c.last()));
+            publish("sampleStep", &(c.model_step as f64).into());
+        }
+        publish("losses", &f32s(&self.losses));
+        if let Some(d) = &self.density {
+            let lp: Vec<f32> = d.log_p.iter().map(|&v| v as f32).collect();
+            publish("logDensity", &f32s(&lp));
+        }
+    }
+
+    fn write_hash(&mut self) {
+        self.settings.write(&mut self.hash);
+        let url = self.hash.to_hash();
+        if let Ok(history) = dom::window().history() {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    }
+}
+
+fn js_err(e: wasm_bindgen::JsValue) -> String {
+    format!("the page could not build the widget: {e:?}")
+}

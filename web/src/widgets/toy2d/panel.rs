@@ -1,0 +1,402 @@
+//! The widget's DOM: buttons, view tabs, the plot, per-view controls, the loss chart and the
+//! settings form. Every event only pushes a [`Cmd`] onto a queue the widget's loop drains once per
+//! frame, so state flows one way: events → loop → render.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use web_sys::{Element, HtmlCanvasElement};
+
+use crate::dom::{self, el};
+use crate::render::loss_chart::LossChart;
+use crate::render::points::PointCloud;
+use crate::toy2d_settings::{DRAWN, EXTENT, PROCESSES, Toy2dSettings, VIEWS};
+
+/// What a person asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cmd {
+    Play,
+    Step,
+    Reset,
+    /// A setting changed (hash key, new value).
+    Set(String, String),
+    Scrub(usize),
+    ChainPlay,
+    /// A point drawn at data coordinates; `true` starts a new stroke.
+    Draw(f64, f64, bool),
+    StrokeEnd,
+    Undo,
+    Clear,
+}
+
+pub type Queue = Rc<RefCell<Vec<Cmd>>>;
+
+pub struct Panel {
+    pub plot: PointCloud,
+    pub chart: LossChart,
+    pub play: Element,
+    pub counter: Element,
+    pub caption: Element,
+    pub tabs: Vec<(String, Element)>,
+    pub t_row: Element,
+    pub t_value: Element,
+    pub scrub_row: Element,
+    pub scrub: Element,
+    pub chain_play: Element,
+    pub draw_row: Element,
+    pub settings: Element,
+    pub sampler: Element,
+    queue: Queue,
+}
+
+/// (key, label, kind): kind is `select` (options filled in later) or `number:min:max:step`.
+const FIELDS: [(&str, &str, &str); 15] = [
+    ("data", "data", "select"),
+    ("noise", "noise", "number:0:1:0.01"),
+    ("process", "process", "select"),
+    ("T", "T (DDPM)", "number:10:4000:10"),
+    ("width", "width", "number:4:1024:1"),
+    ("depth", "depth", "number:1:8:1"),
+    ("time", "time features", "select"),
+    ("lr", "learning rate", "number:0.000001:10:any"),
+    ("batch", "batch", "number:1:4096:1"),
+    ("ema", "EMA decay", "number:0:0.99999:any"),
+    ("seed", "seed", "number:0:4294967295:1"),
+    ("sampler", "sampler", "select"),
+    ("steps", "sampler steps", "number:1:1000:1"),
+    ("eta", "η (DDIM)", "number:0:1:0.1"),
+    ("n", "samples", "number:1:5000:1"),
+];
+
+impl Panel {
+    pub fn build(root: &Element, s: &Toy2dSettings, queue: Queue) -> Result<Self, JsValue> {
+        let body = el("section", "widget-body toy2d", "")?;
+        let title = el("h2", "", "Train a diffusion model on 2-D points")?;
+        body.append_child(&title)?;
+        let lede = el(
+            "p",
+            "lede",
+            "Pick a data set (or draw one), press Train, and watch an MLP learn to undo noise; \
+             samples from its EMA weights are redrawn as it learns. Every setting is in the URL.",
+        )?;
+        body.append_child(&lede)?;
+
+        let bar = el("div", "toolbar", "")?;
+        bar.set_attribute("data-control", "buttons")?;
+        let play = button(&bar, "Train", "play", &queue, Cmd::Play)?;
+        button(&bar, "Step", "step", &queue, Cmd::Step)?;
+        button(&bar, "Reset", "reset", &queue, Cmd::Reset)?;
+        let counter = el("span", "counter", "step 0")?;
+        bar.append_child(&counter)?;
+        body.append_child(&bar)?;
+
+        let grid = el("div", "toy2d-grid", "")?;
+        let left = el("div", "plot-col", "")?;
+        let tabs_row = el("div", "tabs", "")?;
+        tabs_row.set_attribute("data-control", "views")?;
+        let mut tabs = Vec::new();
+        for v in VIEWS {
+            let b = button(
+                &tabs_row,
+                v,
+                &format!("view-{v}"),
+                &queue,
+                Cmd::Set("view".into(), v.into()),
+            )?;
+            tabs.push((v.to_string(), b));
+        }
+        left.append_child(&tabs_row)?;
+        let canvas = dom::canvas(512, 512)?;
+        canvas.set_attribute("aria-label", "the 2-D plot of the chosen view")?;
+        canvas.set_class_name("main-plot");
+        left.append_child(&canvas)?;
+
+        let t_row = el("label", "view-row", "t ")?;
+        t_row.set_attribute("data-control", "t")?;
+        let t_input = input("range", "0", "1", "0.01", &s.t.to_string())?;
+        t_input.set_attribute("name", "t")?;
+        on(&t_input, "input", &queue, |v| Cmd::Set("t".into(), v))?;
+        t_row.append_child(&t_input)?;
+        let t_value = el("span", "value", "")?;
+        t_row.append_child(&t_value)?;
+        left.append_child(&t_row)?;
+
+        let scrub_row = el("div", "view-row", "")?;
+        let chain_play = button(
+            &scrub_row,
+            "Play chain",
+            "chain-play",
+            &queue,
+            Cmd::ChainPlay,
+        )?;
+        let scrub = input("range", "0", "1", "1", "0")?;
+        scrub.set_attribute("name", "scrub")?;
+        scrub.set_attribute("aria-label", "chain step")?;
+        on(&scrub, "input", &queue, |v| {
+            Cmd::Scrub(v.parse::<f64>().unwrap_or(0.0) as usize)
+        })?;
+        scrub_row.append_child(&scrub)?;
+        left.append_child(&scrub_row)?;
+
+        let draw_row = el(
+            "div",
+            "view-row",
+            "Click or drag on the plot to add points. ",
+        )?;
+        draw_row.set_attribute("data-control", "draw")?;
+        button(&draw_row, "Undo", "undo", &queue, Cmd::Undo)?;
+        button(&draw_row, "Clear", "clear", &queue, Cmd::Clear)?;
+        left.append_child(&draw_row)?;
+
+        let caption = el("p", "caption", "")?;
+        caption.set_attribute("data-control", "caption")?;
+        left.append_child(&caption)?;
+        grid.append_child(&left)?;
+
+        let right = el("div", "side-col", "")?;
+        let chart_canvas = dom::canvas(300, 130)?;
+        chart_canvas.set_class_name("loss-chart");
+        chart_canvas.set_attribute("data-control", "loss")?;
+        chart_canvas.set_attribute("aria-label", "training loss, log scale")?;
+        right.append_child(&chart_canvas)?;
+        let settings = el("form", "settings", "")?;
+        settings.set_attribute("data-control", "settings")?;
+        let mut sampler = None;
+        for (key, label, kind) in FIELDS {
+            let row = el("label", "", label)?;
+            row.set_attribute("data-control", key)?;
+            let control = if kind == "select" {
+                let sel = dom::document().create_element("select")?;
+                if key == "sampler" {
+                    sampler = Some(sel.clone());
+                }
+                sel
+            } else {
+                let parts: Vec<&str> = kind.split(':').collect();
+                input("number", parts[1], parts[2], parts[3], "")?
+            };
+            control.set_attribute("name", key)?;
+            on(&control, "change", &queue, move |v| Cmd::Set(key.into(), v))?;
+            row.append_child(&control)?;
+            settings.append_child(&row)?;
+        }
+        right.append_child(&settings)?;
+        grid.append_child(&right)?;
+        body.append_child(&grid)?;
+        root.append_child(&body)?;
+
+        draw_events(&canvas, &queue)?;
+        let panel = Self {
+            plot: PointCloud::new(&canvas, EXTENT)?,
+            chart: LossChart::new(&chart_canvas)?,
+            play,
+            counter,
+            caption,
+            tabs,
+            t_row,
+            t_value,
+            scrub_row,
+            scrub,
+            chain_play,
+            draw_row,
+            settings,
+            sampler: sampler.expect("the form has a sampler field"),
+            queue,
+        };
+        panel.fill(s)?;
+        Ok(panel)
+    }
+
+    /// Puts the settings' values (and the choices that depend on them) into the form, and hides
+    /// what `hide=` names.
+    pub fn fill(&self, s: &Toy2dSettings) -> Result<(), JsValue> {
+        let mut datasets: Vec<&str> = data::toy::TOYS.to_vec();
+        datasets.push(DRAWN);
+        let field = |k: &str| self.settings.query_selector(&format!("[name=\"{k}\"]"));
+        if let Some(sel) = field("data")? {
+            options(&sel, &datasets, &s.data)?;
+        }
+        if let Some(sel) = field("process")? {
+            options(&sel, &PROCESSES, &s.process)?;
+        }
+        if let Some(sel) = field("time")? {
+            options(&sel, &["sinusoidal", "fourier"], &s.time)?;
+        }
+        options(&self.sampler, &s.samplers(), &s.sampler)?;
+        let numbers: [(&str, String); 11] = [
+            ("noise", s.noise.to_string()),
+            ("T", s.timesteps.to_string()),
+            ("width", s.width.to_string()),
+            ("depth", s.depth.to_string()),
+            ("lr", s.lr.to_string()),
+            ("batch", s.batch.to_string()),
+            ("ema", s.ema.to_string()),
+            ("seed", s.seed.to_string()),
+            ("steps", s.steps.to_string()),
+            ("eta", s.eta.to_string()),
+            ("n", s.n.to_string()),
+        ];
+        for (k, v) in numbers {
+            if let Some(e) = field(k)? {
+                set_value(&e, &v);
+            }
+        }
+        for (name, tab) in &self.tabs {
+            tab.set_attribute(
+                "aria-pressed",
+                if *name == s.view { "true" } else { "false" },
+            )?;
+        }
+        let root = self
+            .settings
+            .parent_element()
+            .and_then(|p| p.parent_element());
+        if let Some(widget) = root.and_then(|g| g.parent_element()) {
+            let all = widget.query_selector_all("[data-control]")?;
+            for i in 0..all.length() {
+                let Some(e) = all.get(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
+                    continue;
+                };
+                let name = e.get_attribute("data-control").unwrap_or_default();
+                e.toggle_attribute_with_force("hidden", s.hidden(&name))?;
+            }
+        }
+        let show = |e: &Element, on: bool| e.toggle_attribute_with_force("hidden", !on);
+        show(
+            &self.t_row,
+            (s.view == "forward" || s.view == "field") && !s.hidden("t"),
+        )?;
+        show(&self.scrub_row, s.view == "chain")?;
+        show(
+            &self.draw_row,
+            s.data == DRAWN && s.view == "samples" && !s.hidden("draw"),
+        )?;
+        Ok(())
+    }
+
+    pub fn set_t_label(&self, text: &str) {
+        self.t_value.set_text_content(Some(text));
+    }
+
+    pub fn set_scrub(&self, max: usize, at: usize) {
+        let _ = self.scrub.set_attribute("max", &max.to_string());
+        set_value(&self.scrub, &at.to_string());
+    }
+
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+}
+
+fn button(
+    parent: &Element,
+    text: &str,
+    name: &str,
+    queue: &Queue,
+    cmd: Cmd,
+) -> Result<Element, JsValue> {
+    let b = el("button", "", text)?;
+    b.set_attribute("type", "button")?;
+    b.set_attribute("name", name)?;
+    let q = queue.clone();
+    let click = Closure::<dyn FnMut()>::new(move || q.borrow_mut().push(cmd.clone()));
+    b.add_event_listener_with_callback("click", click.as_ref().unchecked_ref())?;
+    click.forget();
+    parent.append_child(&b)?;
+    Ok(b)
+}
+
+fn input(kind: &str, min: &str, max: &str, step: &str, value: &str) -> Result<Element, JsValue> {
+    let i = dom::document().create_element("input")?;
+    i.set_attribute("type", kind)?;
+    i.set_attribute("min", min)?;
+    i.set_attribute("max", max)?;
+    i.set_attribute("step", step)?;
+    set_value(&i, value);
+    Ok(i)
+}
+
+/// Pushes `make(value)` whenever `event` fires on the form control `e`.
+fn on(
+    e: &Element,
+    event: &str,
+    queue: &Queue,
+    make: impl Fn(String) -> Cmd + 'static,
+) -> Result<(), JsValue> {
+    let q = queue.clone();
+    let target = e.clone();
+    let f = Closure::<dyn FnMut()>::new(move || q.borrow_mut().push(make(value(&target))));
+    e.add_event_listener_with_callback(event, f.as_ref().unchecked_ref())?;
+    f.forget();
+    Ok(())
+}
+
+/// A form control's `value`.
+fn value(e: &Element) -> String {
+    js_sys::Reflect::get(e, &"value".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+fn set_value(e: &Element, v: &str) {
+    let _ = js_sys::Reflect::set(e, &"value".into(), &v.into());
+}
+
+/// Replaces a `<select>`'s options.
+fn options(sel: &Element, names: &[&str], selected: &str) -> Result<(), JsValue> {
+    sel.set_inner_html("");
+    for n in names {
+        let o = el("option", "", n)?;
+        o.set_attribute("value", n)?;
+        sel.append_child(&o)?;
+    }
+    set_value(sel, selected);
+    Ok(())
+}
+
+/// Pointer events on the plot become `Draw` / `StrokeEnd` commands (the loop ignores them unless
+/// the data set is the drawn one).
+fn draw_events(canvas: &HtmlCanvasElement, queue: &Queue) -> Result<(), JsValue> {
+    let down = Rc::new(RefCell::new(false));
+    let at = {
+        let c = canvas.clone();
+        move |e: &web_sys::MouseEvent| {
+            let scale = c.width() as f64 / c.client_width().max(1) as f64;
+            let (px, py) = (e.offset_x() as f64 * scale, e.offset_y() as f64 * scale);
+            let size = c.width() as f64;
+            (
+                (px / size * 2.0 - 1.0) * EXTENT,
+                (1.0 - py / size * 2.0) * EXTENT,
+            )
+        }
+    };
+    let (q, d, at1) = (queue.clone(), down.clone(), at.clone());
+    let press = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {
+        *d.borrow_mut() = true;
+        let (x, y) = at1(&e);
+        q.borrow_mut().push(Cmd::Draw(x, y, true));
+    });
+    let (q, d) = (queue.clone(), down.clone());
+    let drag = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {
+        if *d.borrow() {
+            let (x, y) = at(&e);
+            q.borrow_mut().push(Cmd::Draw(x, y, false));
+        }
+    });
+    let (q, d) = (queue.clone(), down);
+    let release = Closure::<dyn FnMut()>::new(move || {
+        if std::mem::take(&mut *d.borrow_mut()) {
+            q.borrow_mut().push(Cmd::StrokeEnd);
+        }
+    });
+    canvas.add_event_listener_with_callback("pointerdown", press.as_ref().unchecked_ref())?;
+    canvas.add_event_listener_with_callback("pointermove", drag.as_ref().unchecked_ref())?;
+    canvas.add_event_listener_with_callback("pointerup", release.as_ref().unchecked_ref())?;
+    canvas.add_event_listener_with_callback("pointerleave", release.as_ref().unchecked_ref())?;
+    press.forget();
+    drag.forget();
+    release.forget();
+    Ok(())
+}

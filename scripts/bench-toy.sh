@@ -26,10 +26,11 @@ python3 - "$OUT/results.jsonl" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 ref = next(r["steps_per_s"] for r in rows if r["runner"] == "pytorch-cpu")
-print(f"\n{'runner':42} {'steps/s':>9} {'× PyTorch CPU':>14}")
+print(f"\n{'runner':42} {'steps/s':>9} {'× PyTorch CPU':>14} {'median fps':>11}")
 for r in rows:
     if "steps_per_s" in r:
-        print(f"{r['runner']:42} {r['steps_per_s']:9.1f} {r['steps_per_s'] / ref:14.3f}")
+        fps = f"{r['median_fps']:11.1f}" if "median_fps" in r else f"{'':11}"
+        print(f"{r['runner']:42} {r['steps_per_s']:9.1f} {r['steps_per_s'] / ref:14.3f} {fps}")
 for r in rows:
     if "reached" in r:
         verdict = f"reached 3× after {r['seconds']:.1f} s (step {r['step']})" if r["reached"] else \

@@ -16,12 +16,23 @@ const step = (page) => page.$eval('#app', (e) => Number(e.dataset.step));
 async function rate(backend, extra, label) {
   const { page } = await open(browser, `${server.url}#widget=toy2d&backend=${backend}&autoplay=1${extra}`);
   await page.waitForFunction(() => Number(document.querySelector('#app').dataset.step) >= 100, null, { timeout: 600_000 });
+  await page.evaluate(() => {
+    window.__frames = [];
+    let last = performance.now();
+    const tick = (now) => { window.__frames.push(now - last); last = now; requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+  });
   const [s0, t0] = [await step(page), Date.now()];
   await page.waitForTimeout(SECONDS * 1000);
   const [s1, t1] = [await step(page), Date.now()];
+  const frames = (await page.evaluate(() => window.__frames)).sort((a, b) => a - b);
+  const median = frames[Math.floor(frames.length / 2)];
   const got = await page.$eval('#app', (e) => e.dataset.backend);
   await page.close();
-  return { runner: `tab-${got}${label}`, steps: s1 - s0, seconds: (t1 - t0) / 1000, steps_per_s: (s1 - s0) / ((t1 - t0) / 1000) };
+  return {
+    runner: `tab-${got}${label}`, steps: s1 - s0, seconds: (t1 - t0) / 1000, steps_per_s: (s1 - s0) / ((t1 - t0) / 1000),
+    median_frame_ms: median, median_fps: 1000 / median,
+  };
 }
 
 async function timeToQuality(backend) {

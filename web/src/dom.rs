@@ -43,6 +43,22 @@ pub async fn next_frame() {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// Resolves after the browser has run the tasks already queued (input, timers, a frame when one
+/// is due): a message to ourselves through a `MessageChannel`, which, unlike a zero timeout, is not
+/// clamped to 4 ms. Unlike [`next_frame`] it does not wait for the next frame, so work sliced this
+/// way keeps the CPU busy while the page stays responsive.
+pub async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let Ok(channel) = web_sys::MessageChannel::new() else {
+            let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+            return;
+        };
+        channel.port1().set_onmessage(Some(&resolve));
+        let _ = channel.port2().post_message(&JsValue::NULL);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// The widget's root element and the state it shows to tests and embeds (`data-*`).
 #[derive(Clone)]
 pub struct Root(pub Element);

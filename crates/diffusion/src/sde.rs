@@ -197,3 +197,18 @@ pub fn by_name(name: &str) -> Result<&'static dyn Sde, DiffusionError> {
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_sdes_are_the_defaults() {
+        let at = |s: &dyn Sde| (s.level(0.5), s.drift(0.5), s.diffusion(0.5), s.prior_sigma());
+        assert_eq!(at(by_name("vp").unwrap()), at(&Vp::default()));
+        assert_eq!(at(by_name("subvp").unwrap()), at(&SubVp::default()));
+        assert_eq!(at(by_name("ve").unwrap()), at(&Ve::default()));
+        assert_eq!(at(by_name("seed-ve").unwrap()), at(&SeedVe::default()));
+        assert!(by_name("vpp").is_err());
+    }
+}

@@ -24,6 +24,10 @@ use panel::{Cmd, Panel};
 
 /// Milliseconds of training per frame before yielding to the browser.
 const TRAIN_SLICE_MS: f64 = 12.0;
+/// Milliseconds per step when the chain plays.
+const CHAIN_MS: f64 = 40.0;
+/// Redraw interval while busy (one 60 Hz frame).
+const FRAME_MS: f64 = 16.0;
 /// Milliseconds of sampling per frame.
 const SAMPLE_SLICE_MS: f64 = 6.0;
 /// While training, samples are redrawn at most this often.
@@ -63,6 +67,7 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
         forward_noise: Vec::new(),
         scrub: 0,
         chain_playing: false,
+        chain_moved_at: 0.0,
         chunk: 1,
         frames: 0,
         settings,
@@ -70,9 +75,22 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
     w.reset();
     w.playing = w.settings.autoplay && w.run.is_some();
     w.write_hash();
+    let mut drawn_at = f64::NEG_INFINITY;
     loop {
-        w.frame().await;
-        dom::next_frame().await;
+        w.tick().await;
+        let busy = w.playing || w.job.is_some() || w.density_job.is_some();
+        // draw at most once per frame; between busy slices only yield to the browser, so it can
+        // paint and handle input without the loop waiting for the next frame
+        if !busy || dom::now_ms() - drawn_at >= FRAME_MS {
+            drawn_at = dom::now_ms();
+            w.render();
+            w.report();
+        }
+        if busy {
+            dom::yield_now().await;
+        } else {
+            dom::next_frame().await;
+        }
     }
 }
 
@@ -101,13 +119,15 @@ struct Widget {
     forward_noise: Vec<f32>,
     scrub: usize,
     chain_playing: bool,
+    chain_moved_at: f64,
     /// Training steps per slice, adapted to the slice's time budget.
     chunk: usize,
     frames: u64,
 }
 
 impl Widget {
-    async fn frame(&mut self) {
+    /// Drains the commands, trains for a slice and advances pending computations by a slice.
+    async fn tick(&mut self) {
         self.frames += 1;
         let cmds: Vec<Cmd> = self.panel.queue().borrow_mut().drain(..).collect();
         for c in cmds {
@@ -125,13 +145,12 @@ impl Widget {
             self.density_job = None;
             self.root.message("warning", &e);
         }
-        if self.chain_playing && self.frames % 2 == 0 {
+        if self.chain_playing && dom::now_ms() - self.chain_moved_at >= CHAIN_MS {
+            self.chain_moved_at = dom::now_ms();
             let len = self.samples.as_ref().map_or(0, |c| c.xs.len() - 1);
             self.scrub = (self.scrub + 1).min(len);
             self.chain_playing = self.scrub < len;
         }
-        self.render();
-        self.report();
     }
 
     /// Applies one command.

@@ -78,6 +78,26 @@ impl Root {
         let _ = area.unwrap_or_else(|| self.0.clone()).append_child(&m);
     }
 
+    /// Like [`Root::message`], but a later message with the same `key` replaces this one in place
+    /// (for hints that repeat, so the page does not grow a banner per event).
+    pub fn message_once(&self, kind: &str, key: &str, text: &str) {
+        let selector = format!(".message[data-key=\"{key}\"]");
+        if let Ok(Some(m)) = self.0.query_selector(&selector) {
+            m.set_class_name(&format!("message {kind}"));
+            m.set_text_content(Some(text));
+            return;
+        }
+        self.message(kind, text);
+        if let Ok(all) = self.0.query_selector_all(".messages .message") {
+            if let Some(m) = all
+                .get(all.length().saturating_sub(1))
+                .and_then(|n| n.dyn_into::<Element>().ok())
+            {
+                let _ = m.set_attribute("data-key", key);
+            }
+        }
+    }
+
     /// Puts the widget in the error state with a message a person can read.
     pub fn fail(&self, text: &str) {
         self.set("status", "error");

@@ -116,7 +116,7 @@ impl Toy2dSettings {
             width: state.int("width", 128, 4, 1024) as usize,
             depth: state.int("depth", 3, 1, 8) as usize,
             time: state.choice("time", "sinusoidal", &["sinusoidal", "fourier"]),
-            lr: state.float("lr", 1e-3, 1e-6, 10.0),
+            lr: state.float("lr", 1e-3, 1e-6, 1e4),
             batch: state.int("batch", 256, 1, 4096) as usize,
             ema: state.float("ema", 0.995, 0.0, 0.99999),
             seed: state.int("seed", 0, 0, u32::MAX as u64),

@@ -204,7 +204,14 @@ mod tests {
 
     #[test]
     fn named_sdes_are_the_defaults() {
-        let at = |s: &dyn Sde| (s.level(0.5), s.drift(0.5), s.diffusion(0.5), s.prior_sigma());
+        let at = |s: &dyn Sde| {
+            (
+                s.level(0.5),
+                s.drift(0.5),
+                s.diffusion(0.5),
+                s.prior_sigma(),
+            )
+        };
         assert_eq!(at(by_name("vp").unwrap()), at(&Vp::default()));
         assert_eq!(at(by_name("subvp").unwrap()), at(&SubVp::default()));
         assert_eq!(at(by_name("ve").unwrap()), at(&Ve::default()));

@@ -14,7 +14,7 @@ pub struct TrainerConfig {
     /// Linear learning-rate warm-up over this many steps.
     pub warmup: usize,
     pub ema_decay: f64,
-    /// A checked loss above this multiple of the best checked loss (after the warm-up) counts as
+    /// A checked loss above this multiple of the best checked loss counts as
     /// divergence, so a loss that grows without becoming NaN is caught too (None: off).
     pub explode_factor: Option<f32>,
     /// Clip each parameter tensor's gradient norm to this (Burn's `GradientClipping::Norm`; None:
@@ -64,6 +64,8 @@ pub struct Trainer<M> {
     /// Step the warm-up counts from (a resumed run warms up again).
     start_step: usize,
     last_good: (M, Ema<M>, usize),
+    /// The weights the latest loss was computed on (before that step's update).
+    measured: (M, Ema<M>, usize),
     best_loss: f32,
 }
 
@@ -77,6 +79,7 @@ impl<M: Module + Clone> Trainer<M> {
         let ema = Ema::new(&model, config.ema_decay);
         Self {
             last_good: (model.clone(), ema.clone(), 0),
+            measured: (model.clone(), ema.clone(), 0),
             model,
             ema,
             step: 0,
@@ -98,7 +101,7 @@ impl<M: Module + Clone> Trainer<M> {
         }
     }
 
-    /// The lowest loss checked after the warm-up (∞ before).
+    /// The lowest finite loss checked so far (∞ before any).
     pub fn best_loss(&self) -> f32 {
         self.best_loss
     }
@@ -110,12 +113,14 @@ impl<M: Module + Clone> Trainer<M> {
         self.step = step;
         self.start_step = step;
         self.last_good = (self.model.clone(), self.ema.clone(), step);
+        self.measured = self.last_good.clone();
     }
 
     /// One optimisation step on the loss `loss_of(model)`. Returns the loss tensor without reading
     /// it back, so GPU work is not stalled; call [`Trainer::check`] with its value now and then.
     pub fn step(&mut self, loss_of: impl FnOnce(&M) -> Tensor<1>) -> Tensor<1> {
         let loss = loss_of(&self.model);
+        self.measured = (self.model.clone(), self.ema.clone(), self.step);
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
         let lr = self.lr();
         self.model = self.optim.step(lr, self.model.clone(), grads);
@@ -124,22 +129,19 @@ impl<M: Module + Clone> Trainer<M> {
         loss.inner()
     }
 
-    /// Records `loss` (read back by the caller) as checked: a finite value makes the current
-    /// weights the last good ones; a non-finite one, or one that exploded (see
+    /// Records `loss` (the latest step's, read back by the caller) as checked: a finite value
+    /// makes the weights it was computed on (those before the latest update) the last good ones; a non-finite one, or one that exploded (see
     /// [`TrainerConfig::explode_factor`]), restores them and reports divergence.
     pub fn check(&mut self, loss: f32) -> Result<(), TrainError> {
-        let warmed = self.step >= self.start_step + self.config.warmup;
+        // also during the warm-up: a learning rate far too high explodes while it is still rising
         let exploding = match self.config.explode_factor {
-            Some(f) if loss.is_finite() && warmed && self.best_loss.is_finite() => {
-                loss > f * self.best_loss
-            }
+            Some(f) if loss.is_finite() && self.best_loss.is_finite() => loss > f * self.best_loss,
             _ => false,
         };
         if loss.is_finite() && !exploding {
-            if warmed {
-                self.best_loss = self.best_loss.min(loss);
-            }
-            self.last_good = (self.model.clone(), self.ema.clone(), self.step);
+            self.best_loss = self.best_loss.min(loss);
+            // the loss measured the weights before the latest update: those are known good
+            self.last_good = self.measured.clone();
             return Ok(());
         }
         let (model, ema, kept) = self.last_good.clone();

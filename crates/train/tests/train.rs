@@ -105,12 +105,22 @@ fn classifier_learns_and_a_nan_loss_restores_the_last_good_weights() {
         t.check(last).unwrap();
     }
     assert!(last < 0.3, "cross-entropy still {last}");
+    // A loss is computed on the weights before its step's update: when step 16's loss passes,
+    // step 15's weights are the last good ones; step 17's NaN (computed on step 16's weights)
+    // brings them back.
     let good = weights::collect(&t.model.valid());
-    let (x, labels) = images(16, &mut rng, &device);
-    t.step(|m| objective::classifier_loss(m, x.pad((10, 10, 10, 10), -1.0), &labels));
+    for _ in 0..2 {
+        let (x, labels) = images(16, &mut rng, &device);
+        let l = t
+            .step(|m| objective::classifier_loss(m, x.pad((10, 10, 10, 10), -1.0), &labels))
+            .into_scalar::<f32>();
+        if t.step == 16 {
+            t.check(l).unwrap();
+        }
+    }
     let err = t.check(f32::NAN).unwrap_err();
     assert!(
-        matches!(err, TrainError::Diverged { step: 16, kept: 15, loss } if loss.is_nan()),
+        matches!(err, TrainError::Diverged { step: 17, kept: 15, loss } if loss.is_nan()),
         "{err:?}"
     );
     assert_eq!(t.step, 15);

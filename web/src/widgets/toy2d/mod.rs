@@ -28,7 +28,7 @@ const TRAIN_SLICE_MS: f64 = 12.0;
 const CHAIN_MS: f64 = 40.0;
 /// Redraw interval while busy (one 60 Hz frame).
 const FRAME_MS: f64 = 16.0;
-/// Milliseconds of sampling per frame.
+/// Milliseconds of sampling per slice (at least one sampler step).
 const SAMPLE_SLICE_MS: f64 = 6.0;
 /// While training, samples are redrawn at most this often.
 const RESAMPLE_MS: f64 = 1500.0;
@@ -68,6 +68,7 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
         scrub: 0,
         chain_playing: false,
         chain_moved_at: 0.0,
+        failed_at: None,
         chunk: 1,
         frames: 0,
         settings,
@@ -120,6 +121,8 @@ struct Widget {
     scrub: usize,
     chain_playing: bool,
     chain_moved_at: f64,
+    /// The training step at which sampling (or the field or density) last failed.
+    failed_at: Option<usize>,
     /// Training steps per slice, adapted to the slice's time budget.
     chunk: usize,
     frames: u64,
@@ -139,11 +142,15 @@ impl Widget {
                 self.error = true;
                 self.root.message("error", &e);
             }
+            // training and sampling in separate tasks, so the browser can paint in between
+            dom::yield_now().await;
         }
         if let Err(e) = self.advance_jobs().await {
+            // not retried until the weights change
+            self.failed_at = Some(self.step());
             self.job = None;
             self.density_job = None;
-            self.root.message("warning", &e);
+            self.root.message_once("warning", "sampling", &e);
         }
         if self.chain_playing && dom::now_ms() - self.chain_moved_at >= CHAIN_MS {
             self.chain_moved_at = dom::now_ms();
@@ -159,8 +166,9 @@ impl Widget {
             Cmd::Play if self.playing => self.playing = false,
             Cmd::Play | Cmd::Step => {
                 if self.run.is_none() {
-                    self.root.message(
+                    self.root.message_once(
                         "warning",
+                        "draw",
                         &format!("Draw at least {MIN_POINTS} points on the plot first."),
                     );
                     return;
@@ -288,8 +296,9 @@ impl Widget {
             if s.drawn.len() / 2 < MIN_POINTS {
                 self.run = None;
                 let _ = self.panel.fill(&self.settings);
-                self.root.message(
+                self.root.message_once(
                     "notice",
+                    "draw",
                     &format!(
                         "Click or drag on the plot to draw points ({} so far, at least {MIN_POINTS} to train on).",
                         s.drawn.len() / 2
@@ -316,6 +325,16 @@ impl Widget {
         let _ = self.panel.fill(&self.settings);
     }
 
+    /// True while the shown samples are not from the current weights (a job will redraw them).
+    fn samples_stale(&self) -> bool {
+        self.run.is_some()
+            && self.failed_at != Some(self.step())
+            && self
+                .samples
+                .as_ref()
+                .is_none_or(|c| c.model_step != self.step())
+    }
+
     fn step(&self) -> usize {
         self.run.as_ref().map_or(0, |r| r.trainer.step)
     }
@@ -337,11 +356,12 @@ impl Widget {
         }
         if !losses.is_empty() {
             let values = to_vec(Tensor::cat(losses, 0)).await?;
+            // the first non-finite loss, else the largest: an explosion inside the slice counts
             let worst = values
                 .iter()
                 .copied()
                 .find(|v| !v.is_finite())
-                .unwrap_or(*values.last().expect("non-empty"));
+                .unwrap_or_else(|| values.iter().copied().fold(f32::MIN, f32::max));
             match run.trainer.check(worst) {
                 Ok(()) => self.losses.extend(values),
                 Err(e) => {
@@ -373,7 +393,8 @@ impl Widget {
         let step = run.trainer.step;
         let stale = self.samples.as_ref().is_none_or(|c| c.model_step != step);
         let due = !self.playing || dom::now_ms() - self.last_sample_at > RESAMPLE_MS;
-        if self.job.is_none() && stale && due {
+        let failed = self.failed_at == Some(step);
+        if self.job.is_none() && stale && due && !failed {
             self.last_sample_at = dom::now_ms();
             self.job = Some(SampleJob::new(run.frozen(), &self.settings).await?);
         }
@@ -400,7 +421,7 @@ impl Widget {
                         *ft != t || (*fs != step && (!self.playing || step >= fs + 200))
                     }
                 };
-                if needed {
+                if needed && !failed {
                     let pts = norm.apply(&jobs::grid(FIELD_CELLS, EXTENT));
                     let eps = jobs::eps_field(&run.frozen(), &pts, t).await?;
                     self.field = Some((step, t, eps));
@@ -409,7 +430,7 @@ impl Widget {
             "density" => {
                 let current = self.density.as_ref().map(|d| d.model_step);
                 let pending = self.density_job.is_some();
-                if !pending && current != Some(step) && !self.playing {
+                if !pending && current != Some(step) && !self.playing && !failed {
                     let pts = norm.apply(&jobs::grid(DENSITY_CELLS, EXTENT));
                     self.density_job = Some(DensityJob::new(run.frozen(), pts, DENSITY_CELLS));
                 }
@@ -574,7 +595,7 @@ impl Widget {
             "error"
         } else if self.playing {
             "training"
-        } else if self.job.is_some() || self.density_job.is_some() {
+        } else if self.job.is_some() || self.density_job.is_some() || self.samples_stale() {
             "sampling"
         } else if step > 0 {
             "paused"

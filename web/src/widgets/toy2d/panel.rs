@@ -59,7 +59,7 @@ const FIELDS: [(&str, &str, &str); 15] = [
     ("width", "width", "number:4:1024:1"),
     ("depth", "depth", "number:1:8:1"),
     ("time", "time features", "select"),
-    ("lr", "learning rate", "number:0.000001:10:any"),
+    ("lr", "learning rate", "number:0.000001:10000:any"),
     ("batch", "batch", "number:1:4096:1"),
     ("ema", "EMA decay", "number:0:0.99999:any"),
     ("seed", "seed", "number:0:4294967295:1"),

@@ -50,9 +50,9 @@ async function timeToQuality(backend) {
   while ((Date.now() - t0) / 1000 < limit) {
     await page.waitForTimeout(500);
     const got = await page.evaluate(() => ({
-      data: Array.from(window.__playground.data ?? []),
-      samples: Array.from(window.__playground.samples ?? []),
-      sampleStep: window.__playground.sampleStep,
+      data: Array.from(window.__playground?.data ?? []),
+      samples: Array.from(window.__playground?.samples ?? []),
+      sampleStep: window.__playground?.sampleStep,
     }));
     if (!got.samples.length || got.sampleStep === seen) continue;
     seen = got.sampleStep;
@@ -67,10 +67,16 @@ async function timeToQuality(backend) {
   return { runner: `tab-${backend}-swiss-roll-time-to-3x`, reached: best.ratio <= 3, limit_s: limit, ...best };
 }
 
-for (const backend of ['webgpu', 'cpu']) {
-  console.log(JSON.stringify(await rate(backend, '', '')));
-  console.log(JSON.stringify(await rate(backend, '&n=1&steps=1', '-no-sampling')));
+// BENCH_ONLY=rate or BENCH_ONLY=ttq runs one half
+const only = process.env.BENCH_ONLY ?? '';
+if (only !== 'ttq') {
+  for (const backend of ['webgpu', 'cpu']) {
+    console.log(JSON.stringify(await rate(backend, '', '')));
+    console.log(JSON.stringify(await rate(backend, '&n=1&steps=1', '-no-sampling')));
+  }
 }
-for (const backend of ['webgpu', 'cpu']) console.log(JSON.stringify(await timeToQuality(backend)));
+if (only !== 'rate') {
+  for (const backend of ['webgpu', 'cpu']) console.log(JSON.stringify(await timeToQuality(backend)));
+}
 await browser.close();
 server.close();

@@ -196,7 +196,7 @@ test('draw your own: clicks add points to the URL, training needs at least 8', a
   const fewer = decodeURIComponent((await page.evaluate(() => location.hash)).match(/pts=([^&]*)/)[1]);
   assert.equal(fewer.length / 4, 24, 'undo removes the last stroke');
   // a link with the drawing reproduces it and trains on it
-  const { page: again } = await open(browser, `${server.url}#widget=toy2d&backend=cpu&data=drawn&pts=${fewer}&autoplay=1&train_steps=300`);
+  const { page: again } = await open(browser, `${server.url}#widget=toy2d&backend=cpu&data=drawn&pts=${fewer}&autoplay=1&train_steps=1000`);
   const done = await waitStatus(again, ['paused', 'error'], 300_000);
   assert.equal(done.status, 'paused', (await messages(again)).join(' | '));
   const data = await again.evaluate(() => window.__playground.data.length / 2);

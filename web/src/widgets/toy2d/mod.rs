@@ -146,8 +146,12 @@ impl Widget {
             dom::yield_now().await;
         }
         if let Err(e) = self.advance_jobs().await {
-            // not retried until the weights change
-            self.failed_at = Some(self.step());
+            // not retried until the weights change (a sampling job failed on its snapshot's)
+            let at = self
+                .job
+                .as_ref()
+                .map_or(self.step(), |j| j.chain.model_step);
+            self.failed_at = Some(at);
             self.job = None;
             self.density_job = None;
             self.root.message_once("warning", "sampling", &e);
@@ -566,7 +570,11 @@ impl Widget {
                 (None, None) => "the density is computed when training pauses".into(),
             },
             _ => {
-                p.plot.points(&data, "rgba(40, 50, 80, 0.45)", 2.5);
+                if s.data == DRAWN {
+                    p.plot.points(&data, "rgba(40, 50, 80, 0.9)", 5.0);
+                } else {
+                    p.plot.points(&data, "rgba(40, 50, 80, 0.45)", 2.5);
+                }
                 match &self.samples {
                     Some(c) => {
                         p.plot

@@ -32,39 +32,7 @@ enum Command {
     /// Train a model preset (mnist-unet-cond, mnist-scorenet-ve, cifar10-unet-cond,
     /// mnist-classifier) on its data set; writes model.safetensors (EMA weights), train.safetensors,
     /// config.json, state.json and log.csv into --out.
-    Train {
-        model: String,
-        /// Directory holding mnist/ and cifar10/ (the layout of ../shared/data).
-        #[arg(long, default_value = "../shared/data")]
-        data: PathBuf,
-        #[arg(long)]
-        out: PathBuf,
-        /// Total optimisation steps (a resumed run continues up to this count).
-        #[arg(long, default_value_t = 10000)]
-        steps: usize,
-        #[arg(long)]
-        batch: Option<usize>,
-        #[arg(long)]
-        lr: Option<f64>,
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// cpu, or gpu (Vulkan; binaries built with --features gpu).
-        #[arg(long, default_value = "cpu")]
-        device: String,
-        /// Continue from the checkpoint in --out.
-        #[arg(long)]
-        resume: bool,
-        #[arg(long, default_value_t = 50)]
-        log_every: usize,
-        #[arg(long, default_value_t = 2000)]
-        save_every: usize,
-        /// Stop (and save) after this many minutes of training.
-        #[arg(long)]
-        max_minutes: Option<f64>,
-        /// Train on the first N images only.
-        #[arg(long)]
-        limit: Option<usize>,
-    },
+    Train(diffuse::train_cmd::TrainArgs),
     /// Sample a grid of images from a trained run directory (and optionally the chain as a strip).
     Sample {
         /// Run directory written by `train` (model.safetensors, state.json).
@@ -262,54 +230,23 @@ fn main() -> ExitCode {
             &device,
             out.as_deref(),
         )),
-        Command::Train {
-            model,
-            data,
-            out,
-            steps,
-            batch,
-            lr,
-            seed,
-            device,
-            resume,
-            log_every,
-            save_every,
-            max_minutes,
-            limit,
-        } => {
-            let args = diffuse::train_cmd::TrainArgs {
-                model,
-                data_dir: data,
-                out,
-                steps,
-                batch,
-                lr,
-                seed,
-                device,
-                resume,
-                log_every,
-                save_every,
-                max_minutes,
-                limit,
-            };
-            match diffuse::train_cmd::train(&args) {
-                Ok(state) => {
-                    let rate = state.step as f64 / state.wall_seconds.max(1e-9);
-                    println!(
-                        "{}: step {} in {:.1} s ({rate:.2} steps/s over the whole run), last loss {:?}",
-                        state.model,
-                        state.step,
-                        state.wall_seconds,
-                        state.losses.last().map(|l| l.1)
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::from(1)
-                }
+        Command::Train(args) => match diffuse::train_cmd::train(&args) {
+            Ok(state) => {
+                let rate = state.step as f64 / state.wall_seconds.max(1e-9);
+                println!(
+                    "{}: step {} in {:.1} s ({rate:.2} steps/s over the whole run), last loss {:?}",
+                    state.model,
+                    state.step,
+                    state.wall_seconds,
+                    state.losses.last().map(|l| l.1)
+                );
+                ExitCode::SUCCESS
             }
-        }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        },
         Command::StepsTable {
             points,
             steps,

@@ -15,21 +15,39 @@ use train::{Trainer, TrainerConfig, objective};
 
 use crate::presets::{Net, Preset, load_data, preset, unet_schedule};
 
-#[derive(Debug, Clone)]
+/// `diffuse train`'s arguments (also built directly by tests).
+#[derive(Debug, Clone, clap::Args)]
 pub struct TrainArgs {
     pub model: String,
+    /// Directory holding mnist/ and cifar10/ (the layout of ../shared/data).
+    #[arg(long = "data", default_value = "../shared/data")]
     pub data_dir: PathBuf,
+    #[arg(long)]
     pub out: PathBuf,
+    /// Total optimisation steps (a resumed run continues up to this count).
+    #[arg(long, default_value_t = 10000)]
     pub steps: usize,
+    #[arg(long)]
     pub batch: Option<usize>,
+    #[arg(long)]
     pub lr: Option<f64>,
+    #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// cpu, or gpu (Vulkan; binaries built with --features gpu).
+    #[arg(long, default_value = "cpu")]
     pub device: String,
+    /// Continue from the checkpoint in --out.
+    #[arg(long)]
     pub resume: bool,
+    #[arg(long, default_value_t = 50)]
     pub log_every: usize,
+    #[arg(long, default_value_t = 2000)]
     pub save_every: usize,
+    /// Stop (and save) after this many minutes of training.
+    #[arg(long)]
     pub max_minutes: Option<f64>,
-    /// Use only the first N training images (tests).
+    /// Train on the first N images only.
+    #[arg(long)]
     pub limit: Option<usize>,
 }
 

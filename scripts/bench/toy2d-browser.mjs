@@ -3,7 +3,7 @@
 // until the samples' energy distance to the data is within 3× the data-vs-data value on the
 // swiss roll. Prints JSON lines; scripts/bench-toy.sh turns them into ratios.
 import { serve } from '../../tests/e2e/serve.mjs';
-import { launch, open } from '../../tests/e2e/browser.mjs';
+import { launch, open, startFrameProbe, stopFrameProbe } from '../../tests/e2e/browser.mjs';
 import { energyDistance } from '../../tests/e2e/energy.mjs';
 
 const DIST = process.argv[2] ?? 'dist';
@@ -21,17 +21,11 @@ const TTQ = { cpu: TTQ_LIMIT, webgpu: Math.min(TTQ_LIMIT, 60) };
 async function rate(backend, extra, label) {
   const { page } = await open(browser, `${server.url}#widget=toy2d&backend=${backend}&autoplay=1${extra}`);
   await page.waitForFunction((w) => Number(document.querySelector('#app').dataset.step) >= w, WARMUP[backend], { timeout: 600_000 });
-  await page.evaluate(() => {
-    window.__frames = [];
-    let last = performance.now();
-    const tick = (now) => { window.__frames.push(now - last); last = now; requestAnimationFrame(tick); };
-    requestAnimationFrame(tick);
-  });
+  await startFrameProbe(page);
   const [s0, t0] = [await step(page), Date.now()];
   await page.waitForTimeout(SECONDS * 1000);
   const [s1, t1] = [await step(page), Date.now()];
-  const frames = (await page.evaluate(() => window.__frames)).sort((a, b) => a - b);
-  const median = frames[Math.floor(frames.length / 2)];
+  const { median_ms: median } = await stopFrameProbe(page);
   const got = await page.$eval('#app', (e) => e.dataset.backend);
   await page.close();
   return {

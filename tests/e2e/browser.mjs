@@ -52,3 +52,20 @@ export async function waitStatus(page, states, timeout = 300_000) {
 export async function messages(page) {
   return page.$$eval('#app .message', (ms) => ms.map((m) => `${m.className}: ${m.textContent}`));
 }
+
+/// Records requestAnimationFrame intervals from now on (independent of the app's own loop).
+export async function startFrameProbe(page) {
+  await page.evaluate(() => {
+    window.__frames = [];
+    let last = performance.now();
+    const tick = (now) => { window.__frames.push(now - last); last = now; window.__frameProbe = requestAnimationFrame(tick); };
+    window.__frameProbe = requestAnimationFrame(tick);
+  });
+}
+
+export async function stopFrameProbe(page) {
+  const frames = await page.evaluate(() => { cancelAnimationFrame(window.__frameProbe); return window.__frames; });
+  const sorted = [...frames].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  return { frames: frames.length, median_ms: median, fps: 1000 / median, p90_ms: sorted[Math.floor(sorted.length * 0.9)] };
+}

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from './serve.mjs';
-import { ARTIFACTS, launch, open, waitStatus, messages } from './browser.mjs';
+import { ARTIFACTS, launch, open, waitStatus, messages, startFrameProbe, stopFrameProbe } from './browser.mjs';
 import { energyDistance } from './energy.mjs';
 
 const DIST = process.env.DIST ?? join(import.meta.dirname, '..', '..', 'dist');
@@ -37,23 +37,6 @@ async function quality(page) {
   const ed = energyDistance(samples, data.slice(0, n));
   const base = energyDistance(data.slice(n, 2 * n), data.slice(2 * n, 3 * n));
   return { ratio: ed / base, ed, base, sampleStep, n: n / 2 };
-}
-
-/// Records requestAnimationFrame intervals from now on (independent of the app's own loop).
-async function startFrameProbe(page) {
-  await page.evaluate(() => {
-    window.__frames = [];
-    let last = performance.now();
-    const tick = (now) => { window.__frames.push(now - last); last = now; window.__frameProbe = requestAnimationFrame(tick); };
-    window.__frameProbe = requestAnimationFrame(tick);
-  });
-}
-
-async function stopFrameProbe(page) {
-  const frames = await page.evaluate(() => { cancelAnimationFrame(window.__frameProbe); return window.__frames; });
-  const sorted = [...frames].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  return { frames: frames.length, median_ms: median, fps: 1000 / median, p90_ms: sorted[Math.floor(sorted.length * 0.9)] };
 }
 
 async function showView(page, view, name) {

@@ -1,7 +1,7 @@
 //! Small DOM helpers shared by the widgets.
 
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, HtmlCanvasElement, Window};
+use web_sys::{CanvasRenderingContext2d, Document, Element, HtmlCanvasElement, Window};
 
 pub fn window() -> Window {
     web_sys::window().expect("the app runs in a window")
@@ -28,6 +28,15 @@ pub fn canvas(width: u32, height: u32) -> Result<HtmlCanvasElement, JsValue> {
     c.set_width(width);
     c.set_height(height);
     Ok(c)
+}
+
+/// The canvas's 2-D drawing context.
+pub fn context_2d(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, JsValue> {
+    canvas
+        .get_context("2d")?
+        .ok_or("this browser cannot draw on a canvas")?
+        .dyn_into::<CanvasRenderingContext2d>()
+        .map_err(JsValue::from)
 }
 
 /// Milliseconds since navigation started.

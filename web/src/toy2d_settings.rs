@@ -3,7 +3,7 @@
 //! [`Options`], and written back so a link reproduces the widget. Hand-drawn points travel in the
 //! hash too, compactly encoded ([`encode_points`]).
 
-use diffusion::sampler::{Options, SAMPLERS, SDE_SAMPLERS, X0Clip};
+use diffusion::sampler::{Options, SAMPLERS, X0Clip, samplers_for};
 use train::toy::{Process, ToyConfig};
 
 use crate::state::HashState;
@@ -78,12 +78,8 @@ impl Toy2dSettings {
         };
         let process = state.choice("process", "ddpm-linear", &PROCESSES);
         let is_sde = !process.starts_with("ddpm");
-        let default_sampler = if is_sde { "pf-heun" } else { "ddim" };
-        let fitting: Vec<&str> = SAMPLERS
-            .iter()
-            .map(|(n, _)| *n)
-            .filter(|n| SDE_SAMPLERS.contains(n) == is_sde)
-            .collect();
+        let default_sampler = default_sampler(is_sde);
+        let fitting = samplers_for(is_sde);
         let sampler = match state.raw("sampler").map(String::from) {
             Some(s) if SAMPLERS.iter().any(|(n, _)| *n == s) && !fitting.contains(&s.as_str()) => {
                 state.warnings.push(format!(
@@ -157,8 +153,11 @@ impl Toy2dSettings {
         put("batch", self.batch.to_string(), d.batch.to_string());
         put("ema", self.ema.to_string(), d.ema.to_string());
         put("seed", self.seed.to_string(), d.seed.to_string());
-        let default_sampler = if self.is_sde() { "pf-heun" } else { "ddim" };
-        put("sampler", self.sampler.clone(), default_sampler.into());
+        put(
+            "sampler",
+            self.sampler.clone(),
+            default_sampler(self.is_sde()).into(),
+        );
         put("steps", self.steps.to_string(), d.steps.to_string());
         put("eta", self.eta.to_string(), d.eta.to_string());
         put("snr", self.snr.to_string(), d.snr.to_string());
@@ -173,11 +172,7 @@ impl Toy2dSettings {
 
     /// The samplers that fit the process.
     pub fn samplers(&self) -> Vec<&'static str> {
-        SAMPLERS
-            .iter()
-            .map(|(n, _)| *n)
-            .filter(|n| SDE_SAMPLERS.contains(n) == self.is_sde())
-            .collect()
+        samplers_for(self.is_sde())
     }
 
     /// The engine's configuration.
@@ -221,6 +216,11 @@ impl Toy2dSettings {
     pub fn hidden(&self, control: &str) -> bool {
         self.hide.iter().any(|h| h == control)
     }
+}
+
+/// The sampler a process gets unless the hash names another.
+fn default_sampler(sde: bool) -> &'static str {
+    if sde { "pf-heun" } else { "ddim" }
 }
 
 /// The hash keys of the settings (each is also a control name for `hide=`).

@@ -5,7 +5,6 @@
 use burn::module::Module;
 use burn::prelude::*;
 use diffusion::likelihood::{Divergence, log_likelihood};
-use diffusion::sampler::SAMPLERS;
 use diffusion::sampler::{Network, Options, SDE_SAMPLERS, Sampler, build};
 use diffusion::sde::{self, Sde};
 use diffusion::{
@@ -311,16 +310,6 @@ impl Frozen {
                 "{name} steps a discrete schedule: train with DDPM to use it"
             )),
         }
-    }
-
-    /// The samplers of the core that fit this process.
-    pub fn samplers(&self) -> Vec<&'static str> {
-        let sde = matches!(self.noise, Noise::Continuous(_));
-        SAMPLERS
-            .iter()
-            .map(|(name, _)| *name)
-            .filter(|name| SDE_SAMPLERS.contains(name) == sde)
-            .collect()
     }
 
     /// x_T for `n` points: standard normals from `noise` times the sampler's starting σ.

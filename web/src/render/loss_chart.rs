@@ -1,6 +1,6 @@
 //! The training loss over steps on a log scale, averaged into one value per pixel column.
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 pub struct LossChart {
@@ -11,10 +11,7 @@ pub struct LossChart {
 
 impl LossChart {
     pub fn new(canvas: &HtmlCanvasElement) -> Result<Self, JsValue> {
-        let ctx = canvas
-            .get_context("2d")?
-            .ok_or("this browser cannot draw on a canvas")?
-            .dyn_into::<CanvasRenderingContext2d>()?;
+        let ctx = crate::dom::context_2d(canvas)?;
         Ok(Self {
             ctx,
             width: canvas.width() as f64,

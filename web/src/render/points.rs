@@ -1,6 +1,6 @@
 //! A 2-D scatter plot on a square canvas, in data coordinates `[-extent, extent]²`.
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 pub struct PointCloud {
@@ -11,10 +11,7 @@ pub struct PointCloud {
 
 impl PointCloud {
     pub fn new(canvas: &HtmlCanvasElement, extent: f64) -> Result<Self, JsValue> {
-        let ctx = canvas
-            .get_context("2d")?
-            .ok_or("this browser cannot draw on a canvas")?
-            .dyn_into::<CanvasRenderingContext2d>()?;
+        let ctx = crate::dom::context_2d(canvas)?;
         Ok(Self {
             ctx,
             size: canvas.width() as f64,

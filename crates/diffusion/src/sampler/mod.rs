@@ -19,7 +19,7 @@ pub use dpm_solver::DpmOptions;
 pub use dpm_solver::DpmSolverPP2M;
 pub use karras::{Euler, EulerAncestral, Heun, KarrasSigmas};
 pub use langevin::{AnnealedLangevin, time_at_sigma};
-pub use registry::{Options, SAMPLERS, SDE_SAMPLERS, build, ensure_finite};
+pub use registry::{Options, SAMPLERS, SDE_SAMPLERS, build, ensure_finite, samplers_for};
 pub use rk45::FlowRk45;
 #[cfg(not(target_family = "wasm"))]
 pub use rk45::block_on;

@@ -37,6 +37,16 @@ pub const SAMPLERS: &[(&str, &str)] = &[
 /// others step a discrete DDPM schedule.
 pub const SDE_SAMPLERS: [&str; 4] = ["euler-maruyama", "pc", "pf-heun", "annealed-langevin"];
 
+/// The samplers of [`SAMPLERS`] that fit a process: the SDE samplers for an SDE, the others for a
+/// discrete DDPM schedule.
+pub fn samplers_for(sde: bool) -> Vec<&'static str> {
+    SAMPLERS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| SDE_SAMPLERS.contains(name) == sde)
+        .collect()
+}
+
 /// Sampler settings; each sampler reads the ones it has.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Options {

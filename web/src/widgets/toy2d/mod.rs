@@ -70,22 +70,25 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
         chain_moved_at: 0.0,
         failed_at: None,
         chunk: 1,
-        frames: 0,
+        published_at: f64::NEG_INFINITY,
         settings,
     };
     w.reset();
     w.playing = w.settings.autoplay && w.run.is_some();
     w.write_hash();
     let mut drawn_at = f64::NEG_INFINITY;
+    let mut shown: Option<Shown> = None;
     loop {
         w.tick().await;
         let busy = w.playing || w.job.is_some() || w.density_job.is_some();
-        // draw at most once per frame; between busy slices only yield to the browser, so it can
-        // paint and handle input without the loop waiting for the next frame
-        if !busy || dom::now_ms() - drawn_at >= FRAME_MS {
+        // redraw only what changed, at most once per frame; between busy slices only yield to
+        // the browser, so it can paint and handle input without the loop waiting for a frame
+        let now = w.shown();
+        if shown.as_ref() != Some(&now) && (!busy || dom::now_ms() - drawn_at >= FRAME_MS) {
             drawn_at = dom::now_ms();
             w.render();
             w.report();
+            shown = Some(now);
         }
         if busy {
             dom::yield_now().await;
@@ -93,6 +96,26 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
             dom::next_frame().await;
         }
     }
+}
+
+/// Everything the view and the root's attributes are drawn from, in brief: the loop redraws only
+/// when it changes, so an idle widget costs nothing per frame.
+#[derive(Debug, Clone, PartialEq)]
+struct Shown {
+    settings: Toy2dSettings,
+    has_run: bool,
+    step: usize,
+    losses: usize,
+    playing: bool,
+    error: bool,
+    samples: Option<usize>,
+    sampling: Option<usize>,
+    field: Option<(usize, u64)>,
+    density: Option<usize>,
+    density_done: Option<usize>,
+    scrub: usize,
+    chain_playing: bool,
+    failed_at: Option<usize>,
 }
 
 struct Widget {
@@ -125,13 +148,12 @@ struct Widget {
     failed_at: Option<usize>,
     /// Training steps per slice, adapted to the slice's time budget.
     chunk: usize,
-    frames: u64,
+    published_at: f64,
 }
 
 impl Widget {
     /// Drains the commands, trains for a slice and advances pending computations by a slice.
     async fn tick(&mut self) {
-        self.frames += 1;
         let cmds: Vec<Cmd> = self.panel.queue().borrow_mut().drain(..).collect();
         for c in cmds {
             self.apply(c);
@@ -327,6 +349,25 @@ impl Widget {
             }
         }
         let _ = self.panel.fill(&self.settings);
+    }
+
+    fn shown(&self) -> Shown {
+        Shown {
+            settings: self.settings.clone(),
+            has_run: self.run.is_some(),
+            step: self.step(),
+            losses: self.losses.len(),
+            playing: self.playing,
+            error: self.error,
+            samples: self.samples.as_ref().map(|c| c.model_step),
+            sampling: self.job.as_ref().map(|j| j.chain.x0s.len()),
+            field: self.field.as_ref().map(|(s, t, _)| (*s, t.to_bits())),
+            density: self.density.as_ref().map(|d| d.model_step),
+            density_done: self.density_job.as_ref().map(|d| d.log_p.len()),
+            scrub: self.scrub,
+            chain_playing: self.chain_playing,
+            failed_at: self.failed_at,
+        }
     }
 
     /// True while the shown samples are not from the current weights (a job will redraw them).
@@ -597,7 +638,7 @@ impl Widget {
     }
 
     /// The widget's state for tests and embeds: `data-*` on the root and `window.__playground`.
-    fn report(&self) {
+    fn report(&mut self) {
         let step = self.step();
         let status = if self.error {
             "error"
@@ -635,7 +676,9 @@ impl Widget {
         if let Some(c) = &self.samples {
             self.root.set("sample-step", &c.model_step.to_string());
         }
-        if self.frames % 15 == 0 || status != "training" {
+        // while training, the hooks are refreshed twice a second (they copy every loss)
+        if status != "training" || dom::now_ms() - self.published_at >= 500.0 {
+            self.published_at = dom::now_ms();
             self.publish();
         }
     }

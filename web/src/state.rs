@@ -13,15 +13,18 @@ pub enum Widget {
     Mixture,
     /// Train a diffusion model on 2-D points in the tab.
     Toy2d,
+    /// Sample images from a shipped model and watch the chain.
+    Sampler,
 }
 
 impl Widget {
-    pub const ALL: [Widget; 2] = [Widget::Mixture, Widget::Toy2d];
+    pub const ALL: [Widget; 3] = [Widget::Mixture, Widget::Toy2d, Widget::Sampler];
 
     pub fn name(self) -> &'static str {
         match self {
             Widget::Mixture => "mixture",
             Widget::Toy2d => "toy2d",
+            Widget::Sampler => "sampler",
         }
     }
 }

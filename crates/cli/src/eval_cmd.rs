@@ -10,7 +10,7 @@ use models::Classifier;
 use serde::Serialize;
 
 use crate::fid::{frechet, moments};
-use crate::generate::{Run, SampleSpec, load_run, sample};
+use crate::generate::{Run, load_run, sample};
 use crate::presets::{Dataset, Net, load_data};
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,7 +76,7 @@ pub fn eval_mnist(
     run: &Run,
     clf_dir: &Path,
     data_dir: &Path,
-    spec_base: &SampleSpec,
+    spec_base: &zoo::ChainSpec,
     n: usize,
     batch: usize,
     device: &Device,
@@ -119,8 +119,9 @@ pub fn eval_mnist(
     let mut requested = Vec::with_capacity(n);
     for (k, start) in (0..n).step_by(batch).enumerate() {
         let b = batch.min(n - start);
-        let classes: Vec<u8> = (start..start + b).map(|i| (i % 10) as u8).collect();
-        let spec = SampleSpec {
+        let classes: Vec<usize> = (start..start + b).map(|i| i % 10).collect();
+        let spec = zoo::ChainSpec {
+            n: b,
             classes: classes.clone(),
             seed: spec_base.seed.wrapping_add(k as u64),
             ..spec_base.clone()
@@ -144,7 +145,7 @@ pub fn eval_mnist(
         gen_preds
             .iter()
             .zip(&requested)
-            .filter(|(p, r)| p == r)
+            .filter(|(p, r)| **p as usize == **r)
             .count() as f64
             / n as f64
     });

@@ -6,16 +6,16 @@ use std::path::Path;
 use burn::prelude::*;
 use models::{Dtype, SafeTensors};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use zoo::{Entry, Manifest, sha256_hex};
 
-use crate::generate::load_run;
-use crate::presets::{Dataset, Kind, Net, preset};
+use crate::generate::{load_run, process_of};
+use crate::presets::{Dataset, Net, preset};
 
 /// Largest |f16 − f32| of the network's output on a fixed random batch, relative to the f32
 /// output's largest magnitude.
 fn f16_error(a: &Net, f16_bytes: &[u8], device: &Device) -> Result<f64, String> {
     let file = SafeTensors::parse(f16_bytes).map_err(|e| e.to_string())?;
-    let b = a.clone().with_weights(&file)?;
+    let b = a.clone().with_weights(&file).map_err(|e| e.to_string())?;
     let out = |net: &Net| -> Vec<f32> {
         let r = |shape: [usize; 4]| {
             Tensor::<4>::from_data(
@@ -65,7 +65,7 @@ pub fn export(
     dtype: Dtype,
     out_dir: &Path,
     metrics: Option<&Path>,
-) -> Result<Value, String> {
+) -> Result<Entry, String> {
     let device = Device::flex();
     let run = load_run(run_dir, &device)?;
     let p = preset(&run.state.model)?;
@@ -85,20 +85,14 @@ pub fn export(
     let name = format!("{id}.safetensors");
     std::fs::write(out_dir.join(&name), &bytes)
         .map_err(|e| format!("{}: {e}", out_dir.join(&name).display()))?;
-    let sha = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
-    let (process, prediction) = match p.kind {
-        Kind::UNet => (
-            json!({"type": "ddpm", "beta_schedule": "linear", "beta_start": 1e-4, "beta_end": 0.02, "num_train_timesteps": 1000}),
-            "epsilon",
-        ),
-        Kind::ScoreNet => (
-            json!({"type": "sde", "sde": "seed-ve", "sigma": 25.0}),
-            "score",
-        ),
-        Kind::Classifier => (Value::Null, "logits"),
+    let (process, prediction) = match &run.net {
+        Net::ScoreNet(_) | Net::UNet(_) => (Some(process_of(&run.net)), "epsilon"),
+        Net::Classifier(_) => (None, "logits"),
+    };
+    let prediction = if matches!(run.net, Net::ScoreNet(_)) {
+        "score"
+    } else {
+        prediction
     };
     let classes: Vec<String> = match p.dataset {
         Dataset::Mnist => (0..10).map(|d| d.to_string()).collect(),
@@ -126,47 +120,43 @@ pub fn export(
         .map_err(|e| format!("{}: {e}", m.display()))?,
         None => Value::Null,
     };
-    let entry = json!({
-        "id": id,
-        "file": name,
-        "architecture": match p.kind { Kind::UNet => "unet2d", Kind::ScoreNet => "scorenet", Kind::Classifier => "classifier" },
-        "config": config,
-        "process": process,
-        "prediction": prediction,
-        "dataset": match p.dataset { Dataset::Mnist => "mnist", Dataset::Cifar10 => "cifar10" },
-        "classes": classes,
-        "conditional": matches!(&run.net, Net::UNet(u) if u.class_rows().is_some()),
-        "null_class": match &run.net { Net::UNet(u) => u.class_rows().map(|r| r - 1), _ => None },
-        "dtype": dtype.name(),
-        "bytes": bytes.len(),
-        "sha256": sha,
-        "params": s.params,
-        "f16_max_rel_output_error": rel_err,
-        "recipe": {
+    let entry = Entry {
+        id: id.into(),
+        file: name,
+        architecture: run.net.architecture().into(),
+        config,
+        process,
+        prediction: prediction.into(),
+        dataset: match p.dataset {
+            Dataset::Mnist => "mnist",
+            Dataset::Cifar10 => "cifar10",
+        }
+        .into(),
+        classes,
+        conditional: run.net.classes().is_some(),
+        null_class: run.net.classes(),
+        dtype: dtype.name().into(),
+        bytes: bytes.len() as u64,
+        sha256: sha256_hex(&bytes),
+        params: s.params,
+        f16_max_rel_output_error: rel_err,
+        recipe: json!({
             "data": format!("{} train split, {} images", match p.dataset { Dataset::Mnist => "MNIST", Dataset::Cifar10 => "CIFAR-10 (JPEG q75 copy)" }, s.train_images),
             "steps": s.step, "batch": s.batch, "lr": s.lr, "ema_decay": s.ema_decay, "optimizer": "Adam, gradient norm clipped to 1 per parameter tensor, 500-step warm-up (100 after a resume)",
             "hflip": p.hflip, "seed": s.seed, "device": s.device, "wall_seconds": s.wall_seconds,
             "final_loss": s.losses.last().map(|l| l.1),
-        },
-        "evaluation": evaluation,
-    });
-    let manifest_path = out_dir.join("manifest.json");
-    let mut manifest: Value = match std::fs::read_to_string(&manifest_path) {
-        Ok(t) => {
-            serde_json::from_str(&t).map_err(|e| format!("{}: {e}", manifest_path.display()))?
-        }
-        Err(_) => json!({"models": []}),
+        }),
+        evaluation,
     };
-    let models = manifest["models"]
-        .as_array_mut()
-        .ok_or("manifest.json has no models array")?;
-    models.retain(|m| m["id"] != id);
-    models.push(entry.clone());
-    models.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-    std::fs::write(
-        &manifest_path,
-        serde_json::to_string_pretty(&manifest).expect("json") + "\n",
-    )
-    .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+    let manifest_path = out_dir.join("manifest.json");
+    let mut manifest = match std::fs::read_to_string(&manifest_path) {
+        Ok(t) => Manifest::parse(&t).map_err(|e| format!("{}: {e}", manifest_path.display()))?,
+        Err(_) => Manifest { models: Vec::new() },
+    };
+    manifest.models.retain(|m| m.id != id);
+    manifest.models.push(entry.clone());
+    manifest.models.sort_by(|a, b| a.id.cmp(&b.id));
+    std::fs::write(&manifest_path, manifest.to_json())
+        .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
     Ok(entry)
 }

@@ -169,10 +169,10 @@ fn main() -> ExitCode {
                 "{} → {}/{} ({} bytes, sha256 {}, f16 output error {:.2e})",
                 id,
                 out.display(),
-                entry["file"].as_str().unwrap_or(""),
-                entry["bytes"],
-                entry["sha256"].as_str().unwrap_or(""),
-                entry["f16_max_rel_output_error"].as_f64().unwrap_or(0.0)
+                entry.file,
+                entry.bytes,
+                entry.sha256,
+                entry.f16_max_rel_output_error
             );
             Ok(())
         })()),
@@ -320,19 +320,20 @@ fn sample_cmd(
     out: &std::path::Path,
     chain: Option<&std::path::Path>,
 ) -> Result<(), String> {
-    use diffuse::generate::{SampleSpec, grid_png, load_run, sample};
+    use diffuse::generate::{grid_png, load_run, sample};
     let device = diffuse::device::pick(device)?;
     let r = load_run(run, &device)?;
-    let classes = (0..n).map(|i| class.unwrap_or((i % 10) as u8)).collect();
+    let classes = (0..n).map(|i| class.map_or(i % 10, usize::from)).collect();
     let options = diffusion::sampler::Options {
         steps,
         eta,
         snr,
         ..Default::default()
     };
-    let spec = SampleSpec {
+    let spec = zoo::ChainSpec {
         sampler,
         options,
+        n,
         classes,
         guidance,
         seed,
@@ -399,7 +400,7 @@ fn eval_cmd(
     device: &str,
     out: Option<&std::path::Path>,
 ) -> Result<(), String> {
-    use diffuse::generate::{SampleSpec, grid_png, load_run};
+    use diffuse::generate::{grid_png, load_run};
     let device = diffuse::device::pick(device)?;
     let r = load_run(run, &device)?;
     let options = diffusion::sampler::Options {
@@ -407,9 +408,10 @@ fn eval_cmd(
         snr,
         ..Default::default()
     };
-    let spec = SampleSpec {
+    let spec = zoo::ChainSpec {
         sampler,
         options,
+        n: 0,
         classes: Vec::new(),
         guidance,
         seed,

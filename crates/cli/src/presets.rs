@@ -6,7 +6,8 @@ use std::path::Path;
 use burn::prelude::*;
 use data::{DataError, Images};
 use diffusion::{BetaSchedule, DiscreteSchedule};
-use models::{Classifier, SafeTensors, ScoreNet, ScoreNetConfig, UNet, UNetConfig, weights};
+use models::{Classifier, ScoreNet, ScoreNetConfig, UNet, UNetConfig};
+pub use zoo::Net;
 
 /// Which network a preset builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,8 +60,8 @@ pub fn preset(id: &str) -> Result<Preset, String> {
             "mnist-unet-cond",
             Kind::UNet,
             Dataset::Mnist,
-            128,
-            1e-3,
+            64,
+            5e-4,
             0.999,
             false,
         ),
@@ -148,7 +149,7 @@ pub fn unet_config(id: &str) -> UNetConfig {
             ..base
         },
         _ => UNetConfig {
-            block_out_channels: vec![32, 64, 128],
+            block_out_channels: vec![16, 32, 64],
             layers_per_block: 1,
             down_block_types: attn(&["DownBlock2D", "AttnDownBlock2D", "AttnDownBlock2D"]),
             up_block_types: attn(&["AttnUpBlock2D", "AttnUpBlock2D", "UpBlock2D"]),
@@ -163,61 +164,15 @@ pub fn unet_schedule() -> DiscreteSchedule {
     DiscreteSchedule::new(BetaSchedule::LINEAR, 1000).expect("valid schedule")
 }
 
-/// A built network of any kind.
-#[derive(Debug, Clone)]
-pub enum Net {
-    UNet(UNet),
-    ScoreNet(ScoreNet),
-    Classifier(Classifier),
-}
-
-impl Net {
-    pub fn build(preset: &Preset, device: &Device) -> Result<Self, String> {
-        Ok(match preset.kind {
-            Kind::UNet => {
-                Net::UNet(UNet::new(&unet_config(preset.id), device).map_err(|e| e.to_string())?)
-            }
-            Kind::ScoreNet => Net::ScoreNet(ScoreNet::new(&ScoreNetConfig::default(), device)),
-            Kind::Classifier => Net::Classifier(Classifier::new(device)),
-        })
-    }
-
-    /// The architecture config as JSON (diffusers' config.json for the U-Net).
-    /// The same network with the weights of `file` (strict: every key, every shape).
-    pub fn with_weights(self, file: &SafeTensors) -> Result<Self, String> {
-        let e = |e: models::ModelError| e.to_string();
-        Ok(match self {
-            Net::UNet(m) => Net::UNet(weights::load(m, file).map_err(e)?),
-            Net::ScoreNet(m) => Net::ScoreNet(weights::load(m, file).map_err(e)?),
-            Net::Classifier(m) => Net::Classifier(weights::load(m, file).map_err(e)?),
-        })
-    }
-
-    /// Every weight under its PyTorch key.
-    pub fn weights(&self) -> SafeTensors {
-        match self {
-            Net::UNet(m) => weights::collect(m),
-            Net::ScoreNet(m) => weights::collect(m),
-            Net::Classifier(m) => weights::collect(m),
+/// A preset's network with fresh weights.
+pub fn build_net(preset: &Preset, device: &Device) -> Result<Net, String> {
+    Ok(match preset.kind {
+        Kind::UNet => {
+            Net::UNet(UNet::new(&unet_config(preset.id), device).map_err(|e| e.to_string())?)
         }
-    }
-
-    pub fn config_json(&self) -> String {
-        match self {
-            Net::UNet(u) => u.config.to_json(),
-            Net::ScoreNet(s) => serde_json::to_string_pretty(&s.config).expect("json"),
-            Net::Classifier(_) => "{\"architecture\": \"mnist-classifier\"}".into(),
-        }
-    }
-
-    pub fn num_params(&self) -> usize {
-        use burn::module::Module;
-        match self {
-            Net::UNet(m) => m.num_params(),
-            Net::ScoreNet(m) => m.num_params(),
-            Net::Classifier(m) => m.num_params(),
-        }
-    }
+        Kind::ScoreNet => Net::ScoreNet(ScoreNet::new(&ScoreNetConfig::default(), device)),
+        Kind::Classifier => Net::Classifier(Classifier::new(device)),
+    })
 }
 
 /// Loads a preset's training or test split from the data directory (`../shared/data` layout:

@@ -13,7 +13,7 @@ use models::{Dtype, SafeTensors, weights};
 use serde::{Deserialize, Serialize};
 use train::{Trainer, TrainerConfig, objective};
 
-use crate::presets::{Net, Preset, load_data, preset, unet_schedule};
+use crate::presets::{Net, Preset, build_net, load_data, preset, unet_schedule};
 
 /// `diffuse train`'s arguments (also built directly by tests).
 #[derive(Debug, Clone, clap::Args)]
@@ -246,7 +246,7 @@ pub fn train(args: &TrainArgs) -> Result<TrainState, String> {
         images.labels.truncate(n);
         images.pixels.truncate(n * s);
     }
-    let net = Net::build(&preset, &ad)?;
+    let net = build_net(&preset, &ad)?;
     let mut state = TrainState {
         model: preset.id.into(),
         batch: args.batch.unwrap_or(preset.batch),

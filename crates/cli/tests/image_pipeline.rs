@@ -3,9 +3,10 @@
 //! the page will (config + safetensors) → sample with a core sampler → a PNG grid.
 
 use burn::prelude::*;
-use diffuse::generate::{SampleSpec, grid_png, load_run, sample};
+use diffuse::generate::{grid_png, load_run, sample};
 use diffuse::train_cmd::{TrainArgs, train};
 use models::{SafeTensors, UNet, UNetConfig, weights};
+use zoo::ChainSpec;
 
 #[test]
 fn train_export_load_sample() {
@@ -70,11 +71,11 @@ fn train_export_load_sample() {
     let static_dir = dir.join("static/weights");
     let entry =
         diffuse::export_cmd::export(&out, "tiny", models::Dtype::F16, &static_dir, None).unwrap();
-    assert_eq!(entry["dtype"], "F16");
+    assert_eq!(entry.dtype, "F16");
     assert!(
-        entry["f16_max_rel_output_error"].as_f64().unwrap() < 1e-2,
+        entry.f16_max_rel_output_error < 1e-2,
         "{}",
-        entry["f16_max_rel_output_error"]
+        entry.f16_max_rel_output_error
     );
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(static_dir.join("manifest.json")).unwrap())
@@ -90,7 +91,8 @@ fn train_export_load_sample() {
     assert_eq!(unet.class_rows(), Some(11));
 
     let run = load_run(&out, &device).unwrap();
-    let spec = SampleSpec {
+    let spec = ChainSpec {
+        n: 2,
         sampler: "ddim".into(),
         options: diffusion::sampler::Options {
             steps: 3,

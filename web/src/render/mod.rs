@@ -1,4 +1,5 @@
 //! Canvas renderers: each draws one kind of picture from plain host data.
 
+pub mod images;
 pub mod loss_chart;
 pub mod points;

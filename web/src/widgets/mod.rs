@@ -1,6 +1,7 @@
 //! The widgets the page can mount, each on its own root element.
 
 mod mixture;
+mod sampler;
 mod toy2d;
 
 use crate::backend::Backend;
@@ -17,5 +18,6 @@ pub async fn mount(
     match widget {
         Widget::Mixture => mixture::run(root, backend, state).await,
         Widget::Toy2d => toy2d::run(root, backend, state).await,
+        Widget::Sampler => sampler::run(root, backend, state).await,
     }
 }

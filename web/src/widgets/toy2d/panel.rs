@@ -8,6 +8,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlCanvasElement};
 
+use crate::controls::{button, input, on, options, set_value};
 use crate::dom::{self, el};
 use crate::render::loss_chart::LossChart;
 use crate::render::points::PointCloud;
@@ -30,7 +31,7 @@ pub enum Cmd {
     Clear,
 }
 
-pub type Queue = Rc<RefCell<Vec<Cmd>>>;
+pub type Queue = crate::controls::Queue<Cmd>;
 
 pub struct Panel {
     pub plot: PointCloud,
@@ -287,73 +288,6 @@ impl Panel {
     pub fn queue(&self) -> &Queue {
         &self.queue
     }
-}
-
-fn button(
-    parent: &Element,
-    text: &str,
-    name: &str,
-    queue: &Queue,
-    cmd: Cmd,
-) -> Result<Element, JsValue> {
-    let b = el("button", "", text)?;
-    b.set_attribute("type", "button")?;
-    b.set_attribute("name", name)?;
-    let q = queue.clone();
-    let click = Closure::<dyn FnMut()>::new(move || q.borrow_mut().push(cmd.clone()));
-    b.add_event_listener_with_callback("click", click.as_ref().unchecked_ref())?;
-    click.forget();
-    parent.append_child(&b)?;
-    Ok(b)
-}
-
-fn input(kind: &str, min: &str, max: &str, step: &str, value: &str) -> Result<Element, JsValue> {
-    let i = dom::document().create_element("input")?;
-    i.set_attribute("type", kind)?;
-    i.set_attribute("min", min)?;
-    i.set_attribute("max", max)?;
-    i.set_attribute("step", step)?;
-    set_value(&i, value);
-    Ok(i)
-}
-
-/// Pushes `make(value)` whenever `event` fires on the form control `e`.
-fn on(
-    e: &Element,
-    event: &str,
-    queue: &Queue,
-    make: impl Fn(String) -> Cmd + 'static,
-) -> Result<(), JsValue> {
-    let q = queue.clone();
-    let target = e.clone();
-    let f = Closure::<dyn FnMut()>::new(move || q.borrow_mut().push(make(value(&target))));
-    e.add_event_listener_with_callback(event, f.as_ref().unchecked_ref())?;
-    f.forget();
-    Ok(())
-}
-
-/// A form control's `value`.
-fn value(e: &Element) -> String {
-    js_sys::Reflect::get(e, &"value".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default()
-}
-
-fn set_value(e: &Element, v: &str) {
-    let _ = js_sys::Reflect::set(e, &"value".into(), &v.into());
-}
-
-/// Replaces a `<select>`'s options.
-fn options(sel: &Element, names: &[&str], selected: &str) -> Result<(), JsValue> {
-    sel.set_inner_html("");
-    for n in names {
-        let o = el("option", "", n)?;
-        o.set_attribute("value", n)?;
-        sel.append_child(&o)?;
-    }
-    set_value(sel, selected);
-    Ok(())
 }
 
 /// Pointer events on the plot become `Draw` / `StrokeEnd` commands (the loop ignores them unless

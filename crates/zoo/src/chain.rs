@@ -1,0 +1,195 @@
+//! Sampling a grid of images from a shipped model, one step at a time, so a caller (the CLI's loop,
+//! or the page between frames) sees x_t and x̂₀ at every step.
+
+use burn::prelude::*;
+use diffusion::sampler::{Options, Sampler, build};
+use diffusion::{Denoiser, Level, Parameterization, Prediction, SeededNoise, Step};
+use models::{ScoreNet, UNet};
+
+use crate::manifest::Process;
+use crate::net::Net;
+
+/// What to sample.
+#[derive(Debug, Clone)]
+pub struct ChainSpec {
+    /// A sampler of the core's registry that fits the model's process.
+    pub sampler: String,
+    pub options: Options,
+    /// Number of images.
+    pub n: usize,
+    /// The class of each image (class-conditional models); empty: every image without a class.
+    pub classes: Vec<usize>,
+    /// Classifier-free guidance scale w (0: the conditional model alone).
+    pub guidance: f64,
+    pub seed: u64,
+}
+
+/// The U-Net as an ε-predictor, with classifier-free guidance computed in one batched call: the
+/// batch is run twice over, with the labels and with "no class", and ε̄ = (1 + w)·ε_c − w·ε_∅.
+struct UNetEps {
+    unet: UNet,
+    /// [n] class labels, or [2n] (labels then "no class") when guided.
+    labels: Option<Tensor<1, Int>>,
+    scale: f64,
+}
+
+impl Denoiser<4> for UNetEps {
+    fn predict(&self, x: &Tensor<4>, t: f64, level: Level) -> Prediction<4> {
+        let n = x.dims()[0];
+        let device = x.device();
+        let guided = self.scale != 0.0 && self.labels.is_some();
+        let input = if guided {
+            Tensor::cat(vec![x.clone(), x.clone()], 0)
+        } else {
+            x.clone()
+        };
+        let b = input.dims()[0];
+        let out = self.unet.forward(
+            input,
+            Tensor::<1>::full([b], t, &device),
+            self.labels.clone(),
+        );
+        let eps = if guided {
+            let w = self.scale;
+            out.clone().narrow(0, 0, n) * (1.0 + w) - out.narrow(0, n, n) * w
+        } else {
+            out
+        };
+        Prediction::from_output(Parameterization::Epsilon, eps, x, level)
+    }
+}
+
+/// The seeds' ScoreNet as a score model (its output is already divided by std(t)).
+struct Score(ScoreNet);
+
+impl Denoiser<4> for Score {
+    fn predict(&self, x: &Tensor<4>, t: f64, level: Level) -> Prediction<4> {
+        let n = x.dims()[0];
+        let out = self
+            .0
+            .forward(x.clone(), Tensor::<1>::full([n], t, &x.device()));
+        Prediction::from_output(Parameterization::Score, out, x, level)
+    }
+}
+
+/// A sampling chain over `n` images, stepped by the caller.
+pub struct ImageChain {
+    sampler: Box<dyn Sampler<4>>,
+    model: Box<dyn Denoiser<4>>,
+    noise: SeededNoise,
+    shape: [usize; 4],
+    device: Device,
+}
+
+impl ImageChain {
+    /// A chain for `net` (trained on `process`) as `spec` asks; every mismatch (a sampler that
+    /// does not fit the process, a class the model does not have) is a sentence.
+    pub fn new(
+        net: &Net,
+        process: &Process,
+        spec: &ChainSpec,
+        device: &Device,
+    ) -> Result<Self, String> {
+        let fits = diffusion::sampler::samplers_for(process.is_sde());
+        if !fits.contains(&spec.sampler.as_str()) {
+            return Err(format!(
+                "sampler '{}' does not fit this model ({}); use one of: {}",
+                spec.sampler,
+                if process.is_sde() {
+                    "a score model on an SDE"
+                } else {
+                    "an ε-model on a discrete DDPM schedule"
+                },
+                fits.join(", ")
+            ));
+        }
+        if spec.n == 0 {
+            return Err("the number of images must be at least 1".into());
+        }
+        let [c, h, w] = net.image_shape();
+        let model: Box<dyn Denoiser<4>> = match net {
+            Net::UNet(unet) => {
+                let labels = match (unet.class_rows(), spec.classes.is_empty()) {
+                    (None, _) => None,
+                    (Some(rows), true) => Some(vec![rows as i64 - 1; spec.n]),
+                    (Some(rows), false) => {
+                        if spec.classes.len() != spec.n {
+                            return Err(format!(
+                                "{} classes given for {} images",
+                                spec.classes.len(),
+                                spec.n
+                            ));
+                        }
+                        if let Some(bad) = spec.classes.iter().find(|&&k| k + 1 >= rows) {
+                            return Err(format!(
+                                "class {bad} does not exist: this model has classes 0–{}",
+                                rows - 2
+                            ));
+                        }
+                        let mut ids: Vec<i64> = spec.classes.iter().map(|&k| k as i64).collect();
+                        if spec.guidance != 0.0 {
+                            ids.extend(std::iter::repeat_n(rows as i64 - 1, spec.n));
+                        }
+                        Some(ids)
+                    }
+                };
+                let guided = labels.as_ref().is_some_and(|l| l.len() == 2 * spec.n);
+                Box::new(UNetEps {
+                    unet: unet.clone(),
+                    labels: labels.map(|l| Tensor::<1, Int>::from_ints(l.as_slice(), device)),
+                    scale: if guided { spec.guidance } else { 0.0 },
+                })
+            }
+            Net::ScoreNet(s) => Box::new(Score(s.clone())),
+            Net::Classifier(_) => return Err("a classifier does not generate images".into()),
+        };
+        let schedule = process.schedule()?;
+        let sampler = build::<4>(&spec.sampler, &spec.options, &schedule, process.sde()?)
+            .map_err(|e| e.to_string())?;
+        Ok(Self {
+            sampler,
+            model,
+            noise: SeededNoise::new(spec.seed),
+            shape: [spec.n, c, h, w],
+            device: device.clone(),
+        })
+    }
+
+    /// Number of steps (model evaluations of the sampler's schedule).
+    pub fn len(&self) -> usize {
+        self.sampler.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sampler.is_empty()
+    }
+
+    /// [N, C, H, W] of the images.
+    pub fn shape(&self) -> [usize; 4] {
+        self.shape
+    }
+
+    /// x_T: seeded noise scaled to the sampler's starting level.
+    pub fn start(&mut self) -> Tensor<4> {
+        let z = self.noise.normals(self.shape.iter().product());
+        Tensor::<4>::from_data(TensorData::new(z, self.shape), &self.device)
+            * self.sampler.init_sigma()
+    }
+
+    /// The next step from `x`, or `None` once the chain is done.
+    pub fn step(&mut self, x: &Tensor<4>) -> Result<Option<Step<4>>, String> {
+        self.sampler
+            .step(self.model.as_ref(), x, &mut self.noise)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Runs the whole chain, calling `on_step` after every step; returns x₀.
+    pub fn run(&mut self, mut on_step: impl FnMut(&Step<4>)) -> Result<Tensor<4>, String> {
+        let mut x = self.start();
+        while let Some(step) = self.step(&x)? {
+            on_step(&step);
+            x = step.x;
+        }
+        Ok(x)
+    }
+}

@@ -1,0 +1,15 @@
+//! The models the playground ships, between the weights files and the samplers: what
+//! `static/weights/manifest.json` says of each ([`manifest`]), the network it describes ([`net`]),
+//! checking and loading a downloaded file with a message a person can act on for every way it can
+//! be wrong ([`load`]), and walking a sampling chain over a grid of images one step at a time
+//! ([`chain`]). Platform-independent: the CLI and the browser app share all of it.
+
+pub mod chain;
+pub mod load;
+pub mod manifest;
+pub mod net;
+
+pub use chain::{ChainSpec, ImageChain};
+pub use load::{LoadError, load, sha256_hex};
+pub use manifest::{Entry, Manifest, Process};
+pub use net::Net;

@@ -1,0 +1,188 @@
+//! `static/weights/manifest.json`: one entry per shipped weights file, written by `diffuse export`
+//! and read by the page to offer, download, verify and build each model.
+
+use diffusion::sde::{Sde, SeedVe};
+use diffusion::{BetaSchedule, DiscreteSchedule};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub models: Vec<Entry>,
+}
+
+/// One shipped model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub id: String,
+    /// The weights file, relative to the manifest.
+    pub file: String,
+    /// `unet2d`, `scorenet` or `classifier`.
+    pub architecture: String,
+    /// The architecture's config (diffusers' `config.json` for `unet2d`).
+    pub config: Value,
+    /// The noise process the model was trained on (none for a classifier).
+    pub process: Option<Process>,
+    /// What the network outputs: `epsilon`, `score` or `logits`.
+    pub prediction: String,
+    pub dataset: String,
+    pub classes: Vec<String>,
+    pub conditional: bool,
+    /// The class row that means "no class" (classifier-free guidance).
+    pub null_class: Option<usize>,
+    /// Storage type of the weights (`F16`, `F32`).
+    pub dtype: String,
+    /// Size of the weights file in bytes.
+    pub bytes: u64,
+    /// SHA-256 of the weights file, lower-case hex.
+    pub sha256: String,
+    pub params: usize,
+    #[serde(default)]
+    pub f16_max_rel_output_error: f64,
+    /// How it was trained (data, steps, batch, lr, EMA, hardware, wall time).
+    #[serde(default)]
+    pub recipe: Value,
+    /// Evaluation figures with their N and baselines.
+    #[serde(default)]
+    pub evaluation: Value,
+}
+
+/// A model's noise process.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Process {
+    /// A discrete DDPM schedule (diffusers' `DDPMScheduler` fields).
+    Ddpm {
+        beta_schedule: String,
+        beta_start: f64,
+        beta_end: f64,
+        num_train_timesteps: usize,
+    },
+    /// A continuous SDE of the core (`seed-ve`: the seeds' VE SDE with this σ).
+    Sde { sde: String, sigma: f64 },
+}
+
+impl Process {
+    /// The DDPM process every U-Net preset is trained on: linear β from 1e-4 to 0.02, T = 1000.
+    pub fn ddpm_linear() -> Self {
+        Process::Ddpm {
+            beta_schedule: "linear".into(),
+            beta_start: 1e-4,
+            beta_end: 0.02,
+            num_train_timesteps: 1000,
+        }
+    }
+
+    /// The seeds' VE SDE with σ.
+    pub fn seed_ve(sigma: f64) -> Self {
+        Process::Sde {
+            sde: "seed-ve".into(),
+            sigma,
+        }
+    }
+
+    pub fn is_sde(&self) -> bool {
+        matches!(self, Process::Sde { .. })
+    }
+
+    /// The discrete schedule (for an SDE process, the default linear one, which its samplers
+    /// ignore).
+    pub fn schedule(&self) -> Result<DiscreteSchedule, String> {
+        let (kind, start, end, t) = match self {
+            Process::Ddpm {
+                beta_schedule,
+                beta_start,
+                beta_end,
+                num_train_timesteps,
+            } => (
+                beta_schedule.as_str(),
+                *beta_start,
+                *beta_end,
+                *num_train_timesteps,
+            ),
+            Process::Sde { .. } => ("linear", 1e-4, 0.02, 1000),
+        };
+        let betas = match kind {
+            "linear" => BetaSchedule::Linear { start, end },
+            "scaled_linear" => BetaSchedule::ScaledLinear { start, end },
+            other => return Err(format!("unknown beta schedule '{other}' in the model list")),
+        };
+        DiscreteSchedule::new(betas, t).map_err(|e| e.to_string())
+    }
+
+    /// The SDE (for a DDPM process, the seeds' VE SDE, which its samplers ignore).
+    pub fn sde(&self) -> Result<&'static dyn Sde, String> {
+        match self {
+            Process::Sde { sde, sigma } if sde == "seed-ve" => {
+                if *sigma == SeedVe::default().sigma {
+                    diffusion::sde::by_name("seed-ve").map_err(|e| e.to_string())
+                } else if sigma.is_finite() && *sigma > 1.0 {
+                    // one small leak per distinct σ loaded; samplers need a 'static process
+                    Ok(Box::leak(Box::new(SeedVe { sigma: *sigma })))
+                } else {
+                    Err(format!(
+                        "the seed VE SDE needs σ > 1, the model list says {sigma}"
+                    ))
+                }
+            }
+            Process::Sde { sde, .. } => diffusion::sde::by_name(sde).map_err(|e| e.to_string()),
+            Process::Ddpm { .. } => diffusion::sde::by_name("seed-ve").map_err(|e| e.to_string()),
+        }
+    }
+}
+
+impl Manifest {
+    /// Parses the manifest's text, saying what is wrong in words.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let head = text.trim_start();
+        if head.starts_with('<') {
+            return Err(
+                "the model list (manifest.json) is an HTML page, not JSON: the server sent a page \
+                 instead of the file (wrong path?)"
+                    .into(),
+            );
+        }
+        serde_json::from_str(text)
+            .map_err(|e| format!("the model list (manifest.json) cannot be read: {e}"))
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.models.iter().find(|m| m.id == id)
+    }
+
+    /// The models that generate images (everything but classifiers).
+    pub fn generators(&self) -> impl Iterator<Item = &Entry> {
+        self.models.iter().filter(|m| m.process.is_some())
+    }
+
+    /// The evaluation classifier for a data set, if one is shipped.
+    pub fn classifier_for(&self, dataset: &str) -> Option<&Entry> {
+        self.models
+            .iter()
+            .find(|m| m.architecture == "classifier" && m.dataset == dataset)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a manifest serialises") + "\n"
+    }
+}
+
+impl Entry {
+    /// The samplers of the core that fit this model's process.
+    pub fn samplers(&self) -> Vec<&'static str> {
+        diffusion::sampler::samplers_for(self.process.as_ref().is_some_and(Process::is_sde))
+    }
+
+    /// "12.3 MB"-style size for people.
+    pub fn size_text(&self) -> String {
+        human_bytes(self.bytes)
+    }
+}
+
+pub fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),
+        n if n >= 1_000 => format!("{:.0} kB", n as f64 / 1e3),
+        n => format!("{n} bytes"),
+    }
+}

@@ -1,0 +1,277 @@
+//! The zoo end to end on tiny networks: manifest entries, every way a weights file can be wrong
+//! (each with its own message), and image chains (batched guidance equals the two-call formula).
+
+use burn::prelude::*;
+use diffusion::guidance::Guided;
+use diffusion::sampler::Network;
+use diffusion::sampler::Options;
+use diffusion::{Denoiser, Level, Parameterization};
+use models::{Dtype, UNet, UNetConfig};
+use serde_json::json;
+use zoo::{ChainSpec, Entry, ImageChain, LoadError, Manifest, Net, Process, load, sha256_hex};
+
+fn tiny_config() -> UNetConfig {
+    let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    UNetConfig {
+        sample_size: 8,
+        in_channels: 1,
+        out_channels: 1,
+        block_out_channels: vec![8, 16],
+        layers_per_block: 1,
+        down_block_types: s(&["DownBlock2D", "AttnDownBlock2D"]),
+        up_block_types: s(&["AttnUpBlock2D", "UpBlock2D"]),
+        norm_num_groups: 4,
+        num_class_embeds: Some(4),
+        ..UNetConfig::default()
+    }
+}
+
+/// A tiny conditional U-Net (3 classes + "no class") as a shipped entry with its file's bytes.
+fn tiny(device: &Device) -> (Entry, Vec<u8>, Net) {
+    let net = Net::UNet(UNet::new(&tiny_config(), device).unwrap());
+    let bytes = net.weights().to_bytes(Dtype::F16);
+    let entry = Entry {
+        id: "tiny".into(),
+        file: "tiny.safetensors".into(),
+        architecture: "unet2d".into(),
+        config: serde_json::from_str(&net.config_json()).unwrap(),
+        process: Some(Process::ddpm_linear()),
+        prediction: "epsilon".into(),
+        dataset: "test".into(),
+        classes: vec!["a".into(), "b".into(), "c".into()],
+        conditional: true,
+        null_class: Some(3),
+        dtype: "F16".into(),
+        bytes: bytes.len() as u64,
+        sha256: sha256_hex(&bytes),
+        params: net.num_params(),
+        f16_max_rel_output_error: 0.0,
+        recipe: json!(null),
+        evaluation: json!(null),
+    };
+    (entry, bytes, net)
+}
+
+#[test]
+fn the_shipped_manifest_parses_and_every_file_matches_it() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../static/weights");
+    let manifest =
+        Manifest::parse(&std::fs::read_to_string(format!("{dir}/manifest.json")).unwrap()).unwrap();
+    assert!(!manifest.models.is_empty());
+    let device = Device::flex();
+    for entry in &manifest.models {
+        let bytes = std::fs::read(format!("{dir}/{}", entry.file)).unwrap();
+        let net = load(entry, &bytes, &device).unwrap_or_else(|e| panic!("{}: {e}", entry.id));
+        assert_eq!(net.num_params(), entry.params, "{}", entry.id);
+        assert_eq!(net.architecture(), entry.architecture);
+        assert!(!entry.samplers().is_empty() || entry.process.is_none());
+    }
+    // a manifest written back reads the same
+    assert_eq!(Manifest::parse(&manifest.to_json()).unwrap(), manifest);
+}
+
+#[test]
+fn a_good_file_loads_to_the_same_network() {
+    let device = Device::flex();
+    let (entry, bytes, net) = tiny(&device);
+    let loaded = load(&entry, &bytes, &device).unwrap();
+    assert_eq!(loaded.num_params(), net.num_params());
+    assert_eq!(loaded.classes(), Some(3));
+}
+
+#[test]
+fn every_bad_file_gets_its_own_message() {
+    let device = Device::flex();
+    let (entry, bytes, _) = tiny(&device);
+    let msg = |r: Result<Net, LoadError>| r.err().expect("must fail");
+
+    let html = b"<!DOCTYPE html><html><body>Not found</body></html>".to_vec();
+    let e = msg(load(&entry, &html, &device));
+    assert!(matches!(e, LoadError::Html { .. }), "{e}");
+    assert!(e.to_string().contains("web page"), "{e}");
+
+    let e = msg(load(&entry, &bytes[..bytes.len() / 2], &device));
+    assert!(matches!(e, LoadError::Truncated { .. }), "{e}");
+    assert!(e.to_string().contains("incomplete"), "{e}");
+
+    let mut longer = bytes.clone();
+    longer.extend([0u8; 8]);
+    let e = msg(load(&entry, &longer, &device));
+    assert!(matches!(e, LoadError::Size { .. }), "{e}");
+
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0x40;
+    let e = msg(load(&entry, &flipped, &device));
+    assert!(matches!(e, LoadError::Checksum { .. }), "{e}");
+    assert!(e.to_string().contains("damaged"), "{e}");
+
+    // a valid file of another architecture, listed with its own size and checksum: the shapes
+    // do not fit
+    let mut other_cfg = tiny_config();
+    other_cfg.block_out_channels = vec![8, 8];
+    let other = Net::UNet(UNet::new(&other_cfg, &device).unwrap())
+        .weights()
+        .to_bytes(Dtype::F16);
+    let wrong = Entry {
+        bytes: other.len() as u64,
+        sha256: sha256_hex(&other),
+        ..entry.clone()
+    };
+    let e = msg(load(&wrong, &other, &device));
+    assert!(matches!(e, LoadError::Model { .. }), "{e}");
+    assert!(e.to_string().contains("shape"), "{e}");
+
+    // a header that is not safetensors at all
+    let junk = vec![0xffu8; 64];
+    let junk_entry = Entry {
+        bytes: 64,
+        sha256: sha256_hex(&junk),
+        ..entry.clone()
+    };
+    let e = msg(load(&junk_entry, &junk, &device));
+    assert!(matches!(e, LoadError::Model { .. }), "{e}");
+
+    // an unknown architecture
+    let odd = Entry {
+        architecture: "transformer".into(),
+        ..entry.clone()
+    };
+    let e = msg(load(&odd, &bytes, &device));
+    assert!(e.to_string().contains("does not know"), "{e}");
+}
+
+#[test]
+fn a_manifest_that_is_a_page_or_broken_says_so() {
+    let e = Manifest::parse("<!doctype html><p>404</p>").unwrap_err();
+    assert!(e.contains("HTML"), "{e}");
+    let e = Manifest::parse("{\"models\": [{\"id\": 3}]}").unwrap_err();
+    assert!(e.contains("cannot be read"), "{e}");
+}
+
+fn spec(n: usize, classes: Vec<usize>, guidance: f64) -> ChainSpec {
+    ChainSpec {
+        sampler: "dpm++2m".into(),
+        options: Options {
+            steps: 4,
+            ..Default::default()
+        },
+        n,
+        classes,
+        guidance,
+        seed: 3,
+    }
+}
+
+#[test]
+fn a_chain_walks_every_step_and_refuses_what_does_not_fit() {
+    let device = Device::flex();
+    let (_, _, net) = tiny(&device);
+    let process = Process::ddpm_linear();
+    let mut chain = ImageChain::new(&net, &process, &spec(2, vec![0, 2], 2.0), &device).unwrap();
+    assert_eq!(chain.len(), 4);
+    assert_eq!(chain.shape(), [2, 1, 8, 8]);
+    let mut seen = 0;
+    let x = chain
+        .run(|s| {
+            assert_eq!(s.index, seen);
+            assert_eq!(s.x0.dims(), [2, 1, 8, 8]);
+            seen += 1;
+        })
+        .unwrap();
+    assert_eq!(seen, 4);
+    let v = x.into_data().try_to_vec::<f32>().unwrap();
+    assert!(v.iter().all(|v| v.is_finite()));
+
+    let e = ImageChain::new(&net, &process, &spec(2, vec![0, 3], 1.0), &device)
+        .err()
+        .unwrap();
+    assert!(e.contains("class 3 does not exist"), "{e}");
+    let e = ImageChain::new(&net, &process, &spec(2, vec![0], 1.0), &device)
+        .err()
+        .unwrap();
+    assert!(e.contains("1 classes given for 2 images"), "{e}");
+    let pc = ChainSpec {
+        sampler: "pc".into(),
+        ..spec(1, vec![], 0.0)
+    };
+    let e = ImageChain::new(&net, &process, &pc, &device).err().unwrap();
+    assert!(e.contains("does not fit"), "{e}");
+    // the same seed gives the same images
+    let a = ImageChain::new(&net, &process, &spec(2, vec![], 0.0), &device)
+        .unwrap()
+        .run(|_| {})
+        .unwrap();
+    let b = ImageChain::new(&net, &process, &spec(2, vec![], 0.0), &device)
+        .unwrap()
+        .run(|_| {})
+        .unwrap();
+    assert_eq!(
+        a.into_data().try_to_vec::<f32>().unwrap(),
+        b.into_data().try_to_vec::<f32>().unwrap()
+    );
+}
+
+/// One guided batch of 2n equals the core's `Guided` over two calls of n: the chain's first step
+/// from the same x̂ must agree.
+#[test]
+fn batched_guidance_equals_two_calls() {
+    let device = Device::flex();
+    let (_, _, net) = tiny(&device);
+    let Net::UNet(unet) = &net else {
+        unreachable!()
+    };
+    let process = Process::ddpm_linear();
+    let w = 1.5;
+    let mut chain = ImageChain::new(&net, &process, &spec(2, vec![1, 2], w), &device).unwrap();
+    let x = chain.start();
+    let got = chain.step(&x).unwrap().unwrap().x0;
+
+    let call = |labels: [i64; 2]| {
+        let unet = unet.clone();
+        let device = device.clone();
+        Network {
+            kind: Parameterization::Epsilon,
+            f: move |x: &Tensor<4>, t: f64, _: Level| {
+                unet.forward(
+                    x.clone(),
+                    Tensor::<1>::full([2], t, &device),
+                    Some(Tensor::<1, Int>::from_ints(labels, &device)),
+                )
+            },
+        }
+    };
+    let (cond, uncond) = (call([1, 2]), call([3, 3]));
+    let guided = Guided {
+        cond: &cond,
+        uncond: &uncond,
+        scale: w,
+    };
+    let mut reference = ImageChain::new(&net, &process, &spec(2, vec![1, 2], w), &device).unwrap();
+    let x2 = reference.start();
+    // the reference chain's model is replaced by the two-call guidance through a sampler of the
+    // same kind, fed the same x
+    let schedule = process.schedule().unwrap();
+    let mut sampler = diffusion::sampler::build::<4>(
+        "dpm++2m",
+        &spec(2, vec![], 0.0).options,
+        &schedule,
+        process.sde().unwrap(),
+    )
+    .unwrap();
+    let mut noise = diffusion::SeededNoise::new(99);
+    let want = sampler
+        .step(&guided as &dyn Denoiser<4>, &x2, &mut noise)
+        .unwrap()
+        .unwrap()
+        .x0;
+    let (g, r) = (
+        got.into_data().try_to_vec::<f32>().unwrap(),
+        want.into_data().try_to_vec::<f32>().unwrap(),
+    );
+    let err = g
+        .iter()
+        .zip(&r)
+        .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+    assert!(err < 1e-4, "batched vs two-call guidance differ by {err}");
+}

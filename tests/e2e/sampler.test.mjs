@@ -1,0 +1,205 @@
+// End-to-end: the image sampler widget in real headless Chromium, on the CPU and on WebGPU
+// (SwiftShader): sample from URLs, check through the test hook what our classifier (compiled into
+// the page) reads, screenshot the chain at three steps, the weights cache on a second visit, the
+// downloads, and every malformed-weights case with its message.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { serve } from './serve.mjs';
+import { ARTIFACTS, launch, open, waitStatus, messages } from './browser.mjs';
+
+const DIST = process.env.DIST ?? join(import.meta.dirname, '..', '..', 'dist');
+const WEIGHTS = join(DIST, 'static', 'weights');
+const BAD = join(DIST, 'test-weights');
+const METRICS = join(ARTIFACTS, 'sampler-metrics.json');
+let server, browser;
+const metrics = {};
+let manifest;
+
+const sha = (b) => createHash('sha256').update(b).digest('hex');
+
+before(async () => {
+  assert.ok(existsSync(join(DIST, 'index.html')), `no build in ${DIST}: run scripts/test.sh (it builds dist/ with trunk)`);
+  manifest = JSON.parse(readFileSync(join(WEIGHTS, 'manifest.json'), 'utf8'));
+  craftBadWeights();
+  server = await serve(DIST);
+  browser = await launch({ webgpu: true });
+});
+
+after(async () => {
+  writeFileSync(METRICS, JSON.stringify(metrics, null, 2));
+  await browser?.close();
+  server?.close();
+  rmSync(BAD, { recursive: true, force: true });
+});
+
+/// A model list whose entries are each wrong in one way, next to the good ScoreNet.
+function craftBadWeights() {
+  rmSync(BAD, { recursive: true, force: true });
+  mkdirSync(BAD, { recursive: true });
+  const good = manifest.models.find((m) => m.id === 'mnist-scorenet-ve');
+  const bytes = readFileSync(join(WEIGHTS, good.file));
+  const entry = (id, file, extra = {}) => ({ ...good, id, file, ...extra });
+  writeFileSync(join(BAD, 'good.safetensors'), bytes);
+  writeFileSync(join(BAD, 'page.safetensors'), '<!DOCTYPE html><html><body><h1>Not Found</h1></body></html>\n');
+  writeFileSync(join(BAD, 'cut.safetensors'), bytes.subarray(0, Math.floor(bytes.length / 3)));
+  const tampered = Buffer.from(bytes);
+  tampered[tampered.length - 5] ^= 0x20;
+  writeFileSync(join(BAD, 'tampered.safetensors'), tampered);
+  const badDtype = Buffer.from(bytes);
+  const at = badDtype.indexOf('"F16"');
+  badDtype.write('"I16"', at);
+  writeFileSync(join(BAD, 'dtype.safetensors'), badDtype);
+  // the ScoreNet's (valid) file listed as a U-Net: every shape is wrong
+  const unetConfig = {
+    sample_size: 28, in_channels: 1, out_channels: 1, block_out_channels: [16, 32],
+    layers_per_block: 1, down_block_types: ['DownBlock2D', 'AttnDownBlock2D'],
+    up_block_types: ['AttnUpBlock2D', 'UpBlock2D'], norm_num_groups: 8, num_class_embeds: 11,
+  };
+  const models = [
+    entry('good', 'good.safetensors'),
+    entry('missing', 'missing.safetensors'),
+    entry('page', 'page.safetensors'),
+    entry('cut', 'cut.safetensors'),
+    entry('tampered', 'tampered.safetensors'),
+    entry('misfit', 'good.safetensors', {
+      architecture: 'unet2d', config: unetConfig, conditional: true, null_class: 10,
+      process: { type: 'ddpm', beta_schedule: 'linear', beta_start: 1e-4, beta_end: 0.02, num_train_timesteps: 1000 },
+      prediction: 'epsilon', bytes: bytes.length, sha256: sha(bytes),
+    }),
+    // the right architecture with other sizes: the tensors are there, their shapes are not
+    entry('shapes', 'good.safetensors', { config: { ...good.config, channels: [16, 32, 64, 128] } }),
+    // a header that declares a dtype no model reads
+    entry('dtype', 'dtype.safetensors', { bytes: badDtype.length, sha256: sha(badDtype) }),
+  ];
+  writeFileSync(join(BAD, 'manifest.json'), JSON.stringify({ models }, null, 2));
+}
+
+const BAD_CASES = {
+  missing: /has no file .*missing\.safetensors \(HTTP 404/,
+  page: /sent a web page instead of the weights file/,
+  cut: /incomplete: \d+ of \d+ bytes arrived/,
+  tampered: /damaged or not the one the model list names/,
+  misfit: /does not fit model 'misfit'.*has no tensor 'conv_in.weight'/,
+  shapes: /does not fit model 'shapes'.*has shape \[\d+(, \d+)*\] in the file, the model needs/,
+  dtype: /does not fit model 'dtype'.*I16/,
+};
+
+for (const [id, pattern] of Object.entries(BAD_CASES)) {
+  test(`malformed weights: ${id} gets its message and the page stays usable`, async () => {
+    const { page, errors } = await open(browser, `${server.url}#widget=sampler&backend=cpu&manifest=test-weights/manifest.json&model=${id}`);
+    const s = await waitStatus(page, ['error', 'ready'], 60_000);
+    assert.equal(s.status, 'error', `model ${id} loaded though its file is bad`);
+    const m = (await messages(page)).join('\n');
+    assert.match(m, pattern);
+    if (id === 'tampered') {
+      await page.screenshot({ path: join(ARTIFACTS, 'sampler-bad-weights.png') });
+      // the page still works: pick the good model
+      await page.selectOption('select[name="model"]', 'good');
+      const s2 = await waitStatus(page, ['ready'], 60_000);
+      assert.equal(s2.model, 'good');
+    }
+    assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+    await page.close();
+  });
+}
+
+test('a bad model list says so', async () => {
+  writeFileSync(join(BAD, 'broken.json'), '<!doctype html><p>nothing here</p>');
+  for (const [name, pattern] of [['broken.json', /HTML page, not JSON/], ['nothing.json', /HTTP 404/]]) {
+    const { page } = await open(browser, `${server.url}#widget=sampler&backend=cpu&manifest=test-weights/${name}`);
+    await waitStatus(page, ['error'], 60_000);
+    assert.match((await messages(page)).join('\n'), pattern);
+    await page.close();
+  }
+});
+
+/// Opens the sampler at `hash` in `context`, waits for the run, returns timings and the hook.
+async function sample(context, hash, timeout = 540_000) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  const t0 = Date.now();
+  await page.goto(`${server.url}#widget=sampler&autorun=1&${hash}`);
+  const s = await waitStatus(page, ['done', 'error'], timeout);
+  const ms = Date.now() - t0;
+  assert.equal(s.status, 'done', (await messages(page)).join('\n'));
+  const hook = await page.evaluate(() => ({
+    images: Array.from(window.__playground.images),
+    shape: window.__playground.shape,
+    classified: window.__playground.classified ? Array.from(window.__playground.classified) : null,
+    confidence: window.__playground.confidence ? Array.from(window.__playground.confidence) : null,
+    stepMs: window.__playground.stepMs,
+    totalMs: window.__playground.totalMs,
+    loadMs: window.__playground.loadMs,
+  }));
+  return { page, s, ms, hook, errors };
+}
+
+/// Screenshots the chain at its first, middle and last step.
+async function threeSteps(page, name) {
+  const max = Number(await page.$eval('input[name="scrub"]', (e) => e.max));
+  for (const [label, at] of [['first', 0], ['middle', Math.floor(max / 2)], ['last', max]]) {
+    await page.$eval('input[name="scrub"]', (e, v) => { e.value = String(v); e.dispatchEvent(new Event('input')); }, at);
+    await page.waitForFunction((v) => document.querySelector('.view-row span')?.textContent.startsWith(`step ${v + 1} `), at);
+    await page.screenshot({ path: join(ARTIFACTS, `sampler-${name}-${label}.png`) });
+  }
+}
+
+test('ScoreNet with the PC sampler on the CPU: digits, the chain, the cache on a second visit, downloads', async () => {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 900, height: 1000 } });
+  const hash = 'backend=cpu&model=mnist-scorenet-ve&sampler=pc&steps=100&n=16&seed=1';
+  const first = await sample(context, hash);
+  const { hook, s } = first;
+  assert.equal(s.backend, 'cpu');
+  assert.equal(s.source, 'downloaded');
+  assert.deepEqual(hook.shape, [16, 1, 28, 28]);
+  assert.ok(hook.images.every(Number.isFinite));
+  assert.equal(hook.stepMs.length, 100);
+  // an unconditional model: the classifier reads digits; most should be read with confidence
+  assert.equal(hook.classified.length, 16);
+  const confident = hook.confidence.filter((c) => c > 0.9).length;
+  metrics.scorenet_cpu = { cold_ms: first.ms, load_ms: hook.loadMs, total_ms: hook.totalMs, per_step_ms: hook.totalMs / 100, classified: hook.classified, confident_of_16: confident };
+  assert.ok(confident >= 8, `only ${confident} of 16 ScoreNet samples look like confident digits`);
+  await threeSteps(first.page, 'scorenet-cpu');
+  // follow one image
+  const box = await first.page.$eval('canvas[data-view="xt"]', (c) => { const r = c.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; });
+  await first.page.mouse.click(box.x + box.w * 0.1, box.y + box.h * 0.1);
+  await first.page.waitForSelector('.follow:not([hidden])');
+  await first.page.screenshot({ path: join(ARTIFACTS, 'sampler-scorenet-cpu-follow.png') });
+  for (const [button, file] of [['download-grid', 'mnist-scorenet-ve-grid.png'], ['download-chain', 'mnist-scorenet-ve-chain.png']]) {
+    const [download] = await Promise.all([first.page.waitForEvent('download'), first.page.click(`button[name="${button}"]`)]);
+    assert.equal(download.suggestedFilename(), file);
+    await download.saveAs(join(ARTIFACTS, `sampler-${file}`));
+  }
+  assert.deepEqual(first.errors, []);
+  await first.page.close();
+  // second visit in the same browser profile: no download, weights from Cache Storage
+  const second = await sample(context, 'backend=cpu&model=mnist-scorenet-ve&sampler=pc&steps=10&n=1');
+  assert.equal(second.s.source, 'cache');
+  metrics.scorenet_cpu.cached_cold_start_ms_1_image_10_steps = second.ms;
+  metrics.scorenet_cpu.cached_load_ms = second.hook.loadMs;
+  // clearing the cache works
+  await second.page.click('button[name="clear-cache"]');
+  await second.page.waitForFunction(() => /cleared/.test(document.querySelector('.messages')?.textContent));
+  await second.page.close();
+  await context.close();
+});
+
+const UNET = 'mnist-unet-cond';
+for (const backend of ['cpu', 'webgpu']) {
+  test(`MNIST U-Net, DPM-Solver++ 10 steps, 4 images of class 3 on ${backend}: the classifier reads 3s`, { skip: !existsSync(join(WEIGHTS, `${UNET}.safetensors`)) && `no ${UNET} weights shipped yet` }, async () => {
+    const context = await browser.newContext({ viewport: { width: 900, height: 1000 } });
+    const r = await sample(context, `backend=${backend}&model=${UNET}&sampler=dpm%2B%2B2m&steps=10&n=4&class=3&guidance=2`);
+    assert.equal(r.s.backend, backend);
+    const threes = r.hook.classified.filter((c) => c === 3).length;
+    metrics[`unet_${backend}`] = { cold_ms: r.ms, load_ms: r.hook.loadMs, total_ms: r.hook.totalMs, per_step_ms: r.hook.totalMs / 10, classified: r.hook.classified };
+    assert.ok(threes >= 3, `the classifier read ${r.hook.classified} for class 3`);
+    await threeSteps(r.page, `unet-${backend}`);
+    assert.deepEqual(r.errors, []);
+    await context.close();
+  });
+}

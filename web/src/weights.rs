@@ -1,0 +1,199 @@
+//! Getting a model's weights into the tab: the model list, a streamed download with progress, the
+//! browser's Cache Storage (so a second visit does not download again), and every check of
+//! [`zoo::load`] before a byte is used. Failures are sentences for the page.
+
+use burn::prelude::*;
+use js_sys::{Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Cache, Response};
+use zoo::{Entry, Manifest, Net};
+
+use crate::dom;
+
+/// The Cache Storage bucket the weights live in.
+const CACHE: &str = "diffusion-playground-weights";
+
+/// Where a download came from, for the page to say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Network,
+    Cache,
+}
+
+fn js_text(e: &JsValue) -> String {
+    e.as_string()
+        .or_else(|| {
+            Reflect::get(e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+        })
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+async fn fetch(url: &str) -> Result<Response, String> {
+    let r = JsFuture::from(dom::window().fetch_with_str(url))
+        .await
+        .map_err(|e| {
+            format!(
+                "could not reach {url} ({}): is the server running?",
+                js_text(&e)
+            )
+        })?;
+    let r: Response = r.dyn_into().map_err(|_| "fetch returned no response")?;
+    if !r.ok() {
+        return Err(match r.status() {
+            404 => format!("the server has no file {url} (HTTP 404 Not Found)"),
+            s => format!("the server answered HTTP {s} {} for {url}", r.status_text()),
+        });
+    }
+    Ok(r)
+}
+
+/// Reads and parses the model list at `url` (relative to the page).
+pub async fn manifest(url: &str) -> Result<Manifest, String> {
+    let r = fetch(url).await?;
+    let text = JsFuture::from(r.text().map_err(|e| js_text(&e))?)
+        .await
+        .map_err(|e| format!("reading {url} failed: {}", js_text(&e)))?
+        .as_string()
+        .unwrap_or_default();
+    Manifest::parse(&text)
+}
+
+/// The URL of an entry's file (the manifest's folder + its file name).
+pub fn file_url(manifest_url: &str, entry: &Entry) -> String {
+    match manifest_url.rfind('/') {
+        Some(i) => format!("{}/{}", &manifest_url[..i], entry.file),
+        None => entry.file.clone(),
+    }
+}
+
+/// The cache key: the file's URL and its checksum, so new weights under the same name are fetched.
+fn cache_key(url: &str, entry: &Entry) -> String {
+    format!("{url}?sha256={}", entry.sha256)
+}
+
+async fn open_cache() -> Option<Cache> {
+    let caches = dom::window().caches().ok()?;
+    JsFuture::from(caches.open(CACHE))
+        .await
+        .ok()?
+        .dyn_into()
+        .ok()
+}
+
+async fn cached(key: &str) -> Option<Vec<u8>> {
+    let cache = open_cache().await?;
+    let hit = JsFuture::from(cache.match_with_str(key)).await.ok()?;
+    let r: Response = hit.dyn_into().ok()?;
+    let buf = JsFuture::from(r.array_buffer().ok()?).await.ok()?;
+    Some(Uint8Array::new(&buf).to_vec())
+}
+
+async fn store(key: &str, bytes: &mut [u8]) {
+    let Some(cache) = open_cache().await else {
+        return;
+    };
+    if let Ok(r) = Response::new_with_opt_u8_array(Some(bytes)) {
+        let _ = JsFuture::from(cache.put_with_str(key, &r)).await;
+    }
+}
+
+async fn forget(key: &str) {
+    if let Some(cache) = open_cache().await {
+        let _ = JsFuture::from(cache.delete_with_str(key)).await;
+    }
+}
+
+/// Empties the weights cache; returns how it went in words.
+pub async fn clear_cache() -> String {
+    let Ok(caches) = dom::window().caches() else {
+        return "This browser gives the page no Cache Storage; nothing to clear.".into();
+    };
+    match JsFuture::from(caches.delete(CACHE)).await {
+        Ok(_) => "Cached weights cleared: the next model you load is downloaded again.".into(),
+        Err(e) => format!("Clearing the cache failed: {}", js_text(&e)),
+    }
+}
+
+/// Streams `url`'s body, calling `progress(received, total)` as bytes arrive.
+async fn download(
+    url: &str,
+    expected: u64,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Vec<u8>, String> {
+    let r = fetch(url).await?;
+    let content_type = r.headers().get("content-type").ok().flatten();
+    if content_type.is_some_and(|t| t.contains("text/html")) {
+        return Err(format!(
+            "the server sent a web page instead of the weights file {url} (is the file missing on the server?)"
+        ));
+    }
+    let total = r
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(expected);
+    let Some(body) = r.body() else {
+        let buf = JsFuture::from(r.array_buffer().map_err(|e| js_text(&e))?)
+            .await
+            .map_err(|e| format!("downloading {url} failed: {}", js_text(&e)))?;
+        return Ok(Uint8Array::new(&buf).to_vec());
+    };
+    let reader: web_sys::ReadableStreamDefaultReader = body
+        .get_reader()
+        .dyn_into()
+        .map_err(|_| "the browser gave no stream reader")?;
+    let mut bytes = Vec::with_capacity(total as usize);
+    progress(0, total);
+    loop {
+        let chunk: Object = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| {
+                format!(
+                    "the download of {url} broke off after {} bytes: {}",
+                    bytes.len(),
+                    js_text(&e)
+                )
+            })?
+            .unchecked_into();
+        if Reflect::get(&chunk, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true)
+        {
+            break;
+        }
+        if let Ok(v) = Reflect::get(&chunk, &"value".into()) {
+            bytes.extend(Uint8Array::new(&v).to_vec());
+        }
+        progress(bytes.len() as u64, total.max(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// The network of `entry`: from the cache when it holds a file that passes every check, else
+/// downloaded (with `progress`), checked, and then cached. Returns where the bytes came from.
+pub async fn load(
+    manifest_url: &str,
+    entry: &Entry,
+    device: &Device,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Net, Source), String> {
+    let url = file_url(manifest_url, entry);
+    let key = cache_key(&url, entry);
+    if let Some(bytes) = cached(&key).await {
+        match zoo::load(entry, &bytes, device) {
+            Ok(net) => return Ok((net, Source::Cache)),
+            // a damaged cache entry is dropped and the file downloaded again
+            Err(_) => forget(&key).await,
+        }
+    }
+    let mut bytes = download(&url, entry.bytes, progress).await?;
+    let net = zoo::load(entry, &bytes, device).map_err(|e| e.to_string())?;
+    store(&key, &mut bytes).await;
+    Ok((net, Source::Network))
+}

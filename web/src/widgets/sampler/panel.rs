@@ -1,0 +1,398 @@
+//! The sampler widget's DOM: settings, buttons, the download progress, the chain viewer (x_t and
+//! x̂₀ side by side, a scrubber and play), one followed image at a larger size, downloads and the
+//! model's card. Events only push a [`Cmd`] onto the queue the widget's loop drains.
+
+use wasm_bindgen::prelude::*;
+use web_sys::{Element, HtmlCanvasElement};
+use zoo::{Entry, Manifest};
+
+use crate::controls::{self, button, input, labelled_options, on, options, set_value};
+use crate::dom::{self, el};
+use crate::sampler_settings::{Classes, SamplerSettings};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cmd {
+    /// A setting changed (hash key, new value).
+    Set(String, String),
+    Sample,
+    Stop,
+    ClearCache,
+    Scrub(usize),
+    ChainPlay,
+    /// A click on a grid at canvas coordinates (which image to follow).
+    Pick(f64, f64),
+    DownloadGrid,
+    DownloadChain,
+}
+
+pub type Queue = controls::Queue<Cmd>;
+
+pub struct Panel {
+    pub settings: Element,
+    pub model: Element,
+    pub sampler: Element,
+    pub class: Element,
+    pub class_row: Element,
+    pub guidance_row: Element,
+    pub eta_row: Element,
+    pub snr_row: Element,
+    pub counter: Element,
+    pub progress: Element,
+    pub progress_text: Element,
+    pub xt: HtmlCanvasElement,
+    pub x0: HtmlCanvasElement,
+    pub scrub: Element,
+    pub scrub_label: Element,
+    pub chain_play: Element,
+    pub follow: HtmlCanvasElement,
+    pub follow_row: Element,
+    pub follow_label: Element,
+    pub verdict: Element,
+    pub card: Element,
+    queue: Queue,
+}
+
+/// (key, label, `number:min:max:step`).
+const NUMBERS: [(&str, &str, &str); 6] = [
+    ("steps", "steps", "number:1:1000:1"),
+    ("eta", "η (DDIM)", "number:0:1:0.1"),
+    ("snr", "snr (corrector)", "number:0:1:0.01"),
+    ("n", "images", "number:1:64:1"),
+    ("seed", "seed", "number:0:4294967295:1"),
+    ("guidance", "guidance w", "number:0:20:0.5"),
+];
+
+impl Panel {
+    pub fn build(root: &Element, queue: Queue) -> Result<Self, JsValue> {
+        let body = el("section", "widget-body sampler", "")?;
+        add(&body, "h2", "", "Sample images, step by step")?;
+        add(
+            &body,
+            "p",
+            "lede",
+            "Pick a model trained by this project, press Sample, and watch noise turn into \
+             images: each step shows the current sample x_t and the model's guess of the clean \
+             image x̂₀. Click an image to follow it. Every setting is in the URL.",
+        )?;
+
+        let settings = el("div", "settings", "")?;
+        settings.set_attribute("data-control", "settings")?;
+        let field = |key: &str, label: &str| -> Result<Element, JsValue> {
+            let row = el("label", "field", label)?;
+            row.set_attribute("data-control", key)?;
+            settings.append_child(&row)?;
+            Ok(row)
+        };
+        let select = |row: &Element, key: &str| -> Result<Element, JsValue> {
+            let s = dom::document().create_element("select")?;
+            s.set_attribute("name", key)?;
+            let k = key.to_string();
+            on(&s, "change", &queue, move |v| Cmd::Set(k.clone(), v))?;
+            row.append_child(&s)?;
+            Ok(s)
+        };
+        let model = select(&field("model", "model ")?, "model")?;
+        let sampler = select(&field("sampler", "sampler ")?, "sampler")?;
+        let class_row = field("class", "class ")?;
+        let class = select(&class_row, "class")?;
+        let mut rows = Vec::new();
+        for (key, label, kind) in NUMBERS {
+            let row = field(key, &format!("{label} "))?;
+            let parts: Vec<&str> = kind.split(':').collect();
+            let i = input("number", parts[1], parts[2], parts[3], "")?;
+            i.set_attribute("name", key)?;
+            let k = key.to_string();
+            on(&i, "change", &queue, move |v| Cmd::Set(k.clone(), v))?;
+            row.append_child(&i)?;
+            rows.push(row);
+        }
+        body.append_child(&settings)?;
+
+        let bar = el("div", "toolbar", "")?;
+        bar.set_attribute("data-control", "buttons")?;
+        button(&bar, "Sample", "sample", &queue, Cmd::Sample)?;
+        button(&bar, "Stop", "stop", &queue, Cmd::Stop)?;
+        button(
+            &bar,
+            "Clear cached weights",
+            "clear-cache",
+            &queue,
+            Cmd::ClearCache,
+        )?;
+        let counter = el("span", "counter", "")?;
+        bar.append_child(&counter)?;
+        body.append_child(&bar)?;
+
+        let load = el("div", "download-progress", "")?;
+        let progress = dom::document().create_element("progress")?;
+        progress.set_attribute("max", "1")?;
+        progress.set_attribute("value", "0")?;
+        let progress_text = el("span", "", "")?;
+        load.append_child(&progress)?;
+        load.append_child(&progress_text)?;
+        body.append_child(&load)?;
+
+        let chain = el("div", "chain", "")?;
+        chain.set_attribute("data-control", "chain")?;
+        let pair = el("div", "chain-pair", "")?;
+        let figure = |caption: &str, name: &str| -> Result<HtmlCanvasElement, JsValue> {
+            let f = el("figure", "", "")?;
+            let c = dom::canvas(1, 1)?;
+            c.set_class_name("image-grid");
+            c.set_attribute("data-view", name)?;
+            c.set_attribute("aria-label", caption)?;
+            pick_events(&c, &queue)?;
+            f.append_child(&c)?;
+            add(&f, "figcaption", "", caption)?;
+            pair.append_child(&f)?;
+            Ok(c)
+        };
+        let xt = figure("x_t: the sample at this step", "xt")?;
+        let x0 = figure("x̂₀: the model's guess of the clean image", "x0")?;
+        chain.append_child(&pair)?;
+        let scrub_row = el("div", "view-row", "")?;
+        let chain_play = button(&scrub_row, "▶", "chain-play", &queue, Cmd::ChainPlay)?;
+        let scrub = input("range", "0", "0", "1", "0")?;
+        scrub.set_attribute("name", "scrub")?;
+        scrub.set_attribute("disabled", "")?;
+        on(&scrub, "input", &queue, |v| {
+            Cmd::Scrub(v.parse().unwrap_or_default())
+        })?;
+        scrub_row.append_child(&scrub)?;
+        let scrub_label = el("span", "", "")?;
+        scrub_row.append_child(&scrub_label)?;
+        chain.append_child(&scrub_row)?;
+        body.append_child(&chain)?;
+
+        let follow_row = el("div", "follow", "")?;
+        follow_row.set_attribute("data-control", "follow")?;
+        let follow = dom::canvas(1, 1)?;
+        follow.set_class_name("image-follow");
+        follow.set_attribute("data-view", "follow")?;
+        follow_row.append_child(&follow)?;
+        let follow_label = el("p", "", "")?;
+        follow_row.append_child(&follow_label)?;
+        follow_row.set_attribute("hidden", "")?;
+        body.append_child(&follow_row)?;
+
+        let verdict = el("p", "verdict", "")?;
+        body.append_child(&verdict)?;
+        let downloads = el("div", "toolbar", "")?;
+        downloads.set_attribute("data-control", "downloads")?;
+        button(
+            &downloads,
+            "Download grid (PNG)",
+            "download-grid",
+            &queue,
+            Cmd::DownloadGrid,
+        )?;
+        button(
+            &downloads,
+            "Download chain (PNG strip)",
+            "download-chain",
+            &queue,
+            Cmd::DownloadChain,
+        )?;
+        body.append_child(&downloads)?;
+        let card = el("div", "model-card", "")?;
+        body.append_child(&card)?;
+        root.append_child(&body)?;
+        let [_, eta_row, snr_row, _, _, guidance_row]: [Element; 6] =
+            rows.try_into().map_err(|_| "six number fields")?;
+        Ok(Self {
+            settings,
+            model,
+            sampler,
+            class,
+            class_row,
+            guidance_row,
+            eta_row,
+            snr_row,
+            counter,
+            progress,
+            progress_text,
+            xt,
+            x0,
+            scrub,
+            scrub_label,
+            chain_play,
+            follow,
+            follow_row,
+            follow_label,
+            verdict,
+            card,
+            queue,
+        })
+    }
+
+    /// Shows `s` in the controls (options follow the chosen model) and hides what `hide=` names
+    /// or what the model does not use.
+    pub fn fill(&self, s: &SamplerSettings, manifest: &Manifest) -> Result<(), JsValue> {
+        let models: Vec<(String, String)> = manifest
+            .generators()
+            .map(|e| (e.id.clone(), format!("{} ({})", e.id, e.size_text())))
+            .collect();
+        labelled_options(&self.model, &models, &s.model)?;
+        let entry = manifest.get(&s.model);
+        let samplers = entry.map_or_else(Vec::new, Entry::samplers);
+        options(&self.sampler, &samplers, &s.sampler)?;
+        let conditional = entry.is_some_and(|e| e.conditional);
+        if let Some(e) = entry.filter(|e| e.conditional) {
+            let mut items = vec![
+                ("mixed".to_string(), "every class".to_string()),
+                ("none".to_string(), "no class (unguided)".to_string()),
+            ];
+            items.extend(
+                e.classes
+                    .iter()
+                    .enumerate()
+                    .map(|(k, name)| (k.to_string(), name.clone())),
+            );
+            let selected = match s.classes {
+                Classes::Mixed => "mixed".to_string(),
+                Classes::Unconditional => "none".to_string(),
+                Classes::One(k) => k.to_string(),
+            };
+            labelled_options(&self.class, &items, &selected)?;
+        }
+        for (key, v) in [
+            ("steps", s.steps.to_string()),
+            ("eta", s.eta.to_string()),
+            ("snr", s.snr.to_string()),
+            ("n", s.n.to_string()),
+            ("seed", s.seed.to_string()),
+            ("guidance", s.guidance.to_string()),
+        ] {
+            if let Ok(Some(i)) = self
+                .settings
+                .query_selector(&format!("input[name=\"{key}\"]"))
+            {
+                set_value(&i, &v);
+            }
+        }
+        let show = |e: &Element, on: bool| {
+            let _ = if on {
+                e.remove_attribute("hidden")
+            } else {
+                e.set_attribute("hidden", "")
+            };
+        };
+        show(&self.class_row, conditional && !s.hidden("class"));
+        show(&self.guidance_row, conditional && !s.hidden("guidance"));
+        show(&self.eta_row, s.sampler == "ddim" && !s.hidden("eta"));
+        show(&self.snr_row, s.sampler == "pc" && !s.hidden("snr"));
+        let body = self.settings.parent_element();
+        for h in &s.hide {
+            let selector = format!("[data-control=\"{h}\"]");
+            let Some(Ok(all)) = body.as_ref().map(|b| b.query_selector_all(&selector)) else {
+                continue;
+            };
+            for i in 0..all.length() {
+                if let Some(e) = all.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                    show(&e, false);
+                }
+            }
+        }
+        self.card.set_inner_html("");
+        if let Some(e) = entry {
+            add(&self.card, "h3", "", &format!("About {}", e.id))?;
+            for line in card_lines(e) {
+                add(&self.card, "p", "", &line)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn set_progress(&self, received: u64, total: u64) {
+        let _ = self.progress.set_attribute(
+            "value",
+            &(received as f64 / total.max(1) as f64).to_string(),
+        );
+        self.progress_text.set_text_content(Some(&format!(
+            "{} of {}",
+            zoo::manifest::human_bytes(received),
+            zoo::manifest::human_bytes(total)
+        )));
+    }
+
+    pub fn set_scrub(&self, len: usize, at: usize) {
+        let _ = self
+            .scrub
+            .set_attribute("max", &len.saturating_sub(1).to_string());
+        if len > 0 {
+            let _ = self.scrub.remove_attribute("disabled");
+        } else {
+            let _ = self.scrub.set_attribute("disabled", "");
+        }
+        set_value(&self.scrub, &at.to_string());
+    }
+
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+}
+
+/// What a person wants to know about a model before sampling from it.
+fn card_lines(e: &Entry) -> Vec<String> {
+    let r = &e.recipe;
+    let mut lines = vec![format!(
+        "{} · {} parameters · {} weights ({}) · trained on {}",
+        e.architecture,
+        e.params,
+        e.dtype,
+        e.size_text(),
+        r["data"].as_str().unwrap_or(&e.dataset)
+    )];
+    if let (Some(steps), Some(batch)) = (r["steps"].as_u64(), r["batch"].as_u64()) {
+        lines.push(format!(
+            "{steps} steps at batch {batch}, lr {}, EMA {}, on {} in {:.0} s",
+            r["lr"],
+            r["ema_decay"],
+            r["device"].as_str().unwrap_or("?"),
+            r["wall_seconds"].as_f64().unwrap_or(0.0)
+        ));
+    }
+    let ev = &e.evaluation;
+    if let Some(acc) = ev["sample_accuracy"].as_f64() {
+        lines.push(format!(
+            "{:.1}% of its samples are read as the requested class by our classifier (N = {})",
+            acc * 100.0,
+            ev["n"]
+        ));
+    }
+    if let Some(r) = ev["classifier_fid"]["fid_ratio"]
+        .as_f64()
+        .or(ev["fid_ratio"].as_f64())
+    {
+        lines.push(format!(
+            "classifier-FID {:.2}× the real-vs-real baseline",
+            r
+        ));
+    }
+    if let Some(b) = ev["bits_per_dim"]["bits_per_dim"].as_f64() {
+        lines.push(format!("{b:.2} bits/dim on MNIST test images"));
+    }
+    lines
+}
+
+/// Clicks on a grid canvas become `Pick` commands in canvas pixels.
+fn pick_events(canvas: &HtmlCanvasElement, queue: &Queue) -> Result<(), JsValue> {
+    let (q, c) = (queue.clone(), canvas.clone());
+    let click = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {
+        let scale = c.width() as f64 / c.client_width().max(1) as f64;
+        q.borrow_mut().push(Cmd::Pick(
+            e.offset_x() as f64 * scale,
+            e.offset_y() as f64 * scale,
+        ));
+    });
+    canvas.add_event_listener_with_callback("click", click.as_ref().unchecked_ref())?;
+    click.forget();
+    Ok(())
+}
+
+/// Appends a new `<tag class=…>text</tag>` to `parent`.
+fn add(parent: &Element, tag: &str, class: &str, text: &str) -> Result<Element, JsValue> {
+    let e = el(tag, class, text)?;
+    parent.append_child(&e)?;
+    Ok(e)
+}

@@ -70,7 +70,9 @@ function craftBadWeights() {
       prediction: 'epsilon', bytes: bytes.length, sha256: sha(bytes),
     }),
     // the right architecture with other sizes: the tensors are there, their shapes are not
-    entry('shapes', 'good.safetensors', { config: { ...good.config, channels: [16, 32, 64, 128] } }),
+    entry('shapes', 'good.safetensors', { config: { ...good.config, channels: [32, 64, 128, 128] } }),
+    // a config the network cannot even be built with
+    entry('config', 'good.safetensors', { config: { ...good.config, channels: [16, 32, 64, 128] } }),
     // a header that declares a dtype no model reads
     entry('dtype', 'dtype.safetensors', { bytes: badDtype.length, sha256: sha(badDtype) }),
   ];
@@ -85,6 +87,7 @@ const BAD_CASES = {
   misfit: /does not fit model 'misfit'.*has no tensor 'conv_in.weight'/,
   shapes: /does not fit model 'shapes'.*has shape \[\d+(, \d+)*\] in the file, the model needs/,
   dtype: /does not fit model 'dtype'.*I16/,
+  config: /model 'config' has an unusable config: .*multiple of 32/,
 };
 
 for (const [id, pattern] of Object.entries(BAD_CASES)) {
@@ -132,7 +135,7 @@ async function sample(context, hash, timeout = 540_000) {
     shape: window.__playground.shape,
     classified: window.__playground.classified ? Array.from(window.__playground.classified) : null,
     confidence: window.__playground.confidence ? Array.from(window.__playground.confidence) : null,
-    stepMs: window.__playground.stepMs,
+    stepMs: Array.from(window.__playground.stepMs),
     totalMs: window.__playground.totalMs,
     loadMs: window.__playground.loadMs,
   }));

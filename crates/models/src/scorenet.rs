@@ -99,7 +99,45 @@ fn add_time(h: Tensor<4>, dense: &Linear, embed: &Tensor<2>) -> Tensor<4> {
         .unsqueeze_dim::<4>(3)
 }
 
+impl ScoreNetConfig {
+    /// Refuses configs the network cannot be built with (its GroupNorms take 4 groups on the
+    /// first level and 32 on every other), naming the field.
+    pub fn validate(&self) -> Result<(), crate::ModelError> {
+        let bad = |m: String| Err(crate::ModelError::Config(m));
+        let [c1, c2, c3, c4] = self.channels;
+        if c1 == 0 || c1 % 32 != 0 {
+            return bad(format!(
+                "channels[0] = {c1} must be a positive multiple of 32"
+            ));
+        }
+        if let Some(c) = [c2, c3, c4].into_iter().find(|c| *c == 0 || c % 32 != 0) {
+            return bad(format!(
+                "channels {:?}: {c} is not a positive multiple of 32",
+                self.channels
+            ));
+        }
+        if self.embed_dim < 2 || self.embed_dim % 2 != 0 {
+            return bad(format!(
+                "embed_dim = {} must be even and at least 2",
+                self.embed_dim
+            ));
+        }
+        if !(self.fourier_scale.is_finite() && self.fourier_scale > 0.0) {
+            return bad(format!(
+                "fourier_scale = {} must be positive",
+                self.fourier_scale
+            ));
+        }
+        if !(self.sigma.is_finite() && self.sigma > 1.0) {
+            return bad(format!("sigma = {} must be above 1", self.sigma));
+        }
+        Ok(())
+    }
+}
+
 impl ScoreNet {
+    /// The network for a config (check it first with [`ScoreNetConfig::validate`]; a config it
+    /// refuses panics here).
     pub fn new(config: &ScoreNetConfig, device: &Device) -> Self {
         let [c1, c2, c3, c4] = config.channels;
         let e = config.embed_dim;

@@ -26,6 +26,7 @@ impl Net {
             "scorenet" => {
                 let config: ScoreNetConfig =
                     serde_json::from_value(entry.config.clone()).map_err(|e| bad(e.to_string()))?;
+                config.validate().map_err(|e| bad(e.to_string()))?;
                 Net::ScoreNet(ScoreNet::new(&config, device))
             }
             "classifier" => Net::Classifier(Classifier::new(device)),

@@ -132,6 +132,15 @@ fn every_bad_file_gets_its_own_message() {
     let e = msg(load(&junk_entry, &junk, &device));
     assert!(matches!(e, LoadError::Model { .. }), "{e}");
 
+    // a config the network cannot be built with is refused, not a panic
+    let odd_config = Entry {
+        architecture: "scorenet".into(),
+        config: json!({"channels": [16, 32, 64, 128]}),
+        ..entry.clone()
+    };
+    let e = msg(load(&odd_config, &bytes, &device));
+    assert!(e.to_string().contains("multiple of 32"), "{e}");
+
     // an unknown architecture
     let odd = Entry {
         architecture: "transformer".into(),

@@ -21,6 +21,8 @@ use crate::state::HashState;
 use crate::weights::{self, Source};
 use panel::{Cmd, Panel};
 
+/// Milliseconds of sampling before the loop yields to the browser (at least one step).
+const SLICE_MS: f64 = 25.0;
 /// Milliseconds per step when the chain plays back.
 const CHAIN_MS: f64 = 120.0;
 /// Most chain columns in the downloaded strip, and most images in it.
@@ -98,6 +100,10 @@ struct Record {
     len: usize,
     frames: Vec<Frame>,
     step_ms: Vec<f64>,
+    /// Per step: milliseconds in the sampler's step call (all of the work on the CPU; queueing
+    /// on WebGPU) and in reading the result back.
+    compute_ms: Vec<f64>,
+    read_ms: Vec<f64>,
     total_ms: Option<f64>,
     /// The requested class of each image (empty: none).
     classes: Vec<usize>,
@@ -130,7 +136,13 @@ impl Widget {
             self.apply(cmd).await;
         }
         if self.running.is_some() {
-            self.advance().await;
+            // several fast steps per turn, drawn once: the browser only gets the thread back
+            // (to paint, and for input) every SLICE_MS
+            let start = dom::now_ms();
+            while self.running.is_some() && dom::now_ms() - start < SLICE_MS {
+                self.advance().await;
+            }
+            self.draw();
         } else if self.chain_playing && dom::now_ms() - self.chain_moved_at >= CHAIN_MS {
             let len = self.record.as_ref().map_or(0, |r| r.frames.len());
             if self.scrub + 1 < len {
@@ -272,6 +284,8 @@ impl Widget {
             len: chain.len(),
             frames: Vec::with_capacity(chain.len()),
             step_ms: Vec::new(),
+            compute_ms: Vec::new(),
+            read_ms: Vec::new(),
             total_ms: None,
             classes: spec.classes.clone(),
             last_x: Vec::new(),
@@ -297,10 +311,14 @@ impl Widget {
         let Some(mut r) = self.running.take() else {
             return;
         };
+        let t0 = dom::now_ms();
         let next = match r.chain.step(&r.x) {
             Ok(n) => n,
             Err(e) => return self.stop_with(&format!("Sampling failed: {e}.")),
         };
+        if let Some(rec) = self.record.as_mut() {
+            rec.compute_ms.push(dom::now_ms() - t0);
+        }
         if let Some(prev) = r.pending.take() {
             if let Err(e) = self.keep(prev, &mut r).await {
                 return self.stop_with(&e);
@@ -324,7 +342,9 @@ impl Widget {
     /// Reads a step back, keeps it and shows it.
     async fn keep(&mut self, step: Step<4>, r: &mut Running) -> Result<(), String> {
         let n = step.x.dims()[0];
+        let t0 = dom::now_ms();
         let both = to_vec(Tensor::cat(vec![step.x, step.x0], 0)).await?;
+        let read = dom::now_ms() - t0;
         let (xt, x0) = both.split_at(both.len() / 2);
         if xt.iter().any(|v| !v.is_finite()) {
             return Err(format!(
@@ -341,6 +361,7 @@ impl Widget {
             x0: images::quantise(x0),
         });
         rec.step_ms.push(now - r.last_ms);
+        rec.read_ms.push(read);
         rec.last_x = xt.to_vec();
         debug_assert_eq!(rec.last_x.len() % n.max(1), 0);
         r.last_ms = now;
@@ -348,7 +369,6 @@ impl Widget {
             self.scrub = rec.frames.len() - 1;
         }
         self.root.set("step", &rec.frames.len().to_string());
-        self.draw();
         Ok(())
     }
 
@@ -356,8 +376,11 @@ impl Widget {
         let Some(rec) = self.record.as_mut() else {
             return;
         };
-        let total = dom::now_ms() - started_ms;
+        // performance.now() counts from navigation: this is "navigation → first finished image"
+        let first_image = dom::now_ms();
+        let total = first_image - started_ms;
         rec.total_ms = Some(total);
+        publish("finishedAtMs", &first_image.into());
         let images = js_sys::Float32Array::from(rec.last_x.as_slice());
         publish("images", &images.into());
         let shape = js_sys::Array::new();
@@ -365,11 +388,13 @@ impl Widget {
             shape.push(&(d as u32).into());
         }
         publish("shape", &shape.into());
-        let ms = js_sys::Array::new();
-        for v in &rec.step_ms {
-            ms.push(&(*v).into());
+        for (key, values) in [
+            ("stepMs", &rec.step_ms),
+            ("computeMs", &rec.compute_ms),
+            ("readMs", &rec.read_ms),
+        ] {
+            publish(key, &js_sys::Float64Array::from(values.as_slice()).into());
         }
-        publish("stepMs", &ms.into());
         publish("totalMs", &total.into());
         publish("model", &rec.model.clone().into());
         self.draw();

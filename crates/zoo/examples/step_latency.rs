@@ -1,0 +1,80 @@
+//! Native per-step latency of the shipped image models (the reference the browser benchmark
+//! divides by): for each generator in `static/weights/manifest.json` and each batch size, the
+//! median wall time of one sampler step on Burn's CPU backend, printed as JSON.
+//!
+//! `cargo run --release -p zoo --example step_latency -- [BATCH ...]` (default 1 16 64)
+
+use std::time::Instant;
+
+use burn::prelude::*;
+use diffusion::sampler::Options;
+use zoo::{ChainSpec, ImageChain, Manifest};
+
+/// Timed steps per configuration (after one untimed warm-up step).
+const STEPS: usize = 4;
+
+/// The single-evaluation sampler used for timing each kind of model.
+pub fn bench_sampler(sde: bool) -> &'static str {
+    if sde { "euler-maruyama" } else { "dpm++2m" }
+}
+
+fn main() -> Result<(), String> {
+    let batches: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().map_err(|e| format!("{a}: {e}")))
+        .collect::<Result<_, _>>()?;
+    let batches = if batches.is_empty() {
+        vec![1, 16, 64]
+    } else {
+        batches
+    };
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../static/weights");
+    let manifest = Manifest::parse(
+        &std::fs::read_to_string(format!("{dir}/manifest.json")).map_err(|e| e.to_string())?,
+    )?;
+    let device = Device::flex();
+    let mut rows = Vec::new();
+    for entry in manifest.generators() {
+        let bytes = std::fs::read(format!("{dir}/{}", entry.file)).map_err(|e| e.to_string())?;
+        let net = zoo::load(entry, &bytes, &device).map_err(|e| e.to_string())?;
+        let process = entry.process.clone().ok_or("no process")?;
+        for &n in &batches {
+            let spec = ChainSpec {
+                sampler: bench_sampler(process.is_sde()).into(),
+                options: Options {
+                    steps: STEPS + 1,
+                    ..Options::default()
+                },
+                n,
+                classes: if entry.conditional {
+                    (0..n).map(|i| i % entry.classes.len()).collect()
+                } else {
+                    Vec::new()
+                },
+                guidance: 2.0,
+                seed: 0,
+            };
+            let mut chain = ImageChain::new(&net, &process, &spec, &device)?;
+            let mut x = chain.start();
+            let mut ms = Vec::new();
+            for _ in 0..=STEPS {
+                let t = Instant::now();
+                let step = chain.step(&x)?.ok_or("chain ended early")?;
+                // force the computation (the CPU backend is eager; a read makes it certain)
+                let _ = step.x.clone().slice([0..1, 0..1, 0..1, 0..1]).into_data();
+                ms.push(t.elapsed().as_secs_f64() * 1e3);
+                x = step.x;
+            }
+            ms.remove(0);
+            ms.sort_by(f64::total_cmp);
+            let median = ms[ms.len() / 2];
+            eprintln!("{} batch {n}: {median:.1} ms per step", entry.id);
+            rows.push(format!(
+                "{{\"model\": \"{}\", \"sampler\": \"{}\", \"batch\": {n}, \"median_ms\": {median:.3}}}",
+                entry.id, spec.sampler
+            ));
+        }
+    }
+    println!("[{}]", rows.join(",\n "));
+    Ok(())
+}

@@ -1,0 +1,70 @@
+// Benchmark (not a test): the image sampler in headless Chromium. Cold start (navigation → first
+// finished image, with an empty cache and with the weights cached) and per-step latency of each
+// shipped model at batch 1, 16 and 64 on the CPU and on WebGPU in the tab. Prints JSON lines;
+// scripts/bench-sampler.sh divides them by the native figures of the same run.
+import { serve } from '../../tests/e2e/serve.mjs';
+import { launch } from '../../tests/e2e/browser.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const DIST = process.argv[2] ?? 'dist';
+const BATCHES = (process.env.BENCH_BATCHES ?? '1,16,64').split(',').map(Number);
+const BACKENDS = (process.env.BENCH_BACKENDS ?? 'cpu,webgpu').split(',');
+const LIMIT_S = Number(process.env.BENCH_LIMIT_S ?? 240);
+const STEPS = 5; // the first (shader compiles, allocation) is left out of the median
+const server = await serve(DIST);
+const browser = await launch({ webgpu: true });
+const manifest = JSON.parse(readFileSync(join(DIST, 'static/weights/manifest.json'), 'utf8'));
+const generators = manifest.models.filter((m) => m.process);
+const benchSampler = (m) => (m.process.type === 'sde' ? 'euler-maruyama' : 'dpm%2B%2B2m');
+
+/// Navigates to the sampler with `hash` in `context`; returns ms to ready and to done, the hook.
+async function run(context, hash) {
+  const page = await context.newPage();
+  const t0 = Date.now();
+  await page.goto(`${server.url}#widget=sampler&autorun=1&${hash}`);
+  await page.waitForFunction(() => ['ready', 'sampling', 'done', 'error'].includes(document.querySelector('#app')?.dataset.status), null, { timeout: LIMIT_S * 1000, polling: 10 });
+  const ready = Date.now() - t0;
+  await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#app')?.dataset.status), null, { timeout: LIMIT_S * 1000, polling: 10 });
+  const done = Date.now() - t0;
+  const out = await page.evaluate(() => ({
+    status: document.querySelector('#app').dataset.status,
+    backend: document.querySelector('#app').dataset.backend,
+    source: document.querySelector('#app').dataset.source,
+    stepMs: Array.from(window.__playground.stepMs ?? []), computeMs: Array.from(window.__playground.computeMs ?? []),
+    readMs: Array.from(window.__playground.readMs ?? []), finishedAtMs: window.__playground.finishedAtMs,
+    loadMs: window.__playground.loadMs, totalMs: window.__playground.totalMs,
+  }));
+  await page.close();
+  return { ready_ms: ready, done_ms: done, ...out };
+}
+
+const median = (v) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+
+for (const m of generators) {
+  for (const backend of BACKENDS) {
+    // cold start: a fresh profile (nothing cached), then a second visit in the same profile
+    const context = await browser.newContext();
+    const hash = `backend=${backend}&model=${m.id}&n=1&steps=10&sampler=${benchSampler(m)}`;
+    try {
+      const cold = await run(context, hash);
+      const warm = await run(context, hash);
+      for (const [cache, r] of [['empty', cold], ['cached', warm]]) {
+        console.log(JSON.stringify({ kind: 'cold_start', model: m.id, backend: r.backend, cache, source: r.source, ready_ms: r.ready_ms, first_image_ms: r.finishedAtMs, done_ms: r.done_ms, load_ms: r.loadMs, sampling_ms: r.totalMs }));
+      }
+    } catch (e) {
+      console.log(JSON.stringify({ kind: 'cold_start', model: m.id, backend, error: String(e).split('\n')[0] }));
+    }
+    for (const n of BATCHES) {
+      try {
+        const r = await run(context, `backend=${backend}&model=${m.id}&n=${n}&steps=${STEPS}&sampler=${benchSampler(m)}`);
+        console.log(JSON.stringify({ kind: 'step', model: m.id, backend: r.backend, batch: n, median_ms: median(r.stepMs.slice(1)), compute_ms: median(r.computeMs.slice(1)), read_ms: median(r.readMs.slice(1)), first_ms: r.stepMs[0] }));
+      } catch (e) {
+        console.log(JSON.stringify({ kind: 'step', model: m.id, backend, batch: n, error: `no result in ${LIMIT_S} s` }));
+      }
+    }
+    await context.close();
+  }
+}
+await browser.close();
+server.close();

@@ -192,6 +192,22 @@ test('ScoreNet with the PC sampler on the CPU: digits, the chain, the cache on a
   await context.close();
 });
 
+// WebGPU here is SwiftShader (a GPU emulated on the CPU, ~1 s per ScoreNet evaluation of one
+// image, measured by scripts/bench-sampler.sh): a short chain of 4 images checks the WebGPU path.
+test('ScoreNet with the PC sampler on WebGPU: the chain runs and gives finite images', async () => {
+  const context = await browser.newContext({ viewport: { width: 900, height: 1000 } });
+  const r = await sample(context, 'backend=webgpu&model=mnist-scorenet-ve&sampler=pc&steps=10&n=4&seed=1');
+  assert.equal(r.s.backend, 'webgpu');
+  assert.deepEqual(r.hook.shape, [4, 1, 28, 28]);
+  assert.ok(r.hook.images.every(Number.isFinite));
+  assert.equal(r.hook.stepMs.length, 10);
+  assert.equal(r.hook.classified.length, 4);
+  metrics.scorenet_webgpu = { cold_ms: r.ms, load_ms: r.hook.loadMs, total_ms: r.hook.totalMs, per_step_ms: r.hook.totalMs / 10, classified: r.hook.classified };
+  await threeSteps(r.page, 'scorenet-webgpu');
+  assert.deepEqual(r.errors, []);
+  await context.close();
+});
+
 const UNET = 'mnist-unet-cond';
 for (const backend of ['cpu', 'webgpu']) {
   test(`MNIST U-Net, DPM-Solver++ 10 steps, 4 images of class 3 on ${backend}: the classifier reads 3s`, { skip: !existsSync(join(WEIGHTS, `${UNET}.safetensors`)) && `no ${UNET} weights shipped yet` }, async () => {

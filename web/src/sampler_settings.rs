@@ -108,16 +108,7 @@ impl SamplerSettings {
                 }
             },
         };
-        let hide = state.list("hide");
-        for h in &hide {
-            if !PANELS.contains(&h.as_str()) && !KEYS.contains(&h.as_str()) {
-                state.warnings.push(format!(
-                    "hide={h}: there is no control called “{h}” (known: {}, {}).",
-                    PANELS.join(", "),
-                    KEYS.join(", ")
-                ));
-            }
-        }
+        let hide = state.hide(&PANELS, &KEYS);
         Self {
             manifest: manifest_url,
             model,

@@ -187,6 +187,22 @@ impl HashState {
         })
     }
 
+    /// `hide=`: the controls to hide, each one of `panels` or `keys` (an unknown name is kept,
+    /// harmlessly, with a warning that lists the known ones).
+    pub fn hide(&mut self, panels: &[&str], keys: &[&str]) -> Vec<String> {
+        let hide = self.list("hide");
+        for h in &hide {
+            if !panels.contains(&h.as_str()) && !keys.contains(&h.as_str()) {
+                self.warnings.push(format!(
+                    "hide={h}: there is no control called “{h}” (known: {}, {}).",
+                    panels.join(", "),
+                    keys.join(", ")
+                ));
+            }
+        }
+        hide
+    }
+
     /// The raw value of `key`.
     pub fn raw(&self, key: &str) -> Option<&str> {
         self.params.get(key).map(String::as_str)

@@ -89,16 +89,7 @@ impl Toy2dSettings {
             }
             _ => state.choice("sampler", default_sampler, &fitting),
         };
-        let hide = state.list("hide");
-        for h in &hide {
-            if !PANELS.contains(&h.as_str()) && !KEYS.contains(&h.as_str()) {
-                state.warnings.push(format!(
-                    "hide={h}: there is no control called “{h}” (known: {}, {}).",
-                    PANELS.join(", "),
-                    KEYS.join(", ")
-                ));
-            }
-        }
+        let hide = state.hide(&PANELS, &KEYS);
         let train_steps = match state.raw("train_steps") {
             None => None,
             Some(_) => Some(state.int("train_steps", 1000, 1, 1_000_000) as usize),

@@ -168,6 +168,7 @@ impl SamplerSettings {
             steps: self.steps,
             eta: self.eta,
             snr: self.snr,
+            clip: zoo::IMAGE_CLIP,
             ..Options::default()
         }
     }

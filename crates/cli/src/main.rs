@@ -328,6 +328,7 @@ fn sample_cmd(
         steps,
         eta,
         snr,
+        clip: zoo::IMAGE_CLIP,
         ..Default::default()
     };
     let spec = zoo::ChainSpec {
@@ -406,6 +407,7 @@ fn eval_cmd(
     let options = diffusion::sampler::Options {
         steps,
         snr,
+        clip: zoo::IMAGE_CLIP,
         ..Default::default()
     };
     let spec = zoo::ChainSpec {

@@ -43,6 +43,7 @@ fn main() -> Result<(), String> {
                 sampler: bench_sampler(process.is_sde()).into(),
                 options: Options {
                     steps: STEPS + 1,
+                    clip: zoo::IMAGE_CLIP,
                     ..Options::default()
                 },
                 n,

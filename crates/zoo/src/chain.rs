@@ -2,12 +2,16 @@
 //! or the page between frames) sees x_t and x̂₀ at every step.
 
 use burn::prelude::*;
-use diffusion::sampler::{Options, Sampler, build};
+use diffusion::sampler::{Options, Sampler, X0Clip, build};
 use diffusion::{Denoiser, Level, Parameterization, Prediction, SeededNoise, Step};
 use models::{ScoreNet, UNet};
 
 use crate::manifest::Process;
 use crate::net::Net;
+
+/// Images live in [−1, 1]: the DDPM-family samplers clamp x̂₀ there (diffusers' `clip_sample`,
+/// on by default in its DDPM and DDIM schedulers). SDE samplers ignore it.
+pub const IMAGE_CLIP: X0Clip = X0Clip::Clip { range: 1.0 };
 
 /// What to sample.
 #[derive(Debug, Clone)]

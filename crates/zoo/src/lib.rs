@@ -9,7 +9,7 @@ pub mod load;
 pub mod manifest;
 pub mod net;
 
-pub use chain::{ChainSpec, ImageChain};
+pub use chain::{ChainSpec, IMAGE_CLIP, ImageChain};
 pub use load::{LoadError, load, sha256_hex};
 pub use manifest::{Entry, Manifest, Process};
 pub use net::Net;

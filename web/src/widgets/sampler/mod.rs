@@ -23,6 +23,8 @@ use panel::{Cmd, Panel};
 
 /// Milliseconds of sampling before the loop yields to the browser (at least one step).
 const SLICE_MS: f64 = 25.0;
+/// Least milliseconds between two redraws while sampling.
+const DRAW_MS: f64 = 50.0;
 /// Milliseconds per step when the chain plays back.
 const CHAIN_MS: f64 = 120.0;
 /// Most chain columns in the downloaded strip, and most images in it.
@@ -60,6 +62,7 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
         chain_playing: false,
         chain_moved_at: 0.0,
         follow: None,
+        drawn_at: f64::NEG_INFINITY,
     };
     w.write_hash();
     w.load_model().await;
@@ -127,6 +130,8 @@ struct Widget {
     chain_playing: bool,
     chain_moved_at: f64,
     follow: Option<usize>,
+    /// When the grids were last drawn (ms since navigation).
+    drawn_at: f64,
 }
 
 impl Widget {
@@ -142,7 +147,11 @@ impl Widget {
             while self.running.is_some() && dom::now_ms() - start < SLICE_MS {
                 self.advance().await;
             }
-            self.draw();
+            // painting the grids costs the browser more than a fast step: at most every DRAW_MS
+            // while sampling (every step is kept for the scrubber), and always at the end
+            if self.running.is_none() || dom::now_ms() - self.drawn_at >= DRAW_MS {
+                self.draw();
+            }
         } else if self.chain_playing && dom::now_ms() - self.chain_moved_at >= CHAIN_MS {
             let len = self.record.as_ref().map_or(0, |r| r.frames.len());
             if self.scrub + 1 < len {
@@ -483,7 +492,8 @@ impl Widget {
     }
 
     /// Shows step `self.scrub` of the record (and the followed image).
-    fn draw(&self) {
+    fn draw(&mut self) {
+        self.drawn_at = dom::now_ms();
         let Some(rec) = &self.record else { return };
         let Some(frame) = rec
             .frames

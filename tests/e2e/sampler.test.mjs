@@ -196,8 +196,13 @@ test('ScoreNet with the PC sampler on the CPU: digits, the chain, the cache on a
 // image, measured by scripts/bench-sampler.sh): a short chain of 4 images checks the WebGPU path.
 test('ScoreNet with the PC sampler on WebGPU: the chain runs and gives finite images', async () => {
   const context = await browser.newContext({ viewport: { width: 900, height: 1000 } });
-  const r = await sample(context, 'backend=webgpu&model=mnist-scorenet-ve&sampler=pc&steps=10&n=4&seed=1');
+  const r = await sample(context, 'backend=webgpu&model=mnist-scorenet-ve&sampler=pc&steps=10&n=4&seed=1&hide=settings,downloads');
   assert.equal(r.s.backend, 'webgpu');
+  // hide= as embeds use it
+  for (const control of ['settings', 'downloads']) {
+    assert.equal(await r.page.$eval(`.sampler [data-control="${control}"]`, (e) => e.hidden), true, control);
+  }
+  assert.equal(await r.page.$eval('.sampler [data-control="chain"]', (e) => e.hidden), false);
   assert.deepEqual(r.hook.shape, [4, 1, 28, 28]);
   assert.ok(r.hook.images.every(Number.isFinite));
   assert.equal(r.hook.stepMs.length, 10);

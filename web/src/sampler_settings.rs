@@ -72,7 +72,13 @@ impl SamplerSettings {
     pub fn read(state: &mut HashState, manifest: &Manifest) -> Self {
         let manifest_url = manifest_url(state);
         let ids: Vec<&str> = manifest.generators().map(|e| e.id.as_str()).collect();
-        let model = match ids.first() {
+        // the first class-conditional model (a class to pick is the most fun), else the first
+        let first = manifest
+            .generators()
+            .find(|e| e.conditional)
+            .or_else(|| manifest.generators().next())
+            .map(|e| e.id.as_str());
+        let model = match first {
             Some(first) => state.choice("model", first, &ids),
             None => String::new(),
         };
@@ -209,10 +215,11 @@ mod tests {
         assert!(w.is_empty(), "{w:?}");
         assert_eq!((s.sampler.as_str(), s.steps, s.n), ("pc", 100, 16));
         assert_eq!(s.manifest, MANIFEST);
-        // classifiers are not offered
+        // classifiers are not offered; the default is the class-conditional U-Net
         let (s, w) = read("widget=sampler&model=mnist-classifier");
         assert_eq!(w.len(), 1, "{w:?}");
-        assert_ne!(s.model, "mnist-classifier");
+        assert_eq!(s.model, "mnist-unet-cond");
+        assert_eq!((s.sampler.as_str(), s.steps), ("dpm++2m", 20));
     }
 
     #[test]

@@ -14,8 +14,10 @@ pub struct TrainerConfig {
     /// Linear learning-rate warm-up over this many steps.
     pub warmup: usize,
     pub ema_decay: f64,
-    /// A checked loss above this multiple of the best checked loss counts as
-    /// divergence, so a loss that grows without becoming NaN is caught too (None: off).
+    /// A checked loss above this multiple of the best checked loss counts as divergence, so a
+    /// loss that grows without becoming NaN is caught too (None: off) — once it is also above a
+    /// tenth of the first checked loss: a loss that fell a thousandfold and bounces up tenfold
+    /// from near zero (a classifier at 1e-4) is noise, not divergence.
     pub explode_factor: Option<f32>,
     /// Clip each parameter tensor's gradient norm to this (Burn's `GradientClipping::Norm`; None:
     /// no clipping).
@@ -67,6 +69,8 @@ pub struct Trainer<M> {
     /// The weights the latest loss was computed on (before that step's update).
     measured: (M, Ema<M>, usize),
     best_loss: f32,
+    /// The first finite checked loss (the scale training started from).
+    first_loss: f32,
 }
 
 impl<M: Module + Clone> Trainer<M> {
@@ -88,6 +92,7 @@ impl<M: Module + Clone> Trainer<M> {
             adam,
             start_step: 0,
             best_loss: f32::INFINITY,
+            first_loss: f32::INFINITY,
         }
     }
 
@@ -135,10 +140,15 @@ impl<M: Module + Clone> Trainer<M> {
     pub fn check(&mut self, loss: f32) -> Result<(), TrainError> {
         // also during the warm-up: a learning rate far too high explodes while it is still rising
         let exploding = match self.config.explode_factor {
-            Some(f) if loss.is_finite() && self.best_loss.is_finite() => loss > f * self.best_loss,
+            Some(f) if loss.is_finite() && self.best_loss.is_finite() => {
+                loss > f * self.best_loss && loss > 0.1 * self.first_loss
+            }
             _ => false,
         };
         if loss.is_finite() && !exploding {
+            if !self.first_loss.is_finite() {
+                self.first_loss = loss;
+            }
             self.best_loss = self.best_loss.min(loss);
             // the loss measured the weights before the latest update: those are known good
             self.last_good = self.measured.clone();

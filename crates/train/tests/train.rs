@@ -128,13 +128,19 @@ fn classifier_learns_and_a_nan_loss_restores_the_last_good_weights() {
     assert!(err.to_string().contains("lower the learning rate"));
 
     // A loss that grows without becoming NaN (the MNIST U-Net at lr 1e-3 went 0.69 → 462) is
-    // caught once it exceeds 10× the best checked loss.
+    // caught once it exceeds 10× the best checked loss and a tenth of the first one (~2.3 for
+    // ten classes); a bounce to 11× a near-zero best that stays far below that is not.
     let best = t.best_loss();
     assert!(best <= last);
     t.check(best * 9.0).unwrap();
     let (x, labels) = images(16, &mut rng, &device);
     t.step(|m| objective::classifier_loss(m, x.pad((10, 10, 10, 10), -1.0), &labels));
-    let err = t.check(best * 11.0).unwrap_err();
+    if best * 11.0 < 0.2 {
+        t.check(best * 11.0).unwrap();
+        let (x, labels) = images(16, &mut rng, &device);
+        t.step(|m| objective::classifier_loss(m, x.pad((10, 10, 10, 10), -1.0), &labels));
+    }
+    let err = t.check((best * 11.0).max(5.0)).unwrap_err();
     assert!(matches!(err, TrainError::Exploding { .. }), "{err:?}");
     assert!(err.to_string().contains("diverging"), "{err}");
 }

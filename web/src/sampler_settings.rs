@@ -99,7 +99,8 @@ impl SamplerSettings {
             .filter(|e| e.conditional)
             .map_or(0, |e| e.classes.len());
         let classes = match state.raw("class").map(String::from) {
-            None | Some(_) if n_classes == 0 => Classes::Mixed,
+            // an unconditional model has no classes to pick
+            Some(_) if n_classes == 0 => Classes::Mixed,
             None => Classes::Mixed,
             Some(c) if c == "mixed" => Classes::Mixed,
             Some(c) if c == "none" => Classes::Unconditional,

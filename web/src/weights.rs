@@ -21,6 +21,24 @@ pub enum Source {
     Cache,
 }
 
+impl Source {
+    /// The widget root's `data-source`.
+    pub fn attr(self) -> &'static str {
+        match self {
+            Source::Network => "downloaded",
+            Source::Cache => "cache",
+        }
+    }
+
+    /// For people.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Source::Network => "downloaded",
+            Source::Cache => "from the browser's cache",
+        }
+    }
+}
+
 fn js_text(e: &JsValue) -> String {
     e.as_string()
         .or_else(|| {
@@ -168,7 +186,10 @@ async fn download(
             break;
         }
         if let Ok(v) = Reflect::get(&chunk, &"value".into()) {
-            bytes.extend(Uint8Array::new(&v).to_vec());
+            let chunk = Uint8Array::new(&v);
+            let at = bytes.len();
+            bytes.resize(at + chunk.length() as usize, 0);
+            chunk.copy_to(&mut bytes[at..]);
         }
         progress(bytes.len() as u64, total.max(bytes.len() as u64));
     }

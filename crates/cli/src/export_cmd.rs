@@ -85,14 +85,10 @@ pub fn export(
     let name = format!("{id}.safetensors");
     std::fs::write(out_dir.join(&name), &bytes)
         .map_err(|e| format!("{}: {e}", out_dir.join(&name).display()))?;
-    let (process, prediction) = match &run.net {
-        Net::ScoreNet(_) | Net::UNet(_) => (Some(process_of(&run.net)), "epsilon"),
-        Net::Classifier(_) => (None, "logits"),
-    };
-    let prediction = if matches!(run.net, Net::ScoreNet(_)) {
-        "score"
-    } else {
-        prediction
+    let prediction = match &run.net {
+        Net::UNet(_) => "epsilon",
+        Net::ScoreNet(_) => "score",
+        Net::Classifier(_) => "logits",
     };
     let classes: Vec<String> = match p.dataset {
         Dataset::Mnist => (0..10).map(|d| d.to_string()).collect(),
@@ -125,7 +121,7 @@ pub fn export(
         file: name,
         architecture: run.net.architecture().into(),
         config,
-        process,
+        process: process_of(&run.net),
         prediction: prediction.into(),
         dataset: match p.dataset {
             Dataset::Mnist => "mnist",

@@ -30,11 +30,12 @@ pub fn load_run(dir: &Path, device: &Device) -> Result<Run, String> {
     Ok(Run { net, state })
 }
 
-/// The process a preset's network was trained on.
-pub fn process_of(net: &Net) -> Process {
+/// The process a preset's network was trained on (none for the classifier).
+pub fn process_of(net: &Net) -> Option<Process> {
     match net {
-        Net::ScoreNet(s) => Process::seed_ve(s.config.sigma),
-        _ => Process::ddpm_linear(),
+        Net::ScoreNet(s) => Some(Process::seed_ve(s.config.sigma)),
+        Net::UNet(_) => Some(Process::ddpm_linear()),
+        Net::Classifier(_) => None,
     }
 }
 
@@ -46,7 +47,8 @@ pub fn sample(
     device: &Device,
     on_step: impl FnMut(&Step<4>),
 ) -> Result<Tensor<4>, String> {
-    ImageChain::new(net, &process_of(net), spec, device)?.run(on_step)
+    let process = process_of(net).ok_or("a classifier does not generate images")?;
+    ImageChain::new(net, &process, spec, device)?.run(on_step)
 }
 
 /// [N, C, H, W] in [−1, 1] → a PNG grid with `cols` columns (grey for one channel, RGB for three).

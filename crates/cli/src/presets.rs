@@ -5,7 +5,7 @@ use std::path::Path;
 
 use burn::prelude::*;
 use data::{DataError, Images};
-use diffusion::{BetaSchedule, DiscreteSchedule};
+use diffusion::DiscreteSchedule;
 use models::{Classifier, ScoreNet, ScoreNetConfig, UNet, UNetConfig};
 pub use zoo::Net;
 
@@ -161,7 +161,9 @@ pub fn unet_config(id: &str) -> UNetConfig {
 
 /// The DDPM schedule every U-Net preset is trained and sampled on (linear β, T = 1000).
 pub fn unet_schedule() -> DiscreteSchedule {
-    DiscreteSchedule::new(BetaSchedule::LINEAR, 1000).expect("valid schedule")
+    zoo::Process::ddpm_linear()
+        .schedule()
+        .expect("valid schedule")
 }
 
 /// A preset's network with fresh weights.

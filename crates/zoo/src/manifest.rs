@@ -117,8 +117,7 @@ impl Process {
                 if *sigma == SeedVe::default().sigma {
                     diffusion::sde::by_name("seed-ve").map_err(|e| e.to_string())
                 } else if sigma.is_finite() && *sigma > 1.0 {
-                    // one small leak per distinct σ loaded; samplers need a 'static process
-                    Ok(Box::leak(Box::new(SeedVe { sigma: *sigma })))
+                    Ok(seed_ve_with(*sigma))
                 } else {
                     Err(format!(
                         "the seed VE SDE needs σ > 1, the model list says {sigma}"
@@ -129,6 +128,19 @@ impl Process {
             Process::Ddpm { .. } => diffusion::sde::by_name("seed-ve").map_err(|e| e.to_string()),
         }
     }
+}
+
+/// The seeds' VE SDE with a σ other than the default, made once per distinct σ and kept for the
+/// program's life (samplers hold their process for as long as they live).
+fn seed_ve_with(sigma: f64) -> &'static SeedVe {
+    static MADE: std::sync::Mutex<Vec<&'static SeedVe>> = std::sync::Mutex::new(Vec::new());
+    let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(sde) = made.iter().find(|s| s.sigma == sigma) {
+        return sde;
+    }
+    let sde: &'static SeedVe = Box::leak(Box::new(SeedVe { sigma }));
+    made.push(sde);
+    sde
 }
 
 impl Manifest {

@@ -38,6 +38,14 @@ impl Grid {
         self.rows() * (self.h + GAP) + GAP
     }
 
+    /// Top-left pixel of tile `i`.
+    pub fn origin(&self, i: usize) -> (usize, usize) {
+        (
+            (i % self.cols) * (self.w + GAP) + GAP,
+            (i / self.cols) * (self.h + GAP) + GAP,
+        )
+    }
+
     /// The image under a point of the canvas (canvas pixels), if any.
     pub fn hit(&self, x: f64, y: f64) -> Option<usize> {
         let (col, row) = (
@@ -57,25 +65,25 @@ pub fn quantise(values: &[f32]) -> Vec<u8> {
         .collect()
 }
 
+/// RGBA pixels of an empty `layout`: the light grey of the gaps.
+pub fn blank(layout: &Grid) -> Vec<u8> {
+    [238, 238, 238, 255].repeat(layout.width() * layout.height())
+}
+
 /// RGBA pixels of the whole grid from quantised [N, C, H, W] bytes.
 pub fn grid_rgba(g: &Grid, q: &[u8]) -> Vec<u8> {
-    let (gw, gh) = (g.width(), g.height());
-    let mut px = vec![0u8; gw * gh * 4];
-    for p in px.chunks_exact_mut(4) {
-        p.copy_from_slice(&[238, 238, 238, 255]);
-    }
+    let mut px = blank(g);
     for i in 0..g.n {
-        let (ox, oy) = (
-            (i % g.cols) * (g.w + GAP) + GAP,
-            (i / g.cols) * (g.h + GAP) + GAP,
-        );
-        tile(g, q, i, &mut px, gw, ox, oy);
+        tile(g, q, i, &mut px, g, i);
     }
     px
 }
 
-/// Writes image `i` of `q` into `px` (RGBA, `stride` pixels wide) at (ox, oy).
-pub fn tile(g: &Grid, q: &[u8], i: usize, px: &mut [u8], stride: usize, ox: usize, oy: usize) {
+/// Writes image `i` of the batch `q` (laid out as `g`) into `px`, which holds `layout`, as its
+/// tile `at`.
+pub fn tile(g: &Grid, q: &[u8], i: usize, px: &mut [u8], layout: &Grid, at: usize) {
+    let (ox, oy) = layout.origin(at);
+    let stride = layout.width();
     let plane = g.h * g.w;
     for y in 0..g.h {
         for x in 0..g.w {

@@ -18,7 +18,7 @@ use crate::readback::to_vec;
 use crate::render::images::{self, Grid};
 use crate::sampler_settings::{SamplerSettings, manifest_url};
 use crate::state::HashState;
-use crate::weights::{self, Source};
+use crate::weights;
 use panel::{Cmd, Panel};
 
 /// Milliseconds of sampling before the loop yields to the browser (at least one step).
@@ -183,8 +183,7 @@ impl Widget {
             }
             Cmd::Sample => self.start(),
             Cmd::Stop => {
-                if let Some(r) = self.running.take() {
-                    drop(r);
+                if self.running.take().is_some() {
                     self.root.set("status", "ready");
                     self.panel.counter.set_text_content(Some("stopped"));
                 }
@@ -239,17 +238,14 @@ impl Widget {
         match weights::load(&self.settings.manifest, &entry, &self.device, &mut progress).await {
             Ok((net, source)) => {
                 let ms = dom::now_ms() - started;
-                let from = match source {
-                    Source::Cache => "from the browser's cache",
-                    Source::Network => "downloaded",
-                };
                 self.panel.set_progress(entry.bytes, entry.bytes);
                 self.panel.counter.set_text_content(Some(&format!(
-                    "{} ready ({from}, checked, {:.0} ms)",
-                    entry.id, ms
+                    "{} ready ({}, checked, {:.0} ms)",
+                    entry.id,
+                    source.phrase(),
+                    ms
                 )));
-                self.root
-                    .set("source", from.split(' ').next_back().unwrap_or(""));
+                self.root.set("source", source.attr());
                 publish("loadMs", &ms.into());
                 self.net = Some((entry.id.clone(), net));
                 self.root.set("status", "ready");
@@ -325,7 +321,7 @@ impl Widget {
             Ok(n) => n,
             Err(e) => return self.stop_with(&format!("Sampling failed: {e}.")),
         };
-        if let Some(rec) = self.record.as_mut() {
+        if let (Some(rec), Some(_)) = (self.record.as_mut(), &next) {
             rec.compute_ms.push(dom::now_ms() - t0);
         }
         if let Some(prev) = r.pending.take() {
@@ -350,11 +346,11 @@ impl Widget {
 
     /// Reads a step back, keeps it and shows it.
     async fn keep(&mut self, step: Step<4>, r: &mut Running) -> Result<(), String> {
-        let n = step.x.dims()[0];
         let t0 = dom::now_ms();
-        let both = to_vec(Tensor::cat(vec![step.x, step.x0], 0)).await?;
+        let mut both = to_vec(Tensor::cat(vec![step.x, step.x0], 0)).await?;
         let read = dom::now_ms() - t0;
-        let (xt, x0) = both.split_at(both.len() / 2);
+        let half = both.len() / 2;
+        let (xt, x0) = both.split_at(half);
         if xt.iter().any(|v| !v.is_finite()) {
             return Err(format!(
                 "Sampling produced non-finite values at step {}: the model or sampler settings do not fit (try more steps or another sampler).",
@@ -371,8 +367,8 @@ impl Widget {
         });
         rec.step_ms.push(now - r.last_ms);
         rec.read_ms.push(read);
-        rec.last_x = xt.to_vec();
-        debug_assert_eq!(rec.last_x.len() % n.max(1), 0);
+        both.truncate(half);
+        rec.last_x = both;
         r.last_ms = now;
         if live {
             self.scrub = rec.frames.len() - 1;
@@ -536,22 +532,13 @@ impl Widget {
             .chain_play
             .set_text_content(Some(if self.chain_playing { "⏸" } else { "▶" }));
         match self.follow {
-            Some(i) if i < g.n => {
+            Some(i) if i < g.n && !self.settings.hidden("follow") => {
                 let _ = self.panel.follow_row.remove_attribute("hidden");
-                let one = Grid { n: 2, cols: 2, ..g };
-                let (w, h) = (one.width(), one.height());
-                let mut px = vec![238u8; w * h * 4];
-                images::tile(&g, &frame.xt, i, &mut px, w, images::GAP, images::GAP);
-                images::tile(
-                    &g,
-                    &frame.x0,
-                    i,
-                    &mut px,
-                    w,
-                    2 * images::GAP + g.w,
-                    images::GAP,
-                );
-                let _ = images::put(&self.panel.follow, &mut px, w, h);
+                let pair = Grid { n: 2, cols: 2, ..g };
+                let mut px = images::blank(&pair);
+                images::tile(&g, &frame.xt, i, &mut px, &pair, 0);
+                images::tile(&g, &frame.x0, i, &mut px, &pair, 1);
+                let _ = images::put(&self.panel.follow, &mut px, pair.width(), pair.height());
                 let class = rec
                     .classes
                     .get(i)
@@ -606,18 +593,21 @@ impl Widget {
             cols: cols.len(),
             ..g
         };
-        let (w, h) = (strip.width(), strip.height());
-        let mut px = vec![238u8; w * h * 4];
+        let mut px = images::blank(&strip);
         for (r, &i) in shown.iter().enumerate() {
             for (c, &j) in cols.iter().enumerate() {
                 let f = &rec.frames[j];
-                let x = images::GAP + c * (g.w + images::GAP);
-                let y = |row: usize| images::GAP + row * (g.h + images::GAP);
-                images::tile(&g, &f.xt, i, &mut px, w, x, y(2 * r));
-                images::tile(&g, &f.x0, i, &mut px, w, x, y(2 * r + 1));
+                images::tile(&g, &f.xt, i, &mut px, &strip, 2 * r * strip.cols + c);
+                images::tile(&g, &f.x0, i, &mut px, &strip, (2 * r + 1) * strip.cols + c);
             }
         }
-        save_png(&px, w, h, 2, &format!("{}-chain.png", rec.model));
+        save_png(
+            &px,
+            strip.width(),
+            strip.height(),
+            2,
+            &format!("{}-chain.png", rec.model),
+        );
     }
 
     fn nothing_yet(&self) {

@@ -282,5 +282,8 @@ fn batched_guidance_equals_two_calls() {
         .iter()
         .zip(&r)
         .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
-    assert!(err < 1e-4, "batched vs two-call guidance differ by {err}");
+    // x̂₀ at the first step is (x − √(1−ᾱ)·ε)/√ᾱ with 1/√ᾱ_T ≈ 160 on this schedule, so float32
+    // rounding of ε (~1e-6, which depends on how the matmuls are blocked for the batch size and
+    // the machine's SIMD width) shows up here a hundredfold: CI measured 1.2e-4
+    assert!(err < 2e-3, "batched vs two-call guidance differ by {err}");
 }

@@ -68,6 +68,42 @@ pub fn classify(
     (feats, preds)
 }
 
+/// Draws `n` images in batches, image i of class i mod 10 (the class is ignored by unconditional
+/// models), each batch from its own seed; returns the images ([−1, 1], N×C×H×W), the requested
+/// classes and the seconds spent.
+pub fn sample_balanced(
+    net: &Net,
+    spec_base: &zoo::ChainSpec,
+    n: usize,
+    batch: usize,
+    device: &Device,
+) -> Result<(Vec<f32>, Vec<usize>, f64), String> {
+    let started = std::time::Instant::now();
+    let mut generated = Vec::new();
+    let mut requested = Vec::with_capacity(n);
+    for (k, start) in (0..n).step_by(batch.max(1)).enumerate() {
+        let b = batch.min(n - start);
+        let classes: Vec<usize> = (start..start + b).map(|i| i % 10).collect();
+        let spec = zoo::ChainSpec {
+            n: b,
+            classes: classes.clone(),
+            seed: spec_base.seed.wrapping_add(k as u64),
+            ..spec_base.clone()
+        };
+        let x = sample(net, &spec, device, |_| {})?;
+        generated.extend(
+            x.clamp(-1.0, 1.0)
+                .into_data()
+                .convert::<f32>()
+                .try_to_vec::<f32>()
+                .expect("f32"),
+        );
+        requested.extend(classes);
+        eprintln!("sampled {}/{n}", start + b);
+    }
+    Ok((generated, requested, started.elapsed().as_secs_f64()))
+}
+
 fn all_f32(images: &Images, n: usize) -> Vec<f32> {
     images.batch_f32(&(0..n.min(images.len())).collect::<Vec<_>>())
 }
@@ -114,30 +150,8 @@ pub fn eval_mnist(
     let fid_real = frechet(&mu_r, &s_r, &mu_t, &s_t, d);
 
     let conditional = matches!(&run.net, Net::UNet(u) if u.class_rows().is_some());
-    let started = std::time::Instant::now();
-    let mut generated = Vec::with_capacity(n * 28 * 28);
-    let mut requested = Vec::with_capacity(n);
-    for (k, start) in (0..n).step_by(batch).enumerate() {
-        let b = batch.min(n - start);
-        let classes: Vec<usize> = (start..start + b).map(|i| i % 10).collect();
-        let spec = zoo::ChainSpec {
-            n: b,
-            classes: classes.clone(),
-            seed: spec_base.seed.wrapping_add(k as u64),
-            ..spec_base.clone()
-        };
-        let x = sample(&run.net, &spec, device, |_| {})?;
-        generated.extend(
-            x.clamp(-1.0, 1.0)
-                .into_data()
-                .convert::<f32>()
-                .try_to_vec::<f32>()
-                .expect("f32"),
-        );
-        requested.extend(classes);
-        eprintln!("sampled {}/{n}", start + b);
-    }
-    let sampling_seconds = started.elapsed().as_secs_f64();
+    let (generated, requested, sampling_seconds) =
+        sample_balanced(&run.net, spec_base, n, batch, device)?;
     let (gen_feats, gen_preds) = classify(&clf, &generated, n, batch, device);
     let (mu_g, s_g) = moments(&gen_feats, n, d);
     let fid_gen = frechet(&mu_g, &s_g, &mu_t, &s_t, d);

@@ -138,7 +138,7 @@ pub fn export(
         f16_max_rel_output_error: rel_err,
         recipe: json!({
             "data": format!("{} train split, {} images", match p.dataset { Dataset::Mnist => "MNIST", Dataset::Cifar10 => "CIFAR-10 (JPEG q75 copy)" }, s.train_images),
-            "steps": s.step, "batch": s.batch, "lr": s.lr, "ema_decay": s.ema_decay, "optimizer": "Adam, gradient norm clipped to 1 per parameter tensor, 500-step warm-up (100 after a resume)",
+            "steps": s.step, "batch": s.batch, "lr": s.lr, "ema_decay": s.ema_decay, "optimizer": "Adam, gradient norm clipped to 1 per parameter tensor, 500-step warm-up (again over 100 steps after a resume without the optimizer state)",
             "hflip": p.hflip, "seed": s.seed, "device": s.device, "wall_seconds": s.wall_seconds,
             "final_loss": s.losses.last().map(|l| l.1),
         }),

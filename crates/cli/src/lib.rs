@@ -1,6 +1,7 @@
 //! The native command line's library half: everything `diffuse` does, callable from tests.
 
 pub mod bpd_cmd;
+pub mod cifar_eval;
 pub mod conformance;
 pub mod device;
 pub mod eval_cmd;

@@ -66,13 +66,15 @@ enum Command {
         #[arg(long)]
         chain: Option<PathBuf>,
     },
-    /// Evaluate an MNIST model: sample accuracy under our classifier and classifier FID.
+    /// Evaluate a model. MNIST: sample accuracy under our classifier and classifier FID.
+    /// CIFAR-10: draws N samples and writes them with N real train and test images as .npy
+    /// beside --out, for scripts/cifar-fid.sh's Inception FID.
     Eval {
         #[arg(long)]
         run: PathBuf,
-        /// Run directory of the trained classifier.
+        /// Run directory of the trained classifier (MNIST models).
         #[arg(long)]
-        classifier: PathBuf,
+        classifier: Option<PathBuf>,
         #[arg(long, default_value = "../shared/data")]
         data: PathBuf,
         #[arg(long, default_value = "dpm++2m")]
@@ -218,7 +220,7 @@ fn main() -> ExitCode {
             out,
         } => report(eval_cmd(
             &run,
-            &classifier,
+            classifier.as_deref(),
             &data,
             sampler,
             steps,
@@ -389,7 +391,7 @@ fn sample_cmd(
 #[allow(clippy::too_many_arguments)]
 fn eval_cmd(
     run: &std::path::Path,
-    classifier: &std::path::Path,
+    classifier: Option<&std::path::Path>,
     data: &std::path::Path,
     sampler: String,
     steps: usize,
@@ -418,18 +420,29 @@ fn eval_cmd(
         guidance,
         seed,
     };
-    let (m, generated) =
-        diffuse::eval_cmd::eval_mnist(&r, classifier, data, &spec, n, batch, &device)?;
-    let json = serde_json::to_string_pretty(&m).expect("json");
+    let write = |path: &std::path::Path, bytes: &[u8]| {
+        std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let (json, generated) = if r.state.model.starts_with("cifar10") {
+        let out = out.ok_or("a CIFAR-10 evaluation writes its arrays beside --out; give one")?;
+        let (m, generated) =
+            diffuse::cifar_eval::eval_cifar(&r, data, &spec, n, batch, &device, out)?;
+        (serde_json::to_string_pretty(&m).expect("json"), generated)
+    } else {
+        let classifier = classifier.ok_or("an MNIST evaluation needs --classifier RUN_DIR")?;
+        let (m, generated) =
+            diffuse::eval_cmd::eval_mnist(&r, classifier, data, &spec, n, batch, &device)?;
+        (serde_json::to_string_pretty(&m).expect("json"), generated)
+    };
     println!("{json}");
     if let Some(out) = out {
-        std::fs::write(out, &json).map_err(|e| format!("{}: {e}", out.display()))?;
+        write(out, json.as_bytes())?;
+        let [c, h, w] = r.net.image_shape();
         let k = n.min(100);
-        std::fs::write(
-            out.with_extension("png"),
-            grid_png(&generated[..k * 784], k, 1, 28, 28, 10),
-        )
-        .map_err(|e| e.to_string())?;
+        write(
+            &out.with_extension("png"),
+            &grid_png(&generated[..k * c * h * w], k, c, h, w, 10),
+        )?;
     }
     Ok(())
 }

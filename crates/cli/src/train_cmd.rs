@@ -11,6 +11,7 @@ use data::Images;
 use diffusion::SeededNoise;
 use models::{Dtype, SafeTensors, weights};
 use serde::{Deserialize, Serialize};
+use train::trainer::OptimizerState;
 use train::{Trainer, TrainerConfig, objective};
 
 use crate::presets::{Net, Preset, build_net, load_data, preset, unet_schedule};
@@ -74,6 +75,7 @@ fn save(
     ema: &SafeTensors,
     config: &str,
     state: &TrainState,
+    optimizer: &OptimizerState,
 ) -> Result<(), String> {
     let write = |name: &str, bytes: &[u8]| {
         let tmp = out.join(format!("{name}.tmp"));
@@ -84,12 +86,39 @@ fn save(
     write("train.safetensors", &net_raw.to_bytes(Dtype::F32))?;
     write("model.safetensors", &ema.to_bytes(Dtype::F32))?;
     write("config.json", config.as_bytes())?;
+    write(OPTIMIZER, &optimizer.bytes)?;
+    write(
+        OPTIMIZER_IDS,
+        serde_json::to_string(&optimizer.ids)
+            .expect("json")
+            .as_bytes(),
+    )?;
     write(
         "state.json",
         serde_json::to_string_pretty(state)
             .expect("json")
             .as_bytes(),
     )
+}
+
+/// Adam's moments (Burn's burnpack) and the parameter ids they are keyed by, in module order.
+const OPTIMIZER: &str = "optimizer.bpk";
+const OPTIMIZER_IDS: &str = "optimizer-ids.json";
+
+/// The optimizer state of a run directory, if it has one (runs saved before it was kept have
+/// none and warm up again).
+fn load_optimizer(dir: &Path) -> Result<Option<OptimizerState>, String> {
+    let (bytes, ids) = (dir.join(OPTIMIZER), dir.join(OPTIMIZER_IDS));
+    if !bytes.exists() || !ids.exists() {
+        return Ok(None);
+    }
+    let read = |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
+    let ids: Vec<u64> = serde_json::from_slice(&read(&ids)?)
+        .map_err(|e| format!("{}: {e}", dir.join(OPTIMIZER_IDS).display()))?;
+    Ok(Some(OptimizerState {
+        ids,
+        bytes: read(&bytes)?,
+    }))
 }
 
 fn load_file(path: &Path) -> Result<SafeTensors, String> {
@@ -205,7 +234,15 @@ impl Loop<'_> {
                 self.state.wall_seconds = wall_before + started.elapsed().as_secs_f64();
                 let raw = weights::collect(&trainer.model.valid());
                 let ema = weights::collect(&trainer.ema.model);
-                save(&args.out, &raw, &ema, &self.config_json, &self.state)?;
+                let optimizer = trainer.optimizer_state()?;
+                save(
+                    &args.out,
+                    &raw,
+                    &ema,
+                    &self.config_json,
+                    &self.state,
+                    &optimizer,
+                )?;
                 since_save = 0;
             }
             if done {
@@ -259,7 +296,7 @@ pub fn train(args: &TrainArgs) -> Result<TrainState, String> {
         ..TrainState::default()
     };
     let resume = args.resume && args.out.join("state.json").exists();
-    let (raw, ema) = if resume {
+    let (raw, ema, optimizer) = if resume {
         let text =
             std::fs::read_to_string(args.out.join("state.json")).map_err(|e| e.to_string())?;
         let old: TrainState =
@@ -284,9 +321,9 @@ pub fn train(args: &TrainArgs) -> Result<TrainState, String> {
         } else {
             ema.clone()
         };
-        (Some(raw), Some(ema))
+        (Some(raw), Some(ema), load_optimizer(&args.out)?)
     } else {
-        (None, None)
+        (None, None, None)
     };
     eprintln!(
         "{}: {} parameters, {} training images, batch {}, lr {}",
@@ -321,6 +358,7 @@ pub fn train(args: &TrainArgs) -> Result<TrainState, String> {
         model: M,
         raw: &Option<SafeTensors>,
         ema: &Option<SafeTensors>,
+        optimizer: &Option<OptimizerState>,
         config: TrainerConfig,
         step: usize,
     ) -> Result<Trainer<M>, String> {
@@ -333,23 +371,31 @@ pub fn train(args: &TrainArgs) -> Result<TrainState, String> {
             t.ema.model = weights::load(t.ema.model.clone(), f).map_err(|e| e.to_string())?;
             t.ema.updates = step;
         }
+        match optimizer {
+            Some(o) => {
+                t.restore_optimizer(o.clone())?;
+                eprintln!("Adam's state restored: no warm-up");
+            }
+            None if step > 0 => eprintln!("no optimizer state in the run: Adam starts afresh"),
+            None => {}
+        }
         t.resume_at(step);
         Ok(t)
     }
     match net {
         Net::UNet(m) => {
             let schedule = unet_schedule();
-            let t = restore(m, &raw, &ema, config, step0)?;
+            let t = restore(m, &raw, &ema, &optimizer, config, step0)?;
             l.run(t, move |m, x, labels, rng| {
                 objective::ddpm_eps_loss(m, x, Some(labels), &schedule, 0.1, rng)
             })
         }
         Net::ScoreNet(m) => {
-            let t = restore(m, &raw, &ema, config, step0)?;
+            let t = restore(m, &raw, &ema, &optimizer, config, step0)?;
             l.run(t, |m, x, _, rng| objective::dsm_loss(m, x, 1e-5, rng))
         }
         Net::Classifier(m) => {
-            let t = restore(m, &raw, &ema, config, step0)?;
+            let t = restore(m, &raw, &ema, &optimizer, config, step0)?;
             l.run(t, |m, x, labels, _| {
                 objective::classifier_loss(m, x, labels)
             })

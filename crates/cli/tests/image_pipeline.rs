@@ -59,7 +59,8 @@ fn train_export_load_sample() {
     assert_eq!(state.step, 6);
     assert_eq!(state.losses.len(), 2);
     assert!(state.losses.iter().all(|l| l.1.is_finite()));
-    // Resuming continues from the checkpoint.
+    // Resuming continues from the checkpoint, Adam's moments included.
+    assert!(out.join("optimizer.bpk").exists() && out.join("optimizer-ids.json").exists());
     let state = train(&TrainArgs {
         steps: 9,
         resume: true,

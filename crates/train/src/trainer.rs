@@ -1,10 +1,11 @@
 //! The training loop's one step, shared by every model: loss → gradients → Adam (with gradient
 //! clipping) → EMA, and a divergence check that restores the last good weights.
 
-use burn::module::Module;
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::grad_clipping::GradientClippingConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
+use burn::tensor::Bytes;
 
 use crate::Ema;
 
@@ -121,6 +122,46 @@ impl<M: Module + Clone> Trainer<M> {
         self.measured = self.last_good.clone();
     }
 
+    /// Adam's moments and step counts, for a checkpoint. Adam keys them by parameter id, and a
+    /// rebuilt model draws new ids, so the ids go along in module order (see
+    /// [`Trainer::restore_optimizer`]).
+    pub fn optimizer_state(&self) -> Result<OptimizerState, String> {
+        let bytes = self
+            .optim
+            .into_bytes()
+            .map_err(|e| format!("cannot serialise Adam's state: {e}"))?;
+        Ok(OptimizerState {
+            ids: param_ids(&self.model),
+            bytes: bytes.to_vec(),
+        })
+    }
+
+    /// Takes back Adam's state from a checkpoint of the same architecture: the model's
+    /// parameters take the saved ids (in module order), the moments are loaded and the
+    /// learning-rate warm-up is not repeated. Call before [`Trainer::resume_at`].
+    pub fn restore_optimizer(&mut self, state: OptimizerState) -> Result<(), String> {
+        let count = param_ids(&self.model).len();
+        if state.ids.len() != count {
+            return Err(format!(
+                "the optimizer state holds {} parameters, the model has {count}",
+                state.ids.len()
+            ));
+        }
+        let mut mapper = SetIds {
+            ids: state.ids.iter().map(|&id| ParamId::from(id)).collect(),
+            next: 0,
+        };
+        self.model = self.model.clone().map(&mut mapper);
+        let optim = self
+            .adam
+            .init()
+            .from_bytes(Bytes::from_bytes_vec(state.bytes))
+            .map_err(|e| format!("unreadable optimizer state: {e}"))?;
+        self.optim = optim;
+        self.config.warmup = 0;
+        Ok(())
+    }
+
     /// One optimisation step on the loss `loss_of(model)`. Returns the loss tensor without reading
     /// it back, so GPU work is not stalled; call [`Trainer::check`] with its value now and then.
     pub fn step(&mut self, loss_of: impl FnOnce(&M) -> Tensor<1>) -> Tensor<1> {
@@ -173,5 +214,38 @@ impl<M: Module + Clone> Trainer<M> {
         } else {
             Err(TrainError::Diverged { step, loss, kept })
         }
+    }
+}
+
+/// Adam's state (burnpack bytes) and the ids of the parameters it belongs to, in module order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptimizerState {
+    pub ids: Vec<u64>,
+    pub bytes: Vec<u8>,
+}
+
+/// The float parameters' ids in module order.
+pub fn param_ids<M: Module>(model: &M) -> Vec<u64> {
+    struct Ids(Vec<u64>);
+    impl ModuleVisitor for Ids {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.push(param.id.val());
+        }
+    }
+    let mut ids = Ids(Vec::new());
+    model.visit(&mut ids);
+    ids.0
+}
+
+struct SetIds {
+    ids: Vec<ParamId>,
+    next: usize,
+}
+
+impl ModuleMapper for SetIds {
+    fn map_float<const D: usize>(&mut self, mut param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        param.id = self.ids[self.next];
+        self.next += 1;
+        param
     }
 }

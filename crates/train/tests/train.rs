@@ -144,3 +144,75 @@ fn classifier_learns_and_a_nan_loss_restores_the_last_good_weights() {
     assert!(matches!(err, TrainError::Exploding { .. }), "{err:?}");
     assert!(err.to_string().contains("diverging"), "{err}");
 }
+
+/// A checkpoint with Adam's state continues exactly as the run that was never stopped, even
+/// though the rebuilt model draws new parameter ids; without it, fresh moments take another path.
+#[test]
+fn adam_state_in_a_checkpoint_resumes_the_same_run() {
+    let device = Device::flex().autodiff();
+    let config = TrainerConfig {
+        lr: 1e-3,
+        warmup: 0,
+        ema_decay: 0.5,
+        clip_norm: Some(1.0),
+        explode_factor: None,
+    };
+    let mut rng = SeededNoise::new(9);
+    let batches: Vec<_> = (0..6)
+        .map(|_| {
+            let (x, labels) = images(8, &mut rng, &device);
+            (x.pad((10, 10, 10, 10), -1.0), labels)
+        })
+        .collect();
+    let run = |t: &mut Trainer<Classifier>, range: std::ops::Range<usize>| {
+        for (x, labels) in &batches[range] {
+            t.step(|m| objective::classifier_loss(m, x.clone(), labels));
+        }
+    };
+    device.seed(3);
+    let mut first = Trainer::new(Classifier::new(&device), config.clone());
+    run(&mut first, 0..3);
+    let (raw, ema) = (
+        weights::collect(&first.model.valid()),
+        weights::collect(&first.ema.model),
+    );
+    let state = first.optimizer_state().unwrap();
+    assert!(!state.bytes.is_empty());
+    // the classifier's dropout draws from the device's generator: the same draws for every
+    // continuation
+    device.seed(11);
+    run(&mut first, 3..6);
+    let want = weights::collect(&first.model.valid()).tensors;
+
+    let resumed = |with_state: bool| {
+        let model = weights::load(Classifier::new(&device), &raw).unwrap();
+        let mut t = Trainer::new(model, config.clone());
+        t.ema.model = weights::load(t.ema.model.clone(), &ema).unwrap();
+        if with_state {
+            assert_ne!(train::trainer::param_ids(&t.model), state.ids, "fresh ids");
+            t.restore_optimizer(state.clone()).unwrap();
+        }
+        t.resume_at(3);
+        device.seed(11);
+        run(&mut t, 3..6);
+        weights::collect(&t.model.valid()).tensors
+    };
+    let max_diff =
+        |a: &std::collections::BTreeMap<String, models::safetensors::TensorF32>,
+         b: &std::collections::BTreeMap<String, models::safetensors::TensorF32>| {
+            a.values()
+                .zip(b.values())
+                .flat_map(|(x, y)| x.values.iter().zip(&y.values).map(|(p, q)| (p - q).abs()))
+                .fold(0f32, f32::max)
+        };
+    let with = max_diff(&resumed(true), &want);
+    let without = max_diff(&resumed(false), &want);
+    eprintln!("with {with} without {without}");
+    assert!(with < 1e-6, "resumed with Adam state: {with}");
+    assert!(without > 1e-4, "fresh moments should differ, got {without}");
+
+    // a state from another architecture is refused, not silently dropped
+    let mut other = Trainer::new(tiny_unet(&device), config);
+    let err = other.restore_optimizer(state).unwrap_err();
+    assert!(err.contains("parameters"), "{err}");
+}

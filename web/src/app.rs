@@ -12,6 +12,7 @@ const ROOT_ID: &str = "app";
 
 #[wasm_bindgen(start)]
 pub fn start() {
+    crate::run_static_constructors();
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         if let Ok(root) = root() {
@@ -53,6 +54,7 @@ fn root() -> Result<Root, JsValue> {
 }
 
 async fn run() -> Result<(), JsValue> {
+    dom::mark("app");
     let root = root()?;
     root.set("status", "loading");
     let mut state = HashState::parse(&dom::window().location().hash().unwrap_or_default());
@@ -67,6 +69,7 @@ async fn run() -> Result<(), JsValue> {
     root.set("widget", widget.name());
     let backend = backend::choose(state.backend).await;
     root.set("backend", backend.kind.attr());
+    dom::mark("backend");
     root.message("notice", &backend.note);
     if let Err(msg) = widgets::mount(widget, &root, &backend, &mut state).await {
         root.fail(&msg);

@@ -44,6 +44,14 @@ pub fn now_ms() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
 
+/// A `performance.mark` named `playground:<name>`: the phases of a cold start (app, backend,
+/// manifest, weights, first image) for the benchmark and the browser's performance panel.
+pub fn mark(name: &str) {
+    if let Some(p) = window().performance() {
+        let _ = p.mark(&format!("playground:{name}"));
+    }
+}
+
 /// Resolves on the next animation frame, so the browser can paint between steps.
 pub async fn next_frame() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {

@@ -24,3 +24,22 @@ mod render;
 mod weights;
 #[cfg(target_family = "wasm")]
 mod widgets;
+
+#[cfg(target_family = "wasm")]
+unsafe extern "C" {
+    /// Synthesised by the linker (wasm-ld): runs the static constructors, here the `inventory`
+    /// registrations of CubeCL's IR dialects that Burn's WebGPU backend relies on.
+    fn __wasm_call_ctors();
+}
+
+/// Runs the static constructors once. Unless some exported function calls `__wasm_call_ctors`,
+/// wasm-ld links the module "command-style" and runs the constructors again at the top of
+/// *every* export: every call from JS into wasm (each closure, each resolved promise) re-ran
+/// them, which a CPU profile of sampling showed as ~35 ms per step. The app's start calls this
+/// first; wasm tests of this crate call it before using a backend.
+#[cfg(target_family = "wasm")]
+pub fn run_static_constructors() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: the linker's constructor function takes no arguments and runs once (Once).
+    ONCE.call_once(|| unsafe { __wasm_call_ctors() });
+}

@@ -207,6 +207,7 @@ pub async fn load(
     let url = file_url(manifest_url, entry);
     let key = cache_key(&url, entry);
     if let Some(bytes) = cached(&key).await {
+        dom::mark("cache-read");
         match zoo::load(entry, &bytes, device) {
             Ok(net) => return Ok((net, Source::Cache)),
             // a damaged cache entry is dropped and the file downloaded again

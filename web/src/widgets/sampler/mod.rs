@@ -36,6 +36,7 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
     let manifest = weights::manifest(&url)
         .await
         .map_err(|e| format!("The model list could not be loaded: {e}."))?;
+    dom::mark("manifest");
     if manifest.generators().next().is_none() {
         return Err(format!(
             "The model list {url} names no image model, so there is nothing to sample."
@@ -65,6 +66,7 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
         drawn_at: f64::NEG_INFINITY,
     };
     w.write_hash();
+    dom::mark("panel");
     w.load_model().await;
     if w.settings.autorun && w.net.is_some() {
         w.start();
@@ -247,6 +249,7 @@ impl Widget {
                 )));
                 self.root.set("source", source.attr());
                 publish("loadMs", &ms.into());
+                dom::mark("model");
                 self.net = Some((entry.id.clone(), net));
                 self.root.set("status", "ready");
             }
@@ -307,6 +310,7 @@ impl Widget {
         self.follow = self.follow.filter(|&i| i < spec.n);
         self.panel.verdict.set_text_content(None);
         self.root.set("status", "sampling");
+        dom::mark("sampling");
         self.root.set("step", "0");
         publish("classified", &wasm_bindgen::JsValue::UNDEFINED);
     }
@@ -386,6 +390,7 @@ impl Widget {
         let total = first_image - started_ms;
         rec.total_ms = Some(total);
         publish("finishedAtMs", &first_image.into());
+        dom::mark("image");
         let images = js_sys::Float32Array::from(rec.last_x.as_slice());
         publish("images", &images.into());
         let shape = js_sys::Array::new();

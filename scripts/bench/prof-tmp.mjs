@@ -1,0 +1,28 @@
+import { serve } from '../../tests/e2e/serve.mjs';
+import { launch } from '../../tests/e2e/browser.mjs';
+const server = await serve(process.argv[2]);
+const browser = await launch({ webgpu: true });
+const context = await browser.newContext();
+const page = await context.newPage();
+await page.goto(`${server.url}#widget=sampler&${process.argv[3]}`);
+await page.waitForFunction(() => document.querySelector('#app')?.dataset.status === 'ready', null, { timeout: 120000 });
+const client = await context.newCDPSession(page);
+await client.send('Profiler.enable');
+await client.send('Profiler.setSamplingInterval', { interval: 200 });
+await client.send('Profiler.start');
+await page.click('button[data-control="sample"], button:has-text("Sample")');
+await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#app')?.dataset.status), null, { timeout: 120000, polling: 20 });
+const { profile } = await client.send('Profiler.stop');
+const self = new Map();
+const dt = profile.timeDeltas; const samples = profile.samples;
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const time = new Map();
+for (let i = 0; i < samples.length; i++) time.set(samples[i], (time.get(samples[i]) ?? 0) + (dt[i] ?? 0));
+let total = 0;
+for (const [id, t] of time) { const n = byId.get(id); const k = (n.callFrame.functionName || '(anon)') + ' ' + (n.callFrame.url.split('/').pop().slice(0, 12)); self.set(k, (self.get(k) ?? 0) + t); total += t; }
+const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 40));
+console.log('total ms', (total / 1000).toFixed(0));
+for (const [k, t] of top) console.log((t / 1000).toFixed(1).padStart(8), k.slice(0, 150));
+const r = await page.evaluate(() => ({ step: Array.from(window.__playground.stepMs).map(Math.round), comp: Array.from(window.__playground.computeMs).map(Math.round) }));
+console.log(JSON.stringify(r));
+await browser.close(); server.close();

@@ -31,6 +31,7 @@ print(f"\n{'cold start':22} {'backend':8} {'cache':>7} {'ready ms':>9} {'first i
 for r in rows:
     if r["kind"] == "cold_start" and "error" not in r:
         print(f"{r['model']:22} {r['backend']:8} {r['cache']:>7} {r['ready_ms']:9} {r['first_image_ms']:15.0f} {r['load_ms']:11.0f}")
+        print(f"{'':22}   phases (ms since navigation): " + ", ".join(f"{k} {v}" for k, v in r.get("phases", {}).items()))
 wasm = glob.glob(os.path.join(sys.argv[3], "*.wasm"))
 print("\nwasm:", ", ".join(f"{os.path.basename(w)} {os.path.getsize(w) / 1e6:.1f} MB" for w in wasm))
 for w in sorted(glob.glob("static/weights/*.safetensors")):

@@ -34,6 +34,6 @@ for r in rows:
 for r in rows:
     if "reached" in r:
         verdict = f"reached 3× after {r['seconds']:.1f} s (step {r['step']})" if r["reached"] else \
-            f"not reached in {r['limit_s']} s; best {r.get('ratio', float('nan')):.2f}× at step {r.get('step')}"
+            f"not reached in {r['limit_s']} s; best {r.get('ratio') or float('nan'):.2f}× at step {r.get('step')}"
         print(f"{r['runner']:42} {verdict}")
 PY

@@ -34,6 +34,12 @@ async function run(context, hash) {
     stepMs: Array.from(window.__playground.stepMs ?? []), computeMs: Array.from(window.__playground.computeMs ?? []),
     readMs: Array.from(window.__playground.readMs ?? []), finishedAtMs: window.__playground.finishedAtMs,
     loadMs: window.__playground.loadMs, totalMs: window.__playground.totalMs,
+    // the cold start's phases (ms since navigation): performance marks the app sets, and when
+    // the wasm file had arrived
+    phases: Object.fromEntries([
+      ...performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.wasm')).map((e) => ['wasm-fetched', Math.round(e.responseEnd)]),
+      ...performance.getEntriesByType('mark').filter((e) => e.name.startsWith('playground:')).map((e) => [e.name.slice(11), Math.round(e.startTime)]),
+    ]),
   }));
   await page.close();
   return { ready_ms: ready, done_ms: done, ...out };
@@ -50,7 +56,7 @@ for (const m of generators) {
       const cold = await run(context, hash);
       const warm = await run(context, hash);
       for (const [cache, r] of [['empty', cold], ['cached', warm]]) {
-        console.log(JSON.stringify({ kind: 'cold_start', model: m.id, backend: r.backend, cache, source: r.source, ready_ms: r.ready_ms, first_image_ms: r.finishedAtMs, done_ms: r.done_ms, load_ms: r.loadMs, sampling_ms: r.totalMs }));
+        console.log(JSON.stringify({ kind: 'cold_start', model: m.id, backend: r.backend, cache, source: r.source, ready_ms: r.ready_ms, first_image_ms: r.finishedAtMs, done_ms: r.done_ms, load_ms: r.loadMs, sampling_ms: r.totalMs, phases: r.phases }));
       }
     } catch (e) {
       console.log(JSON.stringify({ kind: 'cold_start', model: m.id, backend, error: String(e).split('\n')[0] }));

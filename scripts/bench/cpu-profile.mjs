@@ -1,0 +1,37 @@
+// A diagnostic (not a test, not a benchmark): V8's sampling CPU profile of the page in headless
+// Chromium, self time per function (wasm functions by their Rust names in the test build).
+// It found the constructors wasm-ld re-ran at every JS→wasm call (web/src/lib.rs).
+//
+// usage: node scripts/bench/cpu-profile.mjs DIST 'widget=toy2d&backend=cpu&autoplay=1' [seconds] [warm-up s]
+import { serve } from '../../tests/e2e/serve.mjs';
+import { launch } from '../../tests/e2e/browser.mjs';
+
+const [DIST, HASH, SECONDS = '6', WARMUP = '3'] = process.argv.slice(2);
+if (!HASH) throw new Error('usage: node scripts/bench/cpu-profile.mjs DIST HASH [seconds] [warm-up seconds]');
+const server = await serve(DIST);
+const browser = await launch({ webgpu: true });
+const context = await browser.newContext();
+const page = await context.newPage();
+await page.goto(`${server.url}#${HASH}`);
+await page.waitForTimeout(Number(WARMUP) * 1000);
+const client = await context.newCDPSession(page);
+await client.send('Profiler.enable');
+await client.send('Profiler.setSamplingInterval', { interval: 200 });
+await client.send('Profiler.start');
+await page.waitForTimeout(Number(SECONDS) * 1000);
+const { profile } = await client.send('Profiler.stop');
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const self = new Map();
+let total = 0;
+profile.samples.forEach((id, i) => {
+  const name = byId.get(id).callFrame.functionName || '(anonymous)';
+  const dt = profile.timeDeltas[i] ?? 0;
+  self.set(name, (self.get(name) ?? 0) + dt);
+  total += dt;
+});
+console.log(`status ${await page.$eval('#app', (e) => e.dataset.status)}, step ${await page.$eval('#app', (e) => e.dataset.step)}; ${(total / 1000).toFixed(0)} ms profiled`);
+for (const [name, t] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+  console.log(`${(t / 1000).toFixed(1).padStart(8)} ms ${(100 * t / total).toFixed(1).padStart(5)}%  ${name.slice(0, 140)}`);
+}
+await browser.close();
+server.close();

@@ -1,5 +1,7 @@
-// A minimal static file server for the built dist/ (tests only): correct MIME types for wasm,
-// no caching, loopback only, a random free port.
+// A minimal static file server for the built dist/ (tests and benchmarks): correct MIME types for
+// wasm, loopback only, a random free port. No caching, unless `{ cacheHashed: true }`: then the
+// files Trunk names by content hash (the wasm, its JS, CSS) are served as a static host would,
+// immutable for a year, so a second visit takes them from the HTTP cache.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -15,7 +17,9 @@ const TYPES = {
   '.safetensors': 'application/octet-stream',
 };
 
-export async function serve(root) {
+const HASHED = /-[0-9a-f]{16}(_bg)?\.(wasm|js|css|svg)$/;
+
+export async function serve(root, { cacheHashed = false } = {}) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const file = normalize(join(root, path.endsWith('/') ? path + 'index.html' : path));
@@ -27,7 +31,7 @@ export async function serve(root) {
       const body = await readFile(file);
       res.writeHead(200, {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-        'cache-control': 'no-store',
+        'cache-control': cacheHashed && HASHED.test(file) ? 'public, max-age=31536000, immutable' : 'no-store',
       });
       res.end(body);
     } catch {

@@ -169,8 +169,14 @@ fn adam_state_in_a_checkpoint_resumes_the_same_run() {
             t.step(|m| objective::classifier_loss(m, x.clone(), labels));
         }
     };
-    device.seed(3);
-    let mut first = Trainer::new(Classifier::new(&device), config.clone());
+    // no dropout: its masks come from the device's generator, which the other tests of this
+    // binary draw from concurrently
+    let classifier = || {
+        let mut c = Classifier::new(&device);
+        c.dropout = burn::nn::DropoutConfig::new(0.0).init();
+        c
+    };
+    let mut first = Trainer::new(classifier(), config.clone());
     run(&mut first, 0..3);
     let (raw, ema) = (
         weights::collect(&first.model.valid()),
@@ -178,14 +184,11 @@ fn adam_state_in_a_checkpoint_resumes_the_same_run() {
     );
     let state = first.optimizer_state().unwrap();
     assert!(!state.bytes.is_empty());
-    // the classifier's dropout draws from the device's generator: the same draws for every
-    // continuation
-    device.seed(11);
     run(&mut first, 3..6);
     let want = weights::collect(&first.model.valid()).tensors;
 
     let resumed = |with_state: bool| {
-        let model = weights::load(Classifier::new(&device), &raw).unwrap();
+        let model = weights::load(classifier(), &raw).unwrap();
         let mut t = Trainer::new(model, config.clone());
         t.ema.model = weights::load(t.ema.model.clone(), &ema).unwrap();
         if with_state {
@@ -193,7 +196,6 @@ fn adam_state_in_a_checkpoint_resumes_the_same_run() {
             t.restore_optimizer(state.clone()).unwrap();
         }
         t.resume_at(3);
-        device.seed(11);
         run(&mut t, 3..6);
         weights::collect(&t.model.valid()).tensors
     };
@@ -208,8 +210,13 @@ fn adam_state_in_a_checkpoint_resumes_the_same_run() {
     let with = max_diff(&resumed(true), &want);
     let without = max_diff(&resumed(false), &want);
     eprintln!("with {with} without {without}");
-    assert!(with < 1e-6, "resumed with Adam state: {with}");
-    assert!(without > 1e-4, "fresh moments should differ, got {without}");
+    // Burn's CPU kernels split work across threads, so two runs of the same steps may differ in
+    // the last bits; fresh moments differ by ~5e-3
+    assert!(with < 1e-4, "resumed with Adam's state: {with}");
+    assert!(
+        with * 50.0 < without,
+        "fresh moments ({without}) should differ far more than restored ones ({with})"
+    );
 
     // a state from another architecture is refused, not silently dropped
     let mut other = Trainer::new(tiny_unet(&device), config);

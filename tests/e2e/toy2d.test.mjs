@@ -172,10 +172,13 @@ test('draw your own: clicks add points to the URL, training needs at least 8', a
   await page.mouse.down();
   for (let i = 0; i <= 10; i++) await page.mouse.move(box.x + box.width * (0.45 + 0.01 * i), box.y + box.height * 0.5);
   await page.mouse.up();
-  const hash = await page.evaluate(() => location.hash);
-  const pts = decodeURIComponent(hash.match(/pts=([^&]*)/)[1]);
-  assert.ok(pts.length / 4 >= 28, `${pts.length / 4} points in the hash`);
+  // input is queued and applied on the widget's next turn, which a loaded machine delays: wait
+  // for the hash rather than read it at once (CI once read 24 points, the stroke not yet in)
+  const points = () => page.evaluate(() => decodeURIComponent(location.hash.match(/pts=([^&]*)/)?.[1] ?? '').length / 4);
+  await page.waitForFunction(() => decodeURIComponent(location.hash.match(/pts=([^&]*)/)?.[1] ?? '').length / 4 >= 28, null, { timeout: 20_000 }).catch(() => {});
+  assert.ok((await points()) >= 28, `${await points()} points in the hash`);
   await page.click('button[name="undo"]');
+  await page.waitForFunction(() => decodeURIComponent(location.hash.match(/pts=([^&]*)/)?.[1] ?? '').length / 4 === 24, null, { timeout: 20_000 }).catch(() => {});
   const fewer = decodeURIComponent((await page.evaluate(() => location.hash)).match(/pts=([^&]*)/)[1]);
   assert.equal(fewer.length / 4, 24, 'undo removes the last stroke');
   // a link with the drawing reproduces it and trains on it

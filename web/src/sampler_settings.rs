@@ -72,12 +72,16 @@ impl SamplerSettings {
     pub fn read(state: &mut HashState, manifest: &Manifest) -> Self {
         let manifest_url = manifest_url(state);
         let ids: Vec<&str> = manifest.generators().map(|e| e.id.as_str()).collect();
-        // the first class-conditional model (a class to pick is the most fun), else the first
-        let first = manifest
-            .generators()
-            .find(|e| e.conditional)
-            .or_else(|| manifest.generators().next())
-            .map(|e| e.id.as_str());
+        // the manifest's default, else the first class-conditional model (a class to pick is
+        // the most fun), else the first
+        let named = manifest.default.as_deref().filter(|d| ids.contains(d));
+        let first = named.or_else(|| {
+            manifest
+                .generators()
+                .find(|e| e.conditional)
+                .or_else(|| manifest.generators().next())
+                .map(|e| e.id.as_str())
+        });
         let model = match first {
             Some(first) => state.choice("model", first, &ids),
             None => String::new(),
@@ -221,6 +225,21 @@ mod tests {
         assert_eq!(w.len(), 1, "{w:?}");
         assert_eq!(s.model, "mnist-unet-cond");
         assert_eq!((s.sampler.as_str(), s.steps), ("dpm++2m", 20));
+    }
+
+    #[test]
+    fn the_manifest_names_the_default_model() {
+        let mut m = manifest();
+        assert_eq!(m.default.as_deref(), Some("mnist-unet-cond"));
+        let read_with =
+            |m: &Manifest| SamplerSettings::read(&mut HashState::parse("widget=sampler"), m);
+        m.default = Some("mnist-scorenet-ve".into());
+        assert_eq!(read_with(&m).model, "mnist-scorenet-ve");
+        // a default that is no generator is passed over for the first class-conditional model
+        m.default = Some("mnist-classifier".into());
+        assert_eq!(read_with(&m).model, "cifar10-unet-cond");
+        m.default = None;
+        assert_eq!(read_with(&m).model, "cifar10-unet-cond");
     }
 
     #[test]

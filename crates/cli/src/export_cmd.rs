@@ -147,7 +147,10 @@ pub fn export(
     let manifest_path = out_dir.join("manifest.json");
     let mut manifest = match std::fs::read_to_string(&manifest_path) {
         Ok(t) => Manifest::parse(&t).map_err(|e| format!("{}: {e}", manifest_path.display()))?,
-        Err(_) => Manifest { models: Vec::new() },
+        Err(_) => Manifest {
+            default: None,
+            models: Vec::new(),
+        },
     };
     manifest.models.retain(|m| m.id != id);
     manifest.models.push(entry.clone());

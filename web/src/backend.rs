@@ -66,6 +66,8 @@ thread_local! {
 
 /// Initialises Burn on WebGPU, or says in a sentence why it cannot.
 pub async fn webgpu() -> Result<(Device, String), String> {
+    // CubeCL's IR registrations are static constructors: make sure they ran, whoever calls
+    crate::run_static_constructors();
     if let Some(ready) = WEBGPU.with(|w| w.borrow().clone()) {
         return Ok(ready);
     }

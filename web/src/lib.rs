@@ -36,7 +36,8 @@ unsafe extern "C" {
 /// wasm-ld links the module "command-style" and runs the constructors again at the top of
 /// *every* export: every call from JS into wasm (each closure, each resolved promise) re-ran
 /// them, which a CPU profile of sampling showed as ~35 ms per step. The app's start calls this
-/// first; wasm tests of this crate call it before using a backend.
+/// first, and [`backend::webgpu`] (the way into CubeCL) again, so other callers such as the wasm
+/// tests are covered too.
 #[cfg(target_family = "wasm")]
 pub fn run_static_constructors() {
     static ONCE: std::sync::Once = std::sync::Once::new();

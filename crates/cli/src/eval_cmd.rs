@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::fid::{frechet, moments};
 use crate::generate::{Run, load_run, sample};
-use crate::presets::{Dataset, Net, load_data};
+use crate::presets::{Dataset, Net, load_data, preset};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MnistEval {
@@ -117,7 +117,7 @@ pub fn eval_mnist(
     batch: usize,
     device: &Device,
 ) -> Result<(MnistEval, Vec<f32>), String> {
-    if !run.state.model.starts_with("mnist") && !run.state.model.starts_with("tiny") {
+    if preset(&run.state.model)?.dataset != Dataset::Mnist {
         return Err(format!(
             "eval measures MNIST models; {} is not one",
             run.state.model

@@ -63,8 +63,7 @@ pub fn grid_png(images: &[f32], n: usize, c: usize, h: usize, w: usize, cols: us
             for x in 0..w {
                 for ch in 0..3 {
                     let src = images[((i * c + ch.min(c - 1)) * h + y) * w + x];
-                    let v = ((src.clamp(-1.0, 1.0) + 1.0) * 127.5).round() as u8;
-                    rgb[((gy + y) * gw + gx + x) * 3 + ch] = v;
+                    rgb[((gy + y) * gw + gx + x) * 3 + ch] = data::to_pixel(src);
                 }
             }
         }

@@ -423,7 +423,8 @@ fn eval_cmd(
     let write = |path: &std::path::Path, bytes: &[u8]| {
         std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
     };
-    let (json, generated) = if r.state.model.starts_with("cifar10") {
+    let dataset = diffuse::presets::preset(&r.state.model)?.dataset;
+    let (json, generated) = if dataset == diffuse::presets::Dataset::Cifar10 {
         let out = out.ok_or("a CIFAR-10 evaluation writes its arrays beside --out; give one")?;
         let (m, generated) =
             diffuse::cifar_eval::eval_cifar(&r, data, &spec, n, batch, &device, out)?;

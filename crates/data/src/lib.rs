@@ -71,3 +71,36 @@ impl Images {
         out
     }
 }
+
+/// A value in [−1, 1] back to a pixel, rounded and clamped: the inverse of
+/// [`Images::batch_f32`]'s scaling.
+pub fn to_pixel(v: f32) -> u8 {
+    ((v.clamp(-1.0, 1.0) + 1.0) * 127.5).round() as u8
+}
+
+/// [`to_pixel`] over a slice.
+pub fn to_pixels(values: &[f32]) -> Vec<u8> {
+    values.iter().map(|&v| to_pixel(v)).collect()
+}
+
+#[cfg(test)]
+mod pixel_tests {
+    use super::*;
+
+    #[test]
+    fn to_pixels_rounds_clamps_and_inverts_batch_f32() {
+        assert_eq!(
+            to_pixels(&[-1.0, 1.0, 0.0, -3.0, 2.0, -0.996]),
+            vec![0, 255, 128, 0, 255, 1]
+        );
+        let images = Images {
+            channels: 1,
+            height: 1,
+            width: 256,
+            pixels: (0..=255).collect(),
+            labels: vec![0],
+            classes: vec!["all".into()],
+        };
+        assert_eq!(to_pixels(&images.batch_f32(&[0])), images.pixels);
+    }
+}

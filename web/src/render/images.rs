@@ -57,14 +57,6 @@ impl Grid {
     }
 }
 
-/// One image's values in [−1, 1] → bytes 0..=255 (what the chain keeps per step).
-pub fn quantise(values: &[f32]) -> Vec<u8> {
-    values
-        .iter()
-        .map(|v| ((v.clamp(-1.0, 1.0) + 1.0) * 127.5).round() as u8)
-        .collect()
-}
-
 /// RGBA pixels of an empty `layout`: the light grey of the gaps.
 pub fn blank(layout: &Grid) -> Vec<u8> {
     [238, 238, 238, 255].repeat(layout.width() * layout.height())

@@ -366,8 +366,8 @@ impl Widget {
         let live = self.scrub + 1 >= rec.frames.len();
         rec.frames.push(Frame {
             t: step.t,
-            xt: images::quantise(xt),
-            x0: images::quantise(x0),
+            xt: data::to_pixels(xt),
+            x0: data::to_pixels(x0),
         });
         rec.step_ms.push(now - r.last_ms);
         rec.read_ms.push(read);

@@ -2,7 +2,8 @@
 
 use burn::prelude::*;
 
-/// "cpu" (Burn's flex backend) or, in a binary built with `--features gpu`, "gpu" (Vulkan).
+/// "cpu" (Burn's flex backend); in a binary built with `--features gpu`, "gpu" (Vulkan); with
+/// `--features torch`, "torch-cuda" (the first NVIDIA GPU through LibTorch).
 pub fn pick(name: &str) -> Result<Device, String> {
     match name {
         "cpu" => Ok(Device::flex()),
@@ -12,6 +13,14 @@ pub fn pick(name: &str) -> Result<Device, String> {
         "gpu" => {
             Err("this binary was built without GPU support: rebuild with `--features gpu`".into())
         }
-        other => Err(format!("unknown device '{other}' (cpu or gpu)")),
+        // Burn marks its LibTorch backend deprecated; it is the one way to CUDA from this machine
+        #[cfg(feature = "torch")]
+        #[allow(deprecated)]
+        "torch-cuda" => Ok(Device::libtorch_cuda(0)),
+        #[cfg(not(feature = "torch"))]
+        "torch-cuda" => Err(
+            "this binary was built without LibTorch support: rebuild with `--features torch`".into(),
+        ),
+        other => Err(format!("unknown device '{other}' (cpu, gpu or torch-cuda)")),
     }
 }

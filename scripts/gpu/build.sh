@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the `diffuse` binary for a lent NVIDIA machine (issue 5) into .gpu/bin, with Burn's LibTorch
+# backend linked against the PyTorch wheel that machine has (2.11.0, CUDA 13.0; PyPI wheel, headers
+# and libraries only, unpacked under ~/.cache). NVIDIA's own libraries are not here, so the link
+# allows undefined symbols in libtorch_cuda; the machine's PyTorch supplies them at run time.
+source "$(dirname "${BASH_SOURCE[0]}")/../env.sh"
+set -e
+TORCH_VERSION=2.11.0
+T="${XDG_CACHE_HOME:-$HOME/.cache}/diffusion-playground/libtorch-$TORCH_VERSION"
+if [ ! -f "$T/torch/lib/libtorch_cuda.so" ]; then
+  log "fetching the torch $TORCH_VERSION wheel (headers and libraries only)"
+  mkdir -p "$T" && python3 -m pip download -q torch=="$TORCH_VERSION" --no-deps --only-binary=:all: \
+    --python-version 3.12 --platform manylinux_2_28_x86_64 -d "$T"
+  (cd "$T" && unzip -q -o torch-*.whl 'torch/lib/*' 'torch/include/*' && rm torch-*.whl)
+fi
+cd "$REPO"
+LIBTORCH="$T/torch" LIBTORCH_BYPASS_VERSION_CHECK=1 \
+  RUSTFLAGS="-C link-arg=-Wl,--allow-shlib-undefined" CARGO_TARGET_DIR="$CARGO_TARGET_DIR-torch" \
+  cargo build --release --locked -p diffuse --features torch
+mkdir -p .gpu/bin .gpu/data/cifar10
+cp "$CARGO_TARGET_DIR-torch/release/diffuse" .gpu/bin/ && strip .gpu/bin/diffuse
+cp -u "${SHARED:-$REPO/../shared}/data/cifar10/cifar10-jpeg.tar.gz" .gpu/data/cifar10/
+ls -la .gpu/bin

@@ -78,7 +78,7 @@ pub fn preset(id: &str) -> Result<Preset, String> {
             "cifar10-unet-cond",
             Kind::UNet,
             Dataset::Cifar10,
-            128,
+            256,
             4e-4,
             0.9995,
             true,

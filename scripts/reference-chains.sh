@@ -8,16 +8,21 @@ cd "$REPO"
 OUT=tests/e2e/fixtures/reference
 mkdir -p "$OUT"
 cargo build --quiet --release --locked -p playground-web --example reference_chain
-# model → the URL hash its e2e test opens (without backend=)
+# fixture name → the URL hash its e2e test opens (without backend=). CIFAR-10 has a short chain
+# for WebGPU, whose emulation (SwiftShader) takes ~14 s per evaluation of the 6.8 M-parameter
+# U-Net on one image, plus ~30 s compiling its kernels.
 declare -A CHAINS=(
   [mnist-unet-cond]='model=mnist-unet-cond&sampler=dpm%2B%2B2m&steps=10&n=4&class=3&guidance=2'
-  [cifar10-unet-cond]='model=cifar10-unet-cond&sampler=dpm%2B%2B2m&steps=10&n=4&class=7&guidance=2'
+  [cifar10-unet-cond]='model=cifar10-unet-cond&sampler=dpm%2B%2B2m&steps=10&n=4&class=7&guidance=1'
+  [cifar10-unet-cond-short]='model=cifar10-unet-cond&sampler=dpm%2B%2B2m&steps=3&n=1&class=7&guidance=0'
 )
-for model in "${!CHAINS[@]}"; do
+for name in "${!CHAINS[@]}"; do
+  hash="${CHAINS[$name]}"
+  model="${hash#model=}"; model="${model%%&*}"
   if [ ! -f "static/weights/$model.safetensors" ]; then
-    log "skipping $model: no weights shipped"
+    log "skipping $name: no $model weights shipped"
     continue
   fi
-  log "$model"
-  "$CARGO_TARGET_DIR/release/examples/reference_chain" static/weights "${CHAINS[$model]}" > "$OUT/$model.json"
+  log "$name"
+  "$CARGO_TARGET_DIR/release/examples/reference_chain" static/weights "$hash" > "$OUT/$name.json"
 done

@@ -19,7 +19,8 @@ pub fn pick(name: &str) -> Result<Device, String> {
         "torch-cuda" => Ok(Device::libtorch_cuda(0)),
         #[cfg(not(feature = "torch"))]
         "torch-cuda" => Err(
-            "this binary was built without LibTorch support: rebuild with `--features torch`".into(),
+            "this binary was built without LibTorch support: rebuild with `--features torch`"
+                .into(),
         ),
         other => Err(format!("unknown device '{other}' (cpu, gpu or torch-cuda)")),
     }

@@ -57,8 +57,8 @@ def classifier():
 
 rows = {
     "mnist-unet-cond": unet(28, 1, [16, 32, 64], 1, [0, 1, 1], [1, 1, 0]),
-    "cifar10-unet-cond": unet(32, 3, [16, 32, 64], 1, [0, 1, 1], [1, 1, 0]),
-    "cifar10-unet-cond (GPU-sized: 64/128/128, 2 layers)": unet(32, 3, [64, 128, 128], 2, [0, 1, 1], [1, 1, 0]),
+    "cifar10-unet-cond": unet(32, 3, [64, 128, 128], 2, [0, 1, 1], [1, 1, 0]),
+    "cifar10-unet-cond (the first, CPU-sized: 16/32/64, 1 layer)": unet(32, 3, [16, 32, 64], 1, [0, 1, 1], [1, 1, 0]),
     "mnist-scorenet-ve": scorenet(),
     "mnist-classifier": classifier(),
 }

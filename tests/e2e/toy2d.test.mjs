@@ -174,12 +174,16 @@ test('draw your own: clicks add points to the URL, training needs at least 8', a
   await page.mouse.up();
   // input is queued and applied on the widget's next turn, which a loaded machine delays: wait
   // for the hash rather than read it at once (CI once read 24 points, the stroke not yet in)
-  const points = () => page.evaluate(() => decodeURIComponent(location.hash.match(/pts=([^&]*)/)?.[1] ?? '').length / 4);
-  await page.waitForFunction(() => decodeURIComponent(location.hash.match(/pts=([^&]*)/)?.[1] ?? '').length / 4 >= 28, null, { timeout: 20_000 }).catch(() => {});
-  assert.ok((await points()) >= 28, `${await points()} points in the hash`);
+  // the drawn points as the hash encodes them, 4 characters each
+  const pts = () => decodeURIComponent(location.hash.match(/pts=([^&]*)/)?.[1] ?? '');
+  // waitForFunction runs its function in the page, so `pts` goes in as source
+  const settle = (test) => page.waitForFunction(`(${pts})().length / 4 ${test}`, null, { timeout: 20_000 }).catch(() => {});
+  await settle('>= 28');
+  const drawn = (await page.evaluate(pts)).length / 4;
+  assert.ok(drawn >= 28, `${drawn} points in the hash`);
   await page.click('button[name="undo"]');
-  await page.waitForFunction(() => decodeURIComponent(location.hash.match(/pts=([^&]*)/)?.[1] ?? '').length / 4 === 24, null, { timeout: 20_000 }).catch(() => {});
-  const fewer = decodeURIComponent((await page.evaluate(() => location.hash)).match(/pts=([^&]*)/)[1]);
+  await settle('=== 24');
+  const fewer = await page.evaluate(pts);
   assert.equal(fewer.length / 4, 24, 'undo removes the last stroke');
   // a link with the drawing reproduces it and trains on it
   const { page: again } = await open(browser, `${server.url}#widget=toy2d&backend=cpu&data=drawn&pts=${fewer}&autoplay=1&train_steps=1000`);

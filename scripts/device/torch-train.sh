@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Trains a preset on a lent NVIDIA machine with Burn's LibTorch backend, detached (setsid), so the
+# run outlives one `run` call; later calls follow it with torch-watch.sh (which keeps the machine
+# busy) and evaluate it with torch-eval-cifar.sh. Runs live in /root/runs/MODEL.
+#
+# Here, before the call: scripts/device/torch-build.sh (binary and data into .devrun/); the call:
+#   run(command="scripts/device/torch-train.sh MODEL MINUTES [train options]",
+#       carry=[".devrun/diffuse-torch", ".devrun/data/cifar10"])   (or data/mnist)
+set -u
+MODEL="${1:?usage: torch-train.sh MODEL MINUTES [train options]}"
+MINUTES="${2:?usage: torch-train.sh MODEL MINUTES [train options]}"; shift 2
+source "$(dirname "$0")/torch-env.sh"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+RUN=/root/runs/$MODEL
+mkdir -p "$RUN"
+setsid nohup .devrun/diffuse-torch train "$MODEL" --data .devrun/data --out "$RUN" \
+  --device torch-cuda --steps 1000000 --max-minutes "$MINUTES" --log-every 200 --save-every 2000 "$@" \
+  > "$RUN/train.out" 2>&1 < /dev/null &
+echo "started pid $! into $RUN"

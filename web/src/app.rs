@@ -13,6 +13,11 @@ const ROOT_ID: &str = "app";
 #[wasm_bindgen(start)]
 pub fn start() {
     crate::run_static_constructors();
+    if crate::worker::in_worker() {
+        // a worker runs one exported entry (see `worker::spawn`), not the page
+        crate::worker::report_panics();
+        return;
+    }
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         if let Ok(root) = root() {

@@ -89,10 +89,9 @@ pub async fn webgpu() -> Result<(Device, String), String> {
 /// Asks `navigator.gpu` for an adapter before Burn does, to tell “no WebGPU in this browser” from
 /// “WebGPU without a usable adapter”; returns what `adapter.info` says of it (may be empty).
 async fn probe_adapter() -> Result<String, String> {
-    let navigator: JsValue = web_sys::window()
-        .ok_or("there is no window.")?
-        .navigator()
-        .into();
+    // `navigator` of the page or of a worker
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+        .map_err(|_| "there is no navigator.")?;
     let gpu = js_sys::Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
     if gpu.is_undefined() || gpu.is_null() {
         return Err("this browser has no WebGPU (navigator.gpu is missing).".into());

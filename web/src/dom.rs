@@ -39,9 +39,12 @@ pub fn context_2d(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d
         .map_err(JsValue::from)
 }
 
-/// Milliseconds since navigation started.
+/// Milliseconds since navigation started (or since a worker started), in a page or a worker.
 pub fn now_ms() -> f64 {
-    window().performance().map_or(0.0, |p| p.now())
+    js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+        .map_or(0.0, |p| p.now())
 }
 
 /// A `performance.mark` named `playground:<name>`: the phases of a cold start (app, backend,

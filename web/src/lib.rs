@@ -24,6 +24,8 @@ mod render;
 mod weights;
 #[cfg(target_family = "wasm")]
 mod widgets;
+#[cfg(target_family = "wasm")]
+mod worker;
 
 #[cfg(target_family = "wasm")]
 unsafe extern "C" {

@@ -149,3 +149,64 @@ pub fn collect<M: Module>(module: &M) -> SafeTensors {
     module.visit(&mut c);
     c.out
 }
+
+struct Flattener(Vec<Tensor<1>>);
+
+impl ModuleVisitor for Flattener {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let t = param.val();
+        let n = t.shape().num_elements();
+        self.0.push(t.reshape([n]));
+    }
+}
+
+/// Every parameter of `module`, flattened and concatenated in the module's visiting order, as one
+/// tensor (not read back, so the browser can read it asynchronously). [`unflatten`] puts such
+/// values back into a module of the same architecture: how weights travel between a Web Worker
+/// that trains and the page that samples.
+pub fn flatten<M: Module>(module: &M) -> Tensor<1> {
+    let mut f = Flattener(Vec::new());
+    module.visit(&mut f);
+    Tensor::cat(f.0, 0)
+}
+
+struct Unflattener<'a> {
+    values: &'a [f32],
+    at: usize,
+    short: bool,
+}
+
+impl ModuleMapper for Unflattener<'_> {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        param.map(|t| {
+            let shape = t.shape();
+            let n = shape.num_elements();
+            let Some(values) = self.values.get(self.at..self.at + n) else {
+                self.short = true;
+                return t;
+            };
+            self.at += n;
+            Tensor::from_data(TensorData::new(values.to_vec(), shape), &t.device())
+        })
+    }
+}
+
+/// Replaces the parameters of `module` with `values` as [`flatten`] laid them out; the count must
+/// match exactly.
+pub fn unflatten<M: Module>(module: M, values: &[f32]) -> Result<M, ModelError> {
+    let expected = module.num_params();
+    if values.len() != expected {
+        return Err(ModelError::Config(format!(
+            "{} weights given for a model with {expected} parameters",
+            values.len()
+        )));
+    }
+    let mut u = Unflattener {
+        values,
+        at: 0,
+        short: false,
+    };
+    let module = module.map(&mut u);
+    debug_assert!(!u.short && u.at == expected);
+    Ok(module)
+}

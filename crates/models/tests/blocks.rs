@@ -47,3 +47,28 @@ fn scorenet_and_classifier_round_trip_through_safetensors() {
     assert_eq!(file.tensors["fc1.weight"].shape, vec![256, 6272]);
     weights::load(Classifier::new(&device), &file).unwrap();
 }
+
+#[test]
+fn flat_weights_carry_a_model_to_another_instance_of_its_architecture() {
+    use models::{Mlp, MlpConfig, TimeFeatures};
+    let device = Device::flex();
+    let config = MlpConfig {
+        time_features: TimeFeatures::Fourier { scale: 30.0 },
+        ..MlpConfig::default()
+    };
+    device.seed(1);
+    let a = Mlp::new(&config, &device).unwrap();
+    device.seed(2);
+    let fresh = Mlp::new(&config, &device).unwrap();
+    let values = weights::flatten(&a).into_data().try_to_vec::<f32>().unwrap();
+    assert_eq!(values.len(), a.num_params());
+    let b = weights::unflatten(fresh, &values).unwrap();
+    let x = Tensor::<2>::random([5, 2], Distribution::Normal(0.0, 1.0), &device);
+    let t = Tensor::<1>::from_floats([0.1, 0.3, 0.5, 0.7, 0.9], &device);
+    let (ya, yb) = (a.forward(x.clone(), t.clone()), b.forward(x, t));
+    assert_eq!(ya.into_data(), yb.into_data());
+    // Fourier features are part of the weights too.
+    assert_eq!(weights::collect(&b).tensors, weights::collect(&a).tensors);
+    let short = weights::unflatten(Mlp::new(&config, &device).unwrap(), &values[1..]);
+    assert!(short.unwrap_err().to_string().contains("parameters"));
+}

@@ -11,6 +11,7 @@ use diffusion::{
     BetaSchedule, DiffusionError, DiscreteSchedule, Level, Parameterization, SeededNoise, Step,
 };
 use models::{Mlp, MlpConfig, TimeFeatures};
+use serde::{Deserialize, Serialize};
 
 use crate::{Trainer, TrainerConfig, objective};
 
@@ -22,7 +23,7 @@ const UNUSED_SDE: sde::Vp = sde::Vp {
 };
 
 /// What the model is trained to undo.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Process {
     /// A discrete DDPM schedule ("linear" or "cosine") with `steps` training timesteps.
     Ddpm { schedule: String, steps: usize },
@@ -30,7 +31,7 @@ pub enum Process {
     Sde { name: String },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToyConfig {
     pub dataset: String,
     pub noise: f64,
@@ -122,32 +123,28 @@ pub fn toy_points(c: &ToyConfig, n: usize, rng: &mut SeededNoise) -> Result<Vec<
     data::toy::toy(&c.dataset, n, c.noise, &u, &z)
 }
 
-pub struct ToyRun {
+/// A config's training set and noise process: what the page draws and noises, in the same
+/// normalised coordinates as the model. It is deterministic in the config, so the page and a Web
+/// Worker that trains build the same one.
+pub struct ToySet {
     pub config: ToyConfig,
     /// The training set, normalised.
     pub data: Vec<f32>,
     /// How the given points were normalised (the page draws everything in their coordinates).
     pub normalisation: data::toy::Normalisation,
-    pub trainer: Trainer<Mlp>,
     pub noise: Noise,
-    rng: SeededNoise,
-    device: Device,
 }
 
-impl ToyRun {
-    /// `device` is the plain device (CPU or WebGPU); training runs on its autodiff version.
-    pub fn new(config: ToyConfig, device: &Device) -> Result<Self, String> {
+impl ToySet {
+    /// The config's data set, drawn from its seed.
+    pub fn new(config: ToyConfig) -> Result<Self, String> {
         let mut rng = SeededNoise::new(config.seed);
         let data = toy_points(&config, config.points, &mut rng)?;
-        Self::with_data(config, data, device)
+        Self::with_data(config, data)
     }
 
-    /// A run on given points (e.g. drawn by hand), normalised like every data set.
-    pub fn with_data(
-        config: ToyConfig,
-        mut data: Vec<f32>,
-        device: &Device,
-    ) -> Result<Self, String> {
+    /// Given points (e.g. drawn by hand), normalised like every data set.
+    pub fn with_data(config: ToyConfig, mut data: Vec<f32>) -> Result<Self, String> {
         if data.len() < 2 * 8 || data.len() % 2 != 0 {
             return Err(format!(
                 "need at least 8 points to train on, got {}",
@@ -156,24 +153,61 @@ impl ToyRun {
         }
         let normalisation = data::toy::normalise(&mut data);
         let noise = Noise::new(&config.process).map_err(|e| e.to_string())?;
-        let time_scale = match noise {
-            Noise::Continuous(_) if !config.fourier => 1000.0,
+        Ok(Self {
+            config,
+            data,
+            normalisation,
+            noise,
+        })
+    }
+
+    /// The denoiser's architecture for this config.
+    pub fn mlp_config(&self) -> MlpConfig {
+        let c = &self.config;
+        let time_scale = match self.noise {
+            Noise::Continuous(_) if !c.fourier => 1000.0,
             _ => 1.0,
         };
-        let mlp = MlpConfig {
-            width: config.width,
-            depth: config.depth,
-            time_features: if config.fourier {
+        MlpConfig {
+            width: c.width,
+            depth: c.depth,
+            time_features: if c.fourier {
                 TimeFeatures::Fourier { scale: 30.0 }
             } else {
                 TimeFeatures::Sinusoidal
             },
             time_scale,
             ..MlpConfig::default()
-        };
+        }
+    }
+}
+
+pub struct ToyRun {
+    pub set: ToySet,
+    pub trainer: Trainer<Mlp>,
+    rng: SeededNoise,
+    /// The autodiff device training runs on, and the plain one it wraps.
+    device: Device,
+    plain: Device,
+}
+
+impl ToyRun {
+    /// `device` is the plain device (CPU or WebGPU); training runs on its autodiff version.
+    pub fn new(config: ToyConfig, device: &Device) -> Result<Self, String> {
+        Self::on(ToySet::new(config)?, device)
+    }
+
+    /// A run on given points (e.g. drawn by hand), normalised like every data set.
+    pub fn with_data(config: ToyConfig, data: Vec<f32>, device: &Device) -> Result<Self, String> {
+        Self::on(ToySet::with_data(config, data)?, device)
+    }
+
+    /// A run on a prepared set.
+    pub fn on(set: ToySet, device: &Device) -> Result<Self, String> {
+        let config = &set.config;
         device.seed(config.seed);
         let ad = device.clone().autodiff();
-        let model = Mlp::new(&mlp, &ad).map_err(|e| e.to_string())?;
+        let model = Mlp::new(&set.mlp_config(), &ad).map_err(|e| e.to_string())?;
         let trainer = Trainer::new(
             model,
             TrainerConfig {
@@ -186,20 +220,18 @@ impl ToyRun {
         );
         let rng = SeededNoise::new(config.seed ^ 0x7a11);
         Ok(Self {
-            config,
-            data,
-            normalisation,
+            set,
             trainer,
-            noise,
             rng,
             device: ad,
+            plain: device.clone(),
         })
     }
 
     /// One Adam step on a random batch; returns the loss tensor (not read back).
     pub fn step(&mut self) -> Tensor<1> {
-        let n = self.data.len() / 2;
-        let b = self.config.batch.max(1);
+        let n = self.set.data.len() / 2;
+        let b = self.set.config.batch.max(1);
         let idx: Vec<usize> = self
             .rng
             .uniforms(b)
@@ -208,7 +240,7 @@ impl ToyRun {
             .collect();
         let mut x = Vec::with_capacity(2 * b);
         for &i in &idx {
-            x.extend_from_slice(&self.data[2 * i..2 * i + 2]);
+            x.extend_from_slice(&self.set.data[2 * i..2 * i + 2]);
         }
         let x0 = Tensor::<2>::from_data(TensorData::new(x, [b, 2]), &self.device);
         // Noise from the seeded host source: a seed reproduces a run exactly, on any backend.
@@ -217,7 +249,7 @@ impl ToyRun {
             &self.device,
         );
         let rng = &mut self.rng;
-        match &self.noise {
+        match &self.set.noise {
             Noise::Discrete(s) => self
                 .trainer
                 .step(|m| objective::ddpm_eps(x0, z, s, rng, |xt, t| m.forward(xt, t))),
@@ -231,10 +263,15 @@ impl ToyRun {
     pub fn frozen(&self) -> Frozen {
         Frozen {
             model: self.trainer.ema.model.clone(),
-            noise: self.noise.clone(),
+            noise: self.set.noise.clone(),
             step: self.trainer.step,
-            device: self.device.clone(),
+            device: self.plain.clone(),
         }
+    }
+
+    /// The EMA weights as one flat tensor (not read back), for [`Frozen::from_values`].
+    pub fn ema_values(&self) -> Tensor<1> {
+        models::weights::flatten(&self.trainer.ema.model)
     }
 
     /// Draws `n` points with sampler `name` natively (blocking readback), calling `on_step`.
@@ -278,6 +315,24 @@ pub struct Frozen {
 }
 
 impl Frozen {
+    /// The EMA model of `step` from the flat weights of [`ToyRun::ema_values`] of a run on `set`,
+    /// on `device` (the page's copy of what a worker trains).
+    pub fn from_values(
+        set: &ToySet,
+        step: usize,
+        values: &[f32],
+        device: &Device,
+    ) -> Result<Self, String> {
+        let model = Mlp::new(&set.mlp_config(), device).map_err(|e| e.to_string())?;
+        let model = models::weights::unflatten(model, values).map_err(|e| e.to_string())?;
+        Ok(Self {
+            model,
+            noise: set.noise.clone(),
+            step,
+            device: device.clone(),
+        })
+    }
+
     /// The model as a denoiser (it predicts ε at the process's time t).
     pub fn denoiser(&self) -> Network<impl Fn(&Tensor<2>, f64, Level) -> Tensor<2> + '_> {
         let model = &self.model;
@@ -315,7 +370,7 @@ impl Frozen {
     /// x_T for `n` points: standard normals from `noise` times the sampler's starting σ.
     pub fn start(&self, n: usize, sampler: &dyn Sampler<2>, noise: &mut SeededNoise) -> Tensor<2> {
         let z = noise.normals(2 * n);
-        Tensor::<2>::from_data(TensorData::new(z, [n, 2]), &self.device).inner()
+        Tensor::<2>::from_data(TensorData::new(z, [n, 2]), &self.device)
             * sampler.init_sigma()
     }
 
@@ -323,7 +378,7 @@ impl Frozen {
     /// The score is −ε̂/σ(t).
     pub fn eps(&self, xy: &[f32], t: f64) -> Tensor<2> {
         let n = xy.len() / 2;
-        let x = Tensor::<2>::from_data(TensorData::new(xy.to_vec(), [n, 2]), &self.device).inner();
+        let x = Tensor::<2>::from_data(TensorData::new(xy.to_vec(), [n, 2]), &self.device);
         let level = self.noise.level(t);
         (self.denoiser().f)(&x, t, level)
     }
@@ -333,7 +388,7 @@ impl Frozen {
     /// SDE, each level mapped to the timestep with the same noise-to-signal ratio.
     pub fn log_density(&self, xy: &[f32], steps: usize) -> Result<Tensor<1>, String> {
         let n = xy.len() / 2;
-        let x = Tensor::<2>::from_data(TensorData::new(xy.to_vec(), [n, 2]), &self.device).inner();
+        let x = Tensor::<2>::from_data(TensorData::new(xy.to_vec(), [n, 2]), &self.device);
         let out = match &self.noise {
             Noise::Continuous(sde) => {
                 log_likelihood(*sde, &self.denoiser(), &x, steps, Divergence::Exact)

@@ -4,7 +4,7 @@
 use diffusion::SeededNoise;
 use diffusion::metrics::energy_distance;
 use diffusion::sampler::Options;
-use train::toy::{Process, ToyConfig, ToyRun, toy_points};
+use train::toy::{Frozen, Process, ToyConfig, ToyRun, ToySet, toy_points};
 
 /// Weight initialisation draws from the device's global generator: one run at a time keeps each
 /// test reproducible (the training noise itself comes from the run's seeded source).
@@ -117,4 +117,24 @@ fn bad_configs_are_errors_not_panics() {
             .unwrap()
             .contains("train on an SDE")
     );
+}
+
+#[test]
+fn the_ema_weights_rebuild_the_frozen_model_elsewhere() {
+    // How the page gets the model a Web Worker trains: flat EMA weights and the same set.
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let device = burn::prelude::Device::flex();
+    let mut run = ToyRun::new(ToyConfig::default(), &device).unwrap();
+    for _ in 0..3 {
+        run.step();
+    }
+    let values = run.ema_values().into_data().try_to_vec::<f32>().unwrap();
+    let set = ToySet::new(ToyConfig::default()).unwrap();
+    assert_eq!(set.data, run.set.data);
+    let copy = Frozen::from_values(&set, 3, &values, &device).unwrap();
+    let pts = [0.5f32, -0.25, 1.0, 2.0];
+    let want = run.frozen().eps(&pts, 400.0).into_data();
+    assert_eq!(copy.eps(&pts, 400.0).into_data(), want);
+    assert_eq!(copy.step, 3);
+    assert!(Frozen::from_values(&set, 3, &values[..10], &device).is_err());
 }

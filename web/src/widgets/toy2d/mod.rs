@@ -3,34 +3,38 @@
 //! the denoising chain, forward noising, the ε̂ field and the learned density are drawn from a
 //! frozen copy of the EMA weights while training goes on.
 //!
-//! One loop owns all state: each animation frame it drains the command queue, trains for a time
-//! slice, advances whatever computation is pending by a slice, and redraws.
+//! Training runs in a Web Worker ([`trainer`]), on its own thread; the page ([`link`]) starts and
+//! steers it and asks for the EMA weights when it wants to sample. One loop owns the page's
+//! state: each tick it drains the command queue and the worker's reports, advances whatever
+//! computation is pending by a slice, and redraws.
 
 mod jobs;
+mod link;
+mod messages;
 mod panel;
+pub mod trainer;
 
 use burn::prelude::*;
 use diffusion::SeededNoise;
-use train::toy::ToyRun;
+use train::toy::{Frozen, ToySet};
 
 use crate::backend::Backend;
 use crate::dom::{self, Root};
 use crate::hooks::publish;
-use crate::readback::to_vec;
 use crate::state::HashState;
 use crate::toy2d_settings::{DRAWN, EXTENT, MAX_DRAWN, MIN_POINTS, Toy2dSettings};
 use jobs::{Chain, DensityJob, SampleJob};
+use link::Link;
+use messages::{FromTrainer, ToTrainer};
 use panel::{Cmd, Panel};
 
-/// Milliseconds of training per frame before yielding to the browser.
-const TRAIN_SLICE_MS: f64 = 12.0;
 /// Milliseconds per step when the chain plays.
 const CHAIN_MS: f64 = 40.0;
 /// Redraw interval while busy (one 60 Hz frame).
 const FRAME_MS: f64 = 16.0;
 /// Milliseconds of sampling per slice (at least one sampler step).
 const SAMPLE_SLICE_MS: f64 = 6.0;
-/// While training, samples are redrawn at most this often.
+/// While training, the page fetches the EMA weights (and redraws samples) at most this often.
 const RESAMPLE_MS: f64 = 1500.0;
 /// Particles whose trajectories the chain view draws.
 const TRAJECTORIES: usize = 48;
@@ -47,12 +51,20 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
     }
     let queue = panel::Queue::default();
     let panel = Panel::build(&root.0, &settings, queue).map_err(js_err)?;
+    let link = Link::spawn().map_err(|e| format!("Training needs a Web Worker, but {e}."))?;
     let mut w = Widget {
         root: root.clone(),
         device: backend.device.clone(),
+        backend: backend.kind.attr(),
         hash: hash.clone(),
         panel,
-        run: None,
+        link,
+        generation: 0,
+        order: 0,
+        set: None,
+        step: 0,
+        frozen: None,
+        asked_weights_at: None,
         losses: Vec::new(),
         playing: false,
         pause_at: settings.train_steps,
@@ -69,18 +81,20 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
         chain_playing: false,
         chain_moved_at: 0.0,
         failed_at: None,
-        chunk: 1,
         published_at: f64::NEG_INFINITY,
         settings,
     };
     w.reset();
-    w.playing = w.settings.autoplay && w.run.is_some();
+    if w.settings.autoplay {
+        w.play();
+    }
     w.write_hash();
     let mut drawn_at = f64::NEG_INFINITY;
     let mut shown: Option<Shown> = None;
     loop {
         w.tick().await;
-        let busy = w.playing || w.job.is_some() || w.density_job.is_some();
+        // training is the worker's: the page is only busy with its own slices of sampling
+        let busy = w.job.is_some() || w.density_job.is_some();
         // redraw only what changed, at most once per frame; between busy slices only yield to
         // the browser, so it can paint and handle input without the loop waiting for a frame
         let now = w.shown();
@@ -120,13 +134,27 @@ struct Shown {
 
 struct Widget {
     root: Root,
+    /// The page's device (sampling, field, density); the worker trains on its own of this kind.
     device: Device,
+    backend: &'static str,
     hash: HashState,
     settings: Toy2dSettings,
     panel: Panel,
-    run: Option<ToyRun>,
+    link: Link,
+    /// Numbers the runs asked of the worker (reports about older ones are ignored).
+    generation: u32,
+    /// Numbers the Train and Pause requests.
+    order: u32,
+    /// The current run's data and process (the worker holds the model).
+    set: Option<ToySet>,
+    /// The training step the worker last reported.
+    step: usize,
+    /// The latest EMA weights received, and when they were asked for (while waiting for them).
+    frozen: Option<Frozen>,
+    asked_weights_at: Option<f64>,
     /// One loss per training step.
     losses: Vec<f32>,
+    /// Training is asked for (the worker reports when it stops).
     playing: bool,
     pause_at: Option<usize>,
     /// Training stopped on divergence (until Train or Reset).
@@ -144,35 +172,27 @@ struct Widget {
     scrub: usize,
     chain_playing: bool,
     chain_moved_at: f64,
-    /// The training step at which sampling (or the field or density) last failed.
+    /// The model step at which sampling (or the field or density) last failed.
     failed_at: Option<usize>,
-    /// Training steps per slice, adapted to the slice's time budget.
-    chunk: usize,
     published_at: f64,
 }
 
 impl Widget {
-    /// Drains the commands, trains for a slice and advances pending computations by a slice.
+    /// Drains the commands and the worker's reports and advances pending computations by a slice.
     async fn tick(&mut self) {
         let cmds: Vec<Cmd> = self.panel.queue().borrow_mut().drain(..).collect();
         for c in cmds {
             self.apply(c);
         }
-        if self.playing {
-            if let Err(e) = self.train_slice().await {
-                self.playing = false;
-                self.error = true;
-                self.root.message("error", &e);
-            }
-            // training and sampling in separate tasks, so the browser can paint in between
-            dom::yield_now().await;
+        for msg in self.link.receive() {
+            self.receive(msg);
         }
         if let Err(e) = self.advance_jobs().await {
             // not retried until the weights change (a sampling job failed on its snapshot's)
             let at = self
-                .job
+                .frozen
                 .as_ref()
-                .map_or(self.step(), |j| j.chain.model_step);
+                .map_or(self.step(), |f| f.step);
             self.failed_at = Some(at);
             self.job = None;
             self.density_job = None;
@@ -189,9 +209,13 @@ impl Widget {
     /// Applies one command.
     fn apply(&mut self, cmd: Cmd) {
         match cmd {
-            Cmd::Play if self.playing => self.playing = false,
+            Cmd::Play if self.playing => {
+                self.order += 1;
+                self.link.send(ToTrainer::Pause { order: self.order });
+                self.playing = false;
+            }
             Cmd::Play | Cmd::Step => {
-                if self.run.is_none() {
+                if self.set.is_none() {
                     self.root.message_once(
                         "warning",
                         "draw",
@@ -205,7 +229,7 @@ impl Widget {
                 } else if self.pause_at.is_some_and(|n| self.step() >= n) {
                     self.pause_at = None;
                 }
-                self.playing = true;
+                self.play();
             }
             Cmd::Reset => self.reset(),
             Cmd::Set(key, value) => self.set(&key, &value),
@@ -291,10 +315,13 @@ impl Widget {
             || s.n != before.n;
         if rebuild {
             self.reset();
-        } else if let Some(run) = &mut self.run {
-            run.trainer.config.lr = s.lr;
-            run.config.lr = s.lr;
-            run.config.batch = s.batch;
+        } else if let Some(set) = &mut self.set {
+            set.config.lr = s.lr;
+            set.config.batch = s.batch;
+            self.link.send(ToTrainer::Tune {
+                lr: s.lr,
+                batch: s.batch,
+            });
             if resample {
                 self.job = None;
                 self.samples = None;
@@ -302,6 +329,100 @@ impl Widget {
         }
         let _ = self.panel.fill(&self.settings);
         self.write_hash();
+    }
+
+    /// Asks the worker to train (up to `pause_at`).
+    fn play(&mut self) {
+        if self.set.is_none() {
+            return;
+        }
+        self.order += 1;
+        self.link.send(ToTrainer::Train {
+            order: self.order,
+            until: self.pause_at,
+        });
+        self.playing = true;
+    }
+
+    /// Applies one report of the worker.
+    fn receive(&mut self, msg: FromTrainer) {
+        let current = |g: u32| g == self.generation;
+        match msg {
+            FromTrainer::Ready => {}
+            FromTrainer::Started {
+                generation,
+                note,
+                error,
+            } if current(generation) => {
+                self.root.message_once("notice", "trainer", &note);
+                if let Some(e) = error {
+                    self.set = None;
+                    self.playing = false;
+                    self.root
+                        .message("error", &format!("The model could not be set up: {e}."));
+                }
+            }
+            FromTrainer::Progress {
+                generation,
+                order,
+                step,
+                losses,
+                training,
+            } if current(generation) => {
+                self.losses.extend(losses);
+                self.step = step;
+                // a report from before the latest Train or Pause does not say whether it trains
+                if order == self.order && !training {
+                    self.playing = false;
+                }
+            }
+            FromTrainer::Weights {
+                generation,
+                step,
+                values,
+            } if current(generation) => {
+                self.asked_weights_at = None;
+                let Some(set) = &self.set else { return };
+                match Frozen::from_values(set, step, &values, &self.device) {
+                    Ok(f) => self.frozen = Some(f),
+                    Err(e) => {
+                        self.failed_at = Some(step);
+                        self.root.message_once(
+                            "warning",
+                            "sampling",
+                            &format!("The trained weights could not be used: {e}."),
+                        );
+                    }
+                }
+            }
+            FromTrainer::Stopped {
+                generation,
+                step,
+                message,
+            } if current(generation) => {
+                self.playing = false;
+                self.error = true;
+                self.step = step;
+                self.losses.truncate(step);
+                self.root.message(
+                    "error",
+                    &format!(
+                        "Training stopped: {message}. Press Train to go on from there, or Reset."
+                    ),
+                );
+            }
+            FromTrainer::Failed { message } | FromTrainer::BootFailed { message } => {
+                self.playing = false;
+                self.error = true;
+                self.asked_weights_at = None;
+                self.root.message("error", &format!("Training failed: {message}."));
+            }
+            // about a run that has been replaced
+            FromTrainer::Started { .. }
+            | FromTrainer::Progress { .. }
+            | FromTrainer::Weights { .. }
+            | FromTrainer::Stopped { .. } => {}
+        }
     }
 
     /// A fresh run from the settings (training state, samples and derived views dropped).
@@ -315,12 +436,16 @@ impl Widget {
         self.playing = false;
         self.error = false;
         self.scrub = 0;
-        self.chunk = 1;
+        self.step = 0;
+        self.frozen = None;
+        self.asked_weights_at = None;
+        self.failed_at = None;
+        self.generation += 1;
+        self.set = None;
         let s = &self.settings;
         let config = s.config();
         let made = if s.data == DRAWN {
             if s.drawn.len() / 2 < MIN_POINTS {
-                self.run = None;
                 let _ = self.panel.fill(&self.settings);
                 self.root.message_once(
                     "notice",
@@ -332,18 +457,23 @@ impl Widget {
                 );
                 return;
             }
-            ToyRun::with_data(config, s.drawn.clone(), &self.device)
+            ToySet::with_data(config.clone(), s.drawn.clone())
         } else {
-            ToyRun::new(config, &self.device)
+            ToySet::new(config.clone())
         };
         match made {
-            Ok(run) => {
+            Ok(set) => {
                 let mut z = SeededNoise::new(s.seed.wrapping_add(0xf0a4));
-                self.forward_noise = z.normals(run.data.len().min(2 * SHOWN));
-                self.run = Some(run);
+                self.forward_noise = z.normals(set.data.len().min(2 * SHOWN));
+                self.set = Some(set);
+                self.link.send(ToTrainer::Start {
+                    generation: self.generation,
+                    config,
+                    drawn: (s.data == DRAWN).then(|| s.drawn.clone()),
+                    backend: self.backend.to_string(),
+                });
             }
             Err(e) => {
-                self.run = None;
                 self.root
                     .message("error", &format!("The model could not be set up: {e}."));
             }
@@ -354,7 +484,7 @@ impl Widget {
     fn shown(&self) -> Shown {
         Shown {
             settings: self.settings.clone(),
-            has_run: self.run.is_some(),
+            has_run: self.set.is_some(),
             step: self.step(),
             losses: self.losses.len(),
             playing: self.playing,
@@ -372,7 +502,7 @@ impl Widget {
 
     /// True while the shown samples are not from the current weights (a job will redraw them).
     fn samples_stale(&self) -> bool {
-        self.run.is_some()
+        self.set.is_some()
             && self.failed_at != Some(self.step())
             && self
                 .samples
@@ -381,67 +511,37 @@ impl Widget {
     }
 
     fn step(&self) -> usize {
-        self.run.as_ref().map_or(0, |r| r.trainer.step)
+        self.step
     }
 
-    /// Trains for about one time slice; the losses of the slice are read back in one go and
-    /// checked, so a NaN or exploding loss stops training within the slice it appeared in.
-    async fn train_slice(&mut self) -> Result<(), String> {
-        let Some(run) = self.run.as_mut() else {
-            self.playing = false;
-            return Ok(());
-        };
-        let begin = dom::now_ms();
-        let mut losses = Vec::with_capacity(self.chunk);
-        for _ in 0..self.chunk {
-            if self.pause_at.is_some_and(|n| run.trainer.step >= n) {
-                break;
-            }
-            losses.push(run.step());
-        }
-        if !losses.is_empty() {
-            let values = to_vec(Tensor::cat(losses, 0)).await?;
-            // the first non-finite loss, else the largest: an explosion inside the slice counts
-            let worst = values
-                .iter()
-                .copied()
-                .find(|v| !v.is_finite())
-                .unwrap_or_else(|| values.iter().copied().fold(f32::MIN, f32::max));
-            match run.trainer.check(worst) {
-                Ok(()) => self.losses.extend(values),
-                Err(e) => {
-                    self.losses.truncate(run.trainer.step);
-                    return Err(format!(
-                        "Training stopped: {e}. Press Train to go on from there, or Reset."
-                    ));
-                }
-            }
-        }
-        if self.pause_at.is_some_and(|n| run.trainer.step >= n) {
-            self.playing = false;
-        }
-        let took = dom::now_ms() - begin;
-        if took < TRAIN_SLICE_MS * 0.6 {
-            self.chunk = (self.chunk * 2).min(256);
-        } else if took > TRAIN_SLICE_MS * 1.5 && self.chunk > 1 {
-            self.chunk /= 2;
-        }
-        Ok(())
-    }
-
-    /// Starts and advances the sampling chain and, when their view is shown, the field and the
-    /// density.
+    /// Keeps the page's copy of the EMA weights fresh (once when training pauses, every
+    /// [`RESAMPLE_MS`] while it runs), and starts and advances the sampling chain and, when their
+    /// view is shown, the field and the density on that copy.
     async fn advance_jobs(&mut self) -> Result<(), String> {
-        let Some(run) = &self.run else {
+        let Some(set) = &self.set else {
             return Ok(());
         };
-        let step = run.trainer.step;
-        let stale = self.samples.as_ref().is_none_or(|c| c.model_step != step);
+        let step = self.step;
+        let have = self.frozen.as_ref().map(|f| f.step);
+        let waiting = self
+            .asked_weights_at
+            .is_some_and(|at| dom::now_ms() - at < 10_000.0);
         let due = !self.playing || dom::now_ms() - self.last_sample_at > RESAMPLE_MS;
-        let failed = self.failed_at == Some(step);
-        if self.job.is_none() && stale && due && !failed {
+        if have != Some(step) && !waiting && due && !self.error {
             self.last_sample_at = dom::now_ms();
-            self.job = Some(SampleJob::new(run.frozen(), &self.settings).await?);
+            self.asked_weights_at = Some(dom::now_ms());
+            self.link.send(ToTrainer::Weights);
+        }
+        let Some(frozen) = &self.frozen else {
+            return Ok(());
+        };
+        let failed = self.failed_at == Some(frozen.step);
+        let stale = self
+            .samples
+            .as_ref()
+            .is_none_or(|c| c.model_step != frozen.step);
+        if self.job.is_none() && stale && !failed {
+            self.job = Some(SampleJob::new(frozen.clone(), &self.settings).await?);
         }
         if let Some(job) = &mut self.job {
             if job.advance(SAMPLE_SLICE_MS).await? {
@@ -453,31 +553,27 @@ impl Widget {
                 self.samples = Some(chain);
             }
         }
-        let Some(run) = &self.run else {
-            return Ok(());
-        };
-        let norm = run.normalisation;
+        let norm = set.normalisation;
         match self.settings.view.as_str() {
             "field" => {
                 let t = self.settings.t;
                 let needed = match &self.field {
                     None => true,
-                    Some((fs, ft, _)) => {
-                        *ft != t || (*fs != step && (!self.playing || step >= fs + 200))
-                    }
+                    Some((fs, ft, _)) => *ft != t || *fs != frozen.step,
                 };
                 if needed && !failed {
                     let pts = norm.apply(&jobs::grid(FIELD_CELLS, EXTENT));
-                    let eps = jobs::eps_field(&run.frozen(), &pts, t).await?;
-                    self.field = Some((step, t, eps));
+                    let eps = jobs::eps_field(frozen, &pts, t).await?;
+                    self.field = Some((frozen.step, t, eps));
                 }
             }
             "density" => {
                 let current = self.density.as_ref().map(|d| d.model_step);
                 let pending = self.density_job.is_some();
-                if !pending && current != Some(step) && !self.playing && !failed {
+                let settled = !self.playing && frozen.step == step;
+                if !pending && current != Some(step) && settled && !failed {
                     let pts = norm.apply(&jobs::grid(DENSITY_CELLS, EXTENT));
-                    self.density_job = Some(DensityJob::new(run.frozen(), pts, DENSITY_CELLS));
+                    self.density_job = Some(DensityJob::new(frozen.clone(), pts, DENSITY_CELLS));
                 }
                 if let Some(job) = &mut self.density_job {
                     job.advance().await?;
@@ -495,17 +591,17 @@ impl Widget {
         let p = &self.panel;
         let s = &self.settings;
         p.plot.clear();
-        let Some(run) = &self.run else {
+        let Some(set) = &self.set else {
             p.plot.points(&s.drawn, "rgba(40, 50, 80, 0.85)", 4.0);
             p.caption.set_text_content(Some("No data yet."));
             p.chart.draw(&self.losses);
             return;
         };
-        let norm = run.normalisation;
+        let norm = set.normalisation;
         let data: Vec<f32> = if s.data == DRAWN {
             s.drawn.clone()
         } else {
-            norm.undo(&run.data[..run.data.len().min(2 * SHOWN)])
+            norm.undo(&set.data[..set.data.len().min(2 * SHOWN)])
         };
         let model_step = |c: &Chain| c.model_step;
         let caption = match s.view.as_str() {
@@ -546,10 +642,10 @@ impl Widget {
                 },
             },
             "forward" => {
-                let t = run.noise.time_at(s.t);
-                let level = run.noise.level(t);
+                let t = set.noise.time_at(s.t);
+                let level = set.noise.level(t);
                 let n = data.len().min(self.forward_noise.len());
-                let noised: Vec<f32> = run.data[..n]
+                let noised: Vec<f32> = set.data[..n]
                     .iter()
                     .zip(&self.forward_noise[..n])
                     .map(|(x, z)| (level.alpha * *x as f64 + level.sigma * *z as f64) as f32)
@@ -564,7 +660,7 @@ impl Widget {
             }
             "field" => {
                 p.plot.points(&data, "rgba(40, 50, 80, 0.18)", 2.0);
-                let t = run.noise.time_at(s.t);
+                let t = set.noise.time_at(s.t);
                 p.set_t_label(&format!("{t:.3}"));
                 match &self.field {
                     Some((step, _, eps)) => {
@@ -684,11 +780,11 @@ impl Widget {
     }
 
     fn publish(&self) {
-        let Some(run) = &self.run else {
+        let Some(set) = &self.set else {
             return;
         };
         let f32s = |v: &[f32]| -> wasm_bindgen::JsValue { js_sys::Float32Array::from(v).into() };
-        publish("data", &f32s(&run.data));
+        publish("data", &f32s(&set.data));
         if let Some(c) = &self.samples {
             publish("samples", &f32s(c.last()));
             publish("sampleStep", &(c.model_step as f64).into());

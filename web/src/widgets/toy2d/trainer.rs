@@ -1,0 +1,223 @@
+//! The training half of the 2-D widget, run in a Web Worker so that training has a thread of its
+//! own: the page's thread only draws, samples and handles input. It holds the one `ToyRun`, trains
+//! it in slices between which it reads its messages, and reports each slice's losses; the page
+//! asks for the EMA weights when it wants to sample.
+
+use burn::prelude::*;
+use train::toy::{ToyRun, ToySet};
+use wasm_bindgen::prelude::*;
+
+use super::messages::{FromTrainer, ToTrainer};
+use crate::readback::to_vec;
+use crate::worker::{self, Inbox};
+use crate::{backend, dom};
+
+/// Milliseconds of training between two looks at the inbox (and two progress messages).
+const SLICE_MS: f64 = 25.0;
+/// Most steps in one slice.
+const MAX_CHUNK: usize = 512;
+
+/// The worker's entry point (called by the bootstrap in [`crate::worker::spawn`]).
+#[wasm_bindgen]
+pub fn toy2d_trainer() {
+    wasm_bindgen_futures::spawn_local(serve());
+}
+
+async fn serve() {
+    let inbox = Inbox::listen();
+    worker::post(&FromTrainer::Ready);
+    let mut t = Trainer::default();
+    loop {
+        for msg in inbox.drain::<ToTrainer>() {
+            t.apply(msg).await;
+        }
+        if t.training {
+            t.slice().await;
+            dom::yield_now().await;
+        } else {
+            inbox.wait().await;
+        }
+    }
+}
+
+#[derive(Default)]
+struct Trainer {
+    run: Option<ToyRun>,
+    generation: u32,
+    /// The last Train or Pause applied (the page's numbering).
+    order: u32,
+    training: bool,
+    until: Option<usize>,
+    /// Steps per slice, adapted to [`SLICE_MS`].
+    chunk: usize,
+    /// The device per backend asked for, with a sentence saying what it is.
+    devices: Vec<(String, Device, String)>,
+}
+
+impl Trainer {
+    async fn apply(&mut self, msg: ToTrainer) {
+        match msg {
+            ToTrainer::Start {
+                generation,
+                config,
+                drawn,
+                backend,
+            } => {
+                self.generation = generation;
+                self.training = false;
+                self.until = None;
+                self.chunk = 1;
+                self.run = None;
+                let (device, note) = self.device(&backend).await;
+                let set = match drawn {
+                    Some(points) => ToySet::with_data(config, points),
+                    None => ToySet::new(config),
+                };
+                let run = set.and_then(|set| ToyRun::on(set, &device));
+                let error = run.as_ref().err().cloned();
+                self.run = run.ok();
+                worker::post(&FromTrainer::Started {
+                    generation,
+                    note,
+                    error,
+                });
+            }
+            ToTrainer::Train { order, until } => {
+                self.order = order;
+                self.until = until;
+                self.training = self.run.is_some();
+                if self.at_pause() {
+                    self.training = false;
+                    self.progress(Vec::new());
+                }
+            }
+            ToTrainer::Pause { order } => {
+                self.order = order;
+                self.training = false;
+                self.progress(Vec::new());
+            }
+            ToTrainer::Tune { lr, batch } => {
+                if let Some(run) = &mut self.run {
+                    run.trainer.config.lr = lr;
+                    run.set.config.lr = lr;
+                    run.set.config.batch = batch;
+                }
+            }
+            ToTrainer::Weights => {
+                let Some(run) = &self.run else { return };
+                let step = run.trainer.step;
+                match to_vec(run.ema_values()).await {
+                    Ok(values) => worker::post(&FromTrainer::Weights {
+                        generation: self.generation,
+                        step,
+                        values,
+                    }),
+                    Err(message) => worker::post(&FromTrainer::Failed { message }),
+                }
+            }
+        }
+    }
+
+    /// The device for `backend` (`webgpu` or `cpu`), made once; WebGPU falls back to the CPU.
+    async fn device(&mut self, backend: &str) -> (Device, String) {
+        if let Some((_, d, note)) = self.devices.iter().find(|(b, _, _)| b == backend) {
+            return (d.clone(), note.clone());
+        }
+        let made = if backend == "webgpu" {
+            match backend::webgpu().await {
+                Ok((device, adapter)) => (
+                    device,
+                    format!("Training runs in a Web Worker, on WebGPU ({adapter})."),
+                ),
+                Err(why) => (
+                    Device::flex(),
+                    format!("Training runs in a Web Worker, on the CPU: in the worker, {why}"),
+                ),
+            }
+        } else {
+            (
+                Device::flex(),
+                "Training runs in a Web Worker, on the CPU.".to_string(),
+            )
+        };
+        self.devices
+            .push((backend.to_string(), made.0.clone(), made.1.clone()));
+        made
+    }
+
+    fn step(&self) -> usize {
+        self.run.as_ref().map_or(0, |r| r.trainer.step)
+    }
+
+    fn at_pause(&self) -> bool {
+        self.until.is_some_and(|n| self.step() >= n)
+    }
+
+    fn progress(&self, losses: Vec<f32>) {
+        worker::post(&FromTrainer::Progress {
+            generation: self.generation,
+            order: self.order,
+            step: self.step(),
+            losses,
+            training: self.training,
+        });
+    }
+
+    /// Trains for about one slice; the slice's losses are read back in one go and checked, so a
+    /// NaN or exploding loss stops training within the slice it appeared in (the weights go back
+    /// to the last good ones).
+    async fn slice(&mut self) {
+        let begin = dom::now_ms();
+        let until = self.until;
+        let Some(run) = self.run.as_mut() else {
+            self.training = false;
+            return;
+        };
+        let mut losses = Vec::with_capacity(self.chunk);
+        for _ in 0..self.chunk.max(1) {
+            if until.is_some_and(|n| run.trainer.step >= n) {
+                break;
+            }
+            losses.push(run.step());
+        }
+        let values = if losses.is_empty() {
+            Vec::new()
+        } else {
+            match to_vec(Tensor::cat(losses, 0)).await {
+                Ok(v) => v,
+                Err(message) => {
+                    self.training = false;
+                    worker::post(&FromTrainer::Failed { message });
+                    return;
+                }
+            }
+        };
+        // the first non-finite loss, else the largest: an explosion inside the slice counts
+        let worst = values
+            .iter()
+            .copied()
+            .find(|v| !v.is_finite())
+            .unwrap_or_else(|| values.iter().copied().fold(f32::MIN, f32::max));
+        if !values.is_empty() {
+            if let Err(e) = run.trainer.check(worst) {
+                self.training = false;
+                worker::post(&FromTrainer::Stopped {
+                    generation: self.generation,
+                    step: run.trainer.step,
+                    message: e.to_string(),
+                });
+                return;
+            }
+        }
+        if self.at_pause() {
+            self.training = false;
+        }
+        self.progress(values);
+        let took = dom::now_ms() - begin;
+        if took < SLICE_MS * 0.6 {
+            self.chunk = (self.chunk * 2).min(MAX_CHUNK);
+        } else if took > SLICE_MS * 1.5 && self.chunk > 1 {
+            self.chunk /= 2;
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! Running part of the app in a Web Worker: the page's own wasm module, instantiated a second time
+//! in a module worker and entered through an exported function. Nothing is built twice: the page
+//! hands the worker its compiled `WebAssembly.Module` and the URL of its wasm-bindgen glue, and a
+//! few lines of bootstrap (a Blob, so Trunk needs no extra asset) import the glue and call the entry.
+//!
+//! Messages both ways are serde values (through `serde-wasm-bindgen`), so each side reads typed
+//! Rust enums; the worker side keeps what arrives in an [`Inbox`] that its loop drains.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The URL of the wasm-bindgen glue this code was loaded through (`import.meta.url` there).
+    #[wasm_bindgen(thread_local_v2, js_namespace = ["import", "meta"], js_name = url)]
+    static GLUE_URL: String;
+}
+
+/// Imports the glue, instantiates it on the page's module and calls the entry; a failure is posted
+/// back as a `boot-failed` message, since an exception here would otherwise only reach the console.
+const BOOT: &str = "self.onmessage = async (e) => {
+  self.onmessage = null;
+  const { glue, module, entry } = e.data;
+  try {
+    const m = await import(glue);
+    await m.default({ module_or_path: module });
+    m[entry]();
+  } catch (err) {
+    self.postMessage({ type: 'boot-failed', message: String(err) });
+  }
+};";
+
+/// True when this code runs in a worker (no `window`).
+pub fn in_worker() -> bool {
+    js_sys::global().dyn_into::<web_sys::Window>().is_err()
+}
+
+/// Starts a module worker running this app's exported function `entry`.
+pub fn spawn(entry: &str) -> Result<web_sys::Worker, String> {
+    let failed = |what: &str, e: JsValue| format!("{what} ({e:?})");
+    let parts = js_sys::Array::of1(&JsValue::from_str(BOOT));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|e| failed("the worker's script could not be made", e))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|e| failed("the worker's script could not be made", e))?;
+    let options = web_sys::WorkerOptions::new();
+    options.set_type(web_sys::WorkerType::Module);
+    let worker = web_sys::Worker::new_with_options(&url, &options)
+        .map_err(|e| failed("this browser could not start a module Web Worker", e))?;
+    let _ = web_sys::Url::revoke_object_url(&url);
+    let boot = js_sys::Object::new();
+    let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&boot, &k.into(), v);
+    let glue = GLUE_URL.with(String::clone);
+    set("glue", &glue.into())
+        .and_then(|_| set("module", &wasm_bindgen::module()))
+        .and_then(|_| set("entry", &entry.into()))
+        .map_err(|e| failed("the worker could not be started", e))?;
+    worker
+        .post_message(&boot)
+        .map_err(|e| failed("the worker could not be started", e))?;
+    Ok(worker)
+}
+
+/// A typed message as a JS value.
+pub fn encode<T: Serialize>(msg: &T) -> Result<JsValue, String> {
+    msg.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| format!("a message could not be encoded: {e}"))
+}
+
+/// A JS value as a typed message.
+pub fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, String> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| format!("an unexpected message: {e}"))
+}
+
+/// Posts `msg` from the worker to the page.
+pub fn post<T: Serialize>(msg: &T) {
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    if let Ok(value) = encode(msg) {
+        let _ = scope.post_message(&value);
+    }
+}
+
+/// What has arrived at a worker and not been read yet.
+#[derive(Clone, Default)]
+pub struct Inbox {
+    queue: Rc<RefCell<VecDeque<JsValue>>>,
+    wake: Rc<RefCell<Option<js_sys::Function>>>,
+}
+
+impl Inbox {
+    /// Starts collecting the worker's incoming messages.
+    pub fn listen() -> Self {
+        let inbox = Self::default();
+        let (queue, wake) = (inbox.queue.clone(), inbox.wake.clone());
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            queue.borrow_mut().push_back(e.data());
+            if let Some(resolve) = wake.borrow_mut().take() {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        });
+        let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+        scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        inbox
+    }
+
+    /// The messages so far, decoded (one that does not decode is skipped, with a console note).
+    pub fn drain<T: DeserializeOwned>(&self) -> Vec<T> {
+        let raw: Vec<JsValue> = self.queue.borrow_mut().drain(..).collect();
+        raw.into_iter()
+            .filter_map(|v| {
+                decode(v)
+                    .map_err(|e| web_sys::console::warn_1(&e.into()))
+                    .ok()
+            })
+            .collect()
+    }
+
+    /// Resolves when a message is waiting.
+    pub async fn wait(&self) {
+        if !self.queue.borrow().is_empty() {
+            return;
+        }
+        let wake = self.wake.clone();
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            *wake.borrow_mut() = Some(resolve);
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+}
+
+/// In a worker: a panic goes to the console and to the page, as a `failed` message.
+pub fn report_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let msg = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&msg, &"type".into(), &"failed".into());
+        let text = format!("the worker stopped on an internal error: {info}");
+        let _ = js_sys::Reflect::set(&msg, &"message".into(), &text.into());
+        let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+        let _ = scope.post_message(&msg);
+    }));
+}

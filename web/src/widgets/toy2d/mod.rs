@@ -382,7 +382,11 @@ impl Widget {
                 values,
             } if current(generation) => {
                 self.asked_weights_at = None;
-                let Some(set) = &self.set else { return };
+                // the worker reports progress before it answers, so weights from beyond the
+                // reported step were thrown away since (training diverged)
+                let Some(set) = self.set.as_ref().filter(|_| step <= self.step) else {
+                    return;
+                };
                 match Frozen::from_values(set, step, &values, &self.device) {
                     Ok(f) => self.frozen = Some(f),
                     Err(e) => {
@@ -404,6 +408,15 @@ impl Widget {
                 self.error = true;
                 self.step = step;
                 self.losses.truncate(step);
+                // what was drawn from the weights being thrown away goes too
+                if self.frozen.as_ref().is_some_and(|f| f.step > step) {
+                    self.frozen = None;
+                    self.job = None;
+                    self.failed_at = None;
+                }
+                if self.samples.as_ref().is_some_and(|c| c.model_step > step) {
+                    self.samples = None;
+                }
                 self.root.message(
                     "error",
                     &format!(
@@ -527,7 +540,7 @@ impl Widget {
             .asked_weights_at
             .is_some_and(|at| dom::now_ms() - at < 10_000.0);
         let due = !self.playing || dom::now_ms() - self.last_sample_at > RESAMPLE_MS;
-        if have != Some(step) && !waiting && due && !self.error {
+        if have != Some(step) && !waiting && due {
             self.last_sample_at = dom::now_ms();
             self.asked_weights_at = Some(dom::now_ms());
             self.link.send(ToTrainer::Weights);

@@ -2,7 +2,7 @@
 # Benchmark of the image sampler (issue 6): per-step latency of every shipped model at batch 1,
 # 16 and 64 — in the tab on the CPU and on WebGPU, and natively with Burn on the CPU in the same
 # run — printed as tab/native ratios; cold start (navigation → first finished image) with and
-# without cached weights; the wasm and weights sizes. Uses the release build (wasm-opt), as
+# without cached weights; the wasm and weights sizes. Uses the release build, as
 # `scripts/serve.sh` does. Not a test: numbers depend on the machine.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 "$REPO/scripts/setup.sh" --test

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the playground (release, wasm-opt) and serves it on http://127.0.0.1:8080.
+# Builds the playground (release) and serves it on http://127.0.0.1:8080.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 "$REPO/scripts/setup.sh"
 cd "$REPO"

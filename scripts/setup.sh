@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building (and, with --test, testing) the playground needs, skipping what is there:
-# the wasm32 target, wasm-bindgen-cli (= Cargo.lock's wasm-bindgen), trunk, binaryen's wasm-opt and
+# the wasm32 target, wasm-bindgen-cli (= Cargo.lock's wasm-bindgen), trunk, and
 # playwright-core (npm, pinned in package-lock.json) and, for --test, Debian's chromium + chromedriver.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$REPO"
@@ -36,9 +36,9 @@ if ! command -v trunk >/dev/null; then
   fi
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] \
+if [ ! -d node_modules/playwright-core ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing npm tools (binaryen's wasm-opt, playwright-core)"
+  log "installing npm tools (playwright-core)"
   npm ci --no-audit --no-fund
 fi
 

@@ -13,7 +13,7 @@ export CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=600
 # release profile: shares compiled dependencies with the trunk build below
 cargo test -p playground-web --release --target wasm32-unknown-unknown --locked
 
-log "building dist/ with trunk (release profile, no wasm-opt)"
+log "building dist/ with trunk (release profile)"
 trunk build
 
 log "end-to-end tests in headless Chromium"

@@ -3,6 +3,7 @@
 // It found the constructors wasm-ld re-ran at every JS→wasm call (web/src/lib.rs).
 //
 // usage: node scripts/bench/cpu-profile.mjs DIST 'widget=toy2d&backend=cpu&autoplay=1' [seconds] [warm-up s]
+// (a warm-up of 0 profiles from navigation: a cold start)
 import { serve } from '../../tests/e2e/serve.mjs';
 import { launch } from '../../tests/e2e/browser.mjs';
 
@@ -12,12 +13,18 @@ const server = await serve(DIST);
 const browser = await launch({ webgpu: true });
 const context = await browser.newContext();
 const page = await context.newPage();
-await page.goto(`${server.url}#${HASH}`);
-await page.waitForTimeout(Number(WARMUP) * 1000);
+// warm-up 0: profile from navigation on (a cold start)
 const client = await context.newCDPSession(page);
 await client.send('Profiler.enable');
 await client.send('Profiler.setSamplingInterval', { interval: 200 });
-await client.send('Profiler.start');
+if (Number(WARMUP) > 0) {
+  await page.goto(`${server.url}#${HASH}`);
+  await page.waitForTimeout(Number(WARMUP) * 1000);
+  await client.send('Profiler.start');
+} else {
+  await client.send('Profiler.start');
+  await page.goto(`${server.url}#${HASH}`);
+}
 await page.waitForTimeout(Number(SECONDS) * 1000);
 const { profile } = await client.send('Profiler.stop');
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));

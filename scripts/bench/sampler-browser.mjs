@@ -11,6 +11,7 @@ const DIST = process.argv[2] ?? 'dist';
 const BATCHES = (process.env.BENCH_BATCHES ?? '1,16,64').split(',').map(Number);
 const BACKENDS = (process.env.BENCH_BACKENDS ?? 'cpu,webgpu').split(',');
 const LIMIT_S = Number(process.env.BENCH_LIMIT_S ?? 240);
+const MODELS = process.env.BENCH_MODELS?.split(','); // default: every generator in the manifest
 const STEPS = 5; // the first (shader compiles, allocation) is left out of the median
 const server = await serve(DIST);
 // the same files served as a static host would (hashed names immutable): the app's wasm then
@@ -18,7 +19,7 @@ const server = await serve(DIST);
 const hostLike = await serve(DIST, { cacheHashed: true });
 const browser = await launch({ webgpu: true });
 const manifest = JSON.parse(readFileSync(join(DIST, 'static/weights/manifest.json'), 'utf8'));
-const generators = manifest.models.filter((m) => m.process);
+const generators = manifest.models.filter((m) => m.process && (!MODELS || MODELS.includes(m.id)));
 const benchSampler = (m) => (m.process.type === 'sde' ? 'euler-maruyama' : 'dpm%2B%2B2m');
 
 /// Navigates to the sampler with `hash` in `context`; returns ms to ready and to done, the hook.

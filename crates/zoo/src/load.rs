@@ -71,6 +71,17 @@ pub fn looks_like_html(bytes: &[u8]) -> bool {
 /// Checks `bytes` against `entry` (page or not, size, checksum, format, every tensor's name, shape
 /// and dtype) and returns the network with those weights.
 pub fn load(entry: &Entry, bytes: &[u8], device: &Device) -> Result<Net, LoadError> {
+    load_digested(entry, bytes, || sha256_hex(bytes), device)
+}
+
+/// [`load`] with the SHA-256 computed by `sha` (lower-case hex), e.g. by the browser's native
+/// `crypto.subtle`; it is only asked for once the cheaper checks have passed.
+pub fn load_digested(
+    entry: &Entry,
+    bytes: &[u8],
+    sha: impl FnOnce() -> String,
+    device: &Device,
+) -> Result<Net, LoadError> {
     let file = entry.file.clone();
     if looks_like_html(bytes) {
         return Err(LoadError::Html { file });
@@ -90,7 +101,7 @@ pub fn load(entry: &Entry, bytes: &[u8], device: &Device) -> Result<Net, LoadErr
             expected: entry.bytes,
         });
     }
-    let sha = sha256_hex(bytes);
+    let sha = sha();
     if !sha.eq_ignore_ascii_case(entry.sha256.trim()) {
         return Err(LoadError::Checksum {
             file,

@@ -208,7 +208,7 @@ pub async fn load(
     let key = cache_key(&url, entry);
     if let Some(bytes) = cached(&key).await {
         dom::mark("cache-read");
-        let sha = sha256_hex(&bytes).await;
+        let sha = digest_if_sized(entry, &bytes).await;
         match zoo::load_digested(entry, &bytes, || sha, device) {
             Ok(net) => return Ok((net, Source::Cache)),
             // a damaged cache entry is dropped and the file downloaded again
@@ -216,10 +216,20 @@ pub async fn load(
         }
     }
     let mut bytes = download(&url, entry.bytes, progress).await?;
-    let sha = sha256_hex(&bytes).await;
+    let sha = digest_if_sized(entry, &bytes).await;
     let net = zoo::load_digested(entry, &bytes, || sha, device).map_err(|e| e.to_string())?;
     store(&key, &mut bytes).await;
     Ok((net, Source::Network))
+}
+
+/// The SHA-256 for [`zoo::load_digested`], computed only when the size is right: otherwise the
+/// cheaper checks refuse the file first and never ask for it.
+async fn digest_if_sized(entry: &Entry, bytes: &[u8]) -> String {
+    if bytes.len() as u64 == entry.bytes {
+        sha256_hex(bytes).await
+    } else {
+        String::new()
+    }
 }
 
 /// SHA-256 of `bytes` as lower-case hex, by the browser's native `crypto.subtle` (about ten times

@@ -55,7 +55,6 @@ pub fn spawn(entry: &str) -> Result<web_sys::Worker, String> {
     options.set_type(web_sys::WorkerType::Module);
     let worker = web_sys::Worker::new_with_options(&url, &options)
         .map_err(|e| failed("this browser could not start a module Web Worker", e))?;
-    let _ = web_sys::Url::revoke_object_url(&url);
     let boot = js_sys::Object::new();
     let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&boot, &k.into(), v);
     let glue = GLUE_URL.with(String::clone);
@@ -137,12 +136,13 @@ impl Inbox {
     }
 }
 
-/// In a worker: a panic goes to the console and to the page, as a `failed` message.
+/// In a worker: a panic goes to the console and to the page, as a `panicked` message (the worker
+/// is dead after it: a wasm panic traps).
 pub fn report_panics() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         let msg = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&msg, &"type".into(), &"failed".into());
+        let _ = js_sys::Reflect::set(&msg, &"type".into(), &"panicked".into());
         let text = format!("the worker stopped on an internal error: {info}");
         let _ = js_sys::Reflect::set(&msg, &"message".into(), &text.into());
         let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();

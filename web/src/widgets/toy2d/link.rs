@@ -16,8 +16,10 @@ pub struct Link {
     /// Sent before the worker was ready.
     held: Vec<ToTrainer>,
     received: Rc<RefCell<Vec<FromTrainer>>>,
+    /// The worker failed to start or panicked: it answers nothing any more.
+    pub dead: bool,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
-    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl Link {
@@ -33,9 +35,14 @@ impl Link {
             },
         );
         let inbox = received.clone();
-        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-            inbox.borrow_mut().push(FromTrainer::Failed {
-                message: format!("the training worker failed: {}", e.message()),
+        // an `ErrorEvent` for an exception, a plain `Event` when the script could not load
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let message = js_sys::Reflect::get(&e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| "it could not be started".into());
+            inbox.borrow_mut().push(FromTrainer::Panicked {
+                message: format!("the training worker failed: {message}"),
             });
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -44,6 +51,7 @@ impl Link {
             worker,
             ready: false,
             held: Vec::new(),
+            dead: false,
             received,
             _on_message: on_message,
             _on_error: on_error,
@@ -52,6 +60,9 @@ impl Link {
 
     /// Sends `msg` now, or as soon as the worker is listening.
     pub fn send(&mut self, msg: ToTrainer) {
+        if self.dead {
+            return;
+        }
         if !self.ready {
             self.held.push(msg);
             return;
@@ -71,6 +82,15 @@ impl Link {
     /// What the worker said since the last call.
     pub fn receive(&mut self) -> Vec<FromTrainer> {
         let got: Vec<FromTrainer> = self.received.borrow_mut().drain(..).collect();
+        if got.iter().any(|m| {
+            matches!(
+                m,
+                FromTrainer::Panicked { .. } | FromTrainer::BootFailed { .. }
+            )
+        }) {
+            self.dead = true;
+            self.held.clear();
+        }
         if !self.ready && got.iter().any(|m| matches!(m, FromTrainer::Ready)) {
             self.ready = true;
             for msg in std::mem::take(&mut self.held) {
@@ -83,6 +103,8 @@ impl Link {
 
 impl Drop for Link {
     fn drop(&mut self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
         self.worker.terminate();
     }
 }

@@ -59,8 +59,10 @@ pub enum FromTrainer {
         step: usize,
         message: String,
     },
-    /// The worker could not do what was asked.
+    /// The worker could not do what was asked (it goes on listening).
     Failed { message: String },
+    /// The worker panicked and is dead (posted by `worker::report_panics`).
+    Panicked { message: String },
     /// The bootstrap could not load the app into the worker (posted by its JS).
     BootFailed { message: String },
 }

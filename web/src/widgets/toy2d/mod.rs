@@ -336,6 +336,15 @@ impl Widget {
         if self.set.is_none() {
             return;
         }
+        if self.link.dead {
+            self.error = true;
+            self.root.message_once(
+                "error",
+                "trainer",
+                "The training worker has stopped: press Reset to start a new one.",
+            );
+            return;
+        }
         self.order += 1;
         self.link.send(ToTrainer::Train {
             order: self.order,
@@ -372,8 +381,8 @@ impl Widget {
                 self.losses.extend(losses);
                 self.step = step;
                 // a report from before the latest Train or Pause does not say whether it trains
-                if order == self.order && !training {
-                    self.playing = false;
+                if order == self.order {
+                    self.playing = training;
                 }
             }
             FromTrainer::Weights {
@@ -424,11 +433,22 @@ impl Widget {
                     ),
                 );
             }
-            FromTrainer::Failed { message } | FromTrainer::BootFailed { message } => {
+            FromTrainer::Failed { message } => {
+                // not retried until the step changes (the worker says if training stopped)
+                self.failed_at = Some(self.step);
+                self.asked_weights_at = None;
+                self.root
+                    .message_once("error", "trainer", &format!("Training failed: {message}."));
+            }
+            FromTrainer::Panicked { message } | FromTrainer::BootFailed { message } => {
                 self.playing = false;
                 self.error = true;
                 self.asked_weights_at = None;
-                self.root.message("error", &format!("Training failed: {message}."));
+                self.root.message_once(
+                    "error",
+                    "trainer",
+                    &format!("Training stopped: {message}. Press Reset to start again."),
+                );
             }
             // about a run that has been replaced
             FromTrainer::Started { .. }
@@ -440,6 +460,17 @@ impl Widget {
 
     /// A fresh run from the settings (training state, samples and derived views dropped).
     fn reset(&mut self) {
+        // the old run stops even if no new one starts (too few drawn points)
+        self.order += 1;
+        self.link.send(ToTrainer::Pause { order: self.order });
+        if self.link.dead {
+            match Link::spawn() {
+                Ok(link) => self.link = link,
+                Err(e) => self
+                    .root
+                    .message_once("error", "trainer", &format!("Training needs a Web Worker, but {e}.")),
+            }
+        }
         self.job = None;
         self.samples = None;
         self.field = None;
@@ -540,7 +571,7 @@ impl Widget {
             .asked_weights_at
             .is_some_and(|at| dom::now_ms() - at < 10_000.0);
         let due = !self.playing || dom::now_ms() - self.last_sample_at > RESAMPLE_MS;
-        if have != Some(step) && !waiting && due {
+        if have != Some(step) && !waiting && due && self.failed_at != Some(step) {
             self.last_sample_at = dom::now_ms();
             self.asked_weights_at = Some(dom::now_ms());
             self.link.send(ToTrainer::Weights);

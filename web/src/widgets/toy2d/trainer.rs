@@ -188,6 +188,7 @@ impl Trainer {
                 Err(message) => {
                     self.training = false;
                     worker::post(&FromTrainer::Failed { message });
+                    self.progress(Vec::new());
                     return;
                 }
             }

@@ -249,7 +249,12 @@ async fn sha256_hex(bytes: &[u8]) -> String {
             .ok()?;
         let digest = JsFuture::from(promise).await.ok()?;
         let digest = Uint8Array::new(&digest).to_vec();
-        Some(digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        Some(
+            digest
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>(),
+        )
     };
     match native.await {
         Some(hex) => hex,

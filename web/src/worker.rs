@@ -99,12 +99,13 @@ impl Inbox {
     pub fn listen() -> Self {
         let inbox = Self::default();
         let (queue, wake) = (inbox.queue.clone(), inbox.wake.clone());
-        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-            queue.borrow_mut().push_back(e.data());
-            if let Some(resolve) = wake.borrow_mut().take() {
-                let _ = resolve.call0(&JsValue::NULL);
-            }
-        });
+        let on_message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                queue.borrow_mut().push_back(e.data());
+                if let Some(resolve) = wake.borrow_mut().take() {
+                    let _ = resolve.call0(&JsValue::NULL);
+                }
+            });
         let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
         scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();

@@ -60,7 +60,10 @@ fn flat_weights_carry_a_model_to_another_instance_of_its_architecture() {
     let a = Mlp::new(&config, &device).unwrap();
     device.seed(2);
     let fresh = Mlp::new(&config, &device).unwrap();
-    let values = weights::flatten(&a).into_data().try_to_vec::<f32>().unwrap();
+    let values = weights::flatten(&a)
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
     assert_eq!(values.len(), a.num_params());
     let b = weights::unflatten(fresh, &values).unwrap();
     let x = Tensor::<2>::random([5, 2], Distribution::Normal(0.0, 1.0), &device);

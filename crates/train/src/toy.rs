@@ -370,8 +370,7 @@ impl Frozen {
     /// x_T for `n` points: standard normals from `noise` times the sampler's starting σ.
     pub fn start(&self, n: usize, sampler: &dyn Sampler<2>, noise: &mut SeededNoise) -> Tensor<2> {
         let z = noise.normals(2 * n);
-        Tensor::<2>::from_data(TensorData::new(z, [n, 2]), &self.device)
-            * sampler.init_sigma()
+        Tensor::<2>::from_data(TensorData::new(z, [n, 2]), &self.device) * sampler.init_sigma()
     }
 
     /// The model's ε̂ at the points `xy` (`[n, 2]` row-major) at process time `t` (not read back).

@@ -27,13 +27,12 @@ impl Link {
         let worker = worker::spawn("toy2d_trainer")?;
         let received = Rc::new(RefCell::new(Vec::new()));
         let inbox = received.clone();
-        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-            move |e: web_sys::MessageEvent| {
+        let on_message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                 let msg = worker::decode::<FromTrainer>(e.data())
                     .unwrap_or_else(|message| FromTrainer::Failed { message });
                 inbox.borrow_mut().push(msg);
-            },
-        );
+            });
         let inbox = received.clone();
         // an `ErrorEvent` for an exception, a plain `Event` when the script could not load
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
@@ -75,7 +74,10 @@ impl Link {
                     });
                 }
             }
-            Err(message) => self.received.borrow_mut().push(FromTrainer::Failed { message }),
+            Err(message) => self
+                .received
+                .borrow_mut()
+                .push(FromTrainer::Failed { message }),
         }
     }
 

@@ -18,10 +18,18 @@ pub enum ToTrainer {
     },
     /// Train until step `until` (or until paused). `order` numbers Train and Pause, so the page
     /// can tell which of its requests a progress report answers.
-    Train { order: u32, until: Option<usize> },
-    Pause { order: u32 },
+    Train {
+        order: u32,
+        until: Option<usize>,
+    },
+    Pause {
+        order: u32,
+    },
     /// Settings that apply to the next step without a new run.
-    Tune { lr: f64, batch: usize },
+    Tune {
+        lr: f64,
+        batch: usize,
+    },
     /// Send the current EMA weights.
     Weights,
 }

@@ -189,10 +189,7 @@ impl Widget {
         }
         if let Err(e) = self.advance_jobs().await {
             // not retried until the weights change (a sampling job failed on its snapshot's)
-            let at = self
-                .frozen
-                .as_ref()
-                .map_or(self.step(), |f| f.step);
+            let at = self.frozen.as_ref().map_or(self.step(), |f| f.step);
             self.failed_at = Some(at);
             self.job = None;
             self.density_job = None;
@@ -466,9 +463,11 @@ impl Widget {
         if self.link.dead {
             match Link::spawn() {
                 Ok(link) => self.link = link,
-                Err(e) => self
-                    .root
-                    .message_once("error", "trainer", &format!("Training needs a Web Worker, but {e}.")),
+                Err(e) => self.root.message_once(
+                    "error",
+                    "trainer",
+                    &format!("Training needs a Web Worker, but {e}."),
+                ),
             }
         }
         self.job = None;

@@ -189,7 +189,7 @@ impl Widget {
         }
         if let Err(e) = self.advance_jobs().await {
             // not retried until the weights change (a sampling job failed on its snapshot's)
-            let at = self.frozen.as_ref().map_or(self.step(), |f| f.step);
+            let at = self.frozen.as_ref().map_or(self.step, |f| f.step);
             self.failed_at = Some(at);
             self.job = None;
             self.density_job = None;
@@ -222,8 +222,8 @@ impl Widget {
                 }
                 self.error = false;
                 if cmd == Cmd::Step {
-                    self.pause_at = Some(self.step() + 1);
-                } else if self.pause_at.is_some_and(|n| self.step() >= n) {
+                    self.pause_at = Some(self.step + 1);
+                } else if self.pause_at.is_some_and(|n| self.step >= n) {
                     self.pause_at = None;
                 }
                 self.play();
@@ -528,7 +528,7 @@ impl Widget {
         Shown {
             settings: self.settings.clone(),
             has_run: self.set.is_some(),
-            step: self.step(),
+            step: self.step,
             losses: self.losses.len(),
             playing: self.playing,
             error: self.error,
@@ -546,15 +546,11 @@ impl Widget {
     /// True while the shown samples are not from the current weights (a job will redraw them).
     fn samples_stale(&self) -> bool {
         self.set.is_some()
-            && self.failed_at != Some(self.step())
+            && self.failed_at != Some(self.step)
             && self
                 .samples
                 .as_ref()
-                .is_none_or(|c| c.model_step != self.step())
-    }
-
-    fn step(&self) -> usize {
-        self.step
+                .is_none_or(|c| c.model_step != self.step)
     }
 
     /// Keeps the page's copy of the EMA weights fresh (once when training pauses, every
@@ -778,7 +774,7 @@ impl Widget {
 
     /// The widget's state for tests and embeds: `data-*` on the root and `window.__playground`.
     fn report(&mut self) {
-        let step = self.step();
+        let step = self.step;
         let status = if self.error {
             "error"
         } else if self.playing {

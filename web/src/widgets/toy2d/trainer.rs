@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use super::messages::{FromTrainer, ToTrainer};
 use crate::readback::to_vec;
+use crate::state::BackendChoice;
 use crate::worker::{self, Inbox};
 use crate::{backend, dom};
 
@@ -50,8 +51,6 @@ struct Trainer {
     until: Option<usize>,
     /// Steps per slice, adapted to [`SLICE_MS`].
     chunk: usize,
-    /// The device per backend asked for, with a sentence saying what it is.
-    devices: Vec<(String, Device, String)>,
 }
 
 impl Trainer {
@@ -68,7 +67,18 @@ impl Trainer {
                 self.until = None;
                 self.chunk = 1;
                 self.run = None;
-                let (device, note) = self.device(&backend).await;
+                // the page's kind of device, chosen the page's way (WebGPU falls back to the CPU;
+                // Burn's wgpu runtime is set up once per thread)
+                let choice = if backend == "webgpu" {
+                    BackendChoice::Auto
+                } else {
+                    BackendChoice::Cpu
+                };
+                let chosen = backend::choose(choice).await;
+                let (device, note) = (
+                    chosen.device,
+                    format!("Training runs in a Web Worker. {}", chosen.note),
+                );
                 let set = match drawn {
                     Some(points) => ToySet::with_data(config, points),
                     None => ToySet::new(config),
@@ -116,33 +126,6 @@ impl Trainer {
                 }
             }
         }
-    }
-
-    /// The device for `backend` (`webgpu` or `cpu`), made once; WebGPU falls back to the CPU.
-    async fn device(&mut self, backend: &str) -> (Device, String) {
-        if let Some((_, d, note)) = self.devices.iter().find(|(b, _, _)| b == backend) {
-            return (d.clone(), note.clone());
-        }
-        let made = if backend == "webgpu" {
-            match backend::webgpu().await {
-                Ok((device, adapter)) => (
-                    device,
-                    format!("Training runs in a Web Worker, on WebGPU ({adapter})."),
-                ),
-                Err(why) => (
-                    Device::flex(),
-                    format!("Training runs in a Web Worker, on the CPU: in the worker, {why}"),
-                ),
-            }
-        } else {
-            (
-                Device::flex(),
-                "Training runs in a Web Worker, on the CPU.".to_string(),
-            )
-        };
-        self.devices
-            .push((backend.to_string(), made.0.clone(), made.1.clone()));
-        made
     }
 
     fn step(&self) -> usize {

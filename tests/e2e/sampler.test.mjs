@@ -9,7 +9,7 @@ import { existsSync, writeFileSync, readFileSync, mkdirSync, rmSync } from 'node
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { serve } from './serve.mjs';
-import { ARTIFACTS, launch, open, waitStatus, messages } from './browser.mjs';
+import { ARTIFACTS, launch, open, waitStatus, messages, startFrameProbe, stopFrameProbe } from './browser.mjs';
 
 const DIST = process.env.DIST ?? join(import.meta.dirname, '..', '..', 'dist');
 const WEIGHTS = join(DIST, 'static', 'weights');
@@ -250,6 +250,46 @@ for (const backend of ['cpu', 'webgpu']) {
     await context.close();
   });
 }
+
+// The chain runs in a Web Worker: a CPU step of the MNIST U-Net at 16 images takes ~0.7 s, and
+// the page must go on drawing frames meanwhile (it held the page for the whole step before). A
+// worker that dies (Burn's WebGPU runtime panics on a GPU out-of-memory error; here the test hook
+// makes it panic) is reported, replaced, and the model loaded again; what was sampled stays.
+test('the chain runs in a worker: slow CPU steps do not hold the page, and a crashed worker is replaced', { skip: !existsSync(join(WEIGHTS, `${UNET}.safetensors`)) && `no ${UNET} weights shipped yet` }, async () => {
+  const { page, errors } = await open(browser, `${server.url}#widget=sampler&backend=cpu&model=${UNET}&sampler=dpm%2B%2B2m&steps=8&n=16&class=1&guidance=2`);
+  await waitStatus(page, ['ready'], 60_000);
+  await page.click('button[name="sample"]');
+  await page.waitForFunction(() => Number(document.querySelector('#app').dataset.step) >= 1, null, { timeout: 120_000 });
+  await startFrameProbe(page);
+  await page.waitForFunction(() => Number(document.querySelector('#app').dataset.step) >= 4, null, { timeout: 120_000, polling: 100 });
+  const frames = await stopFrameProbe(page);
+  const stepMs = await page.evaluate(() => document.querySelector('.counter')?.textContent);
+  const longest = await page.evaluate(() => Math.max(...window.__frames));
+  metrics.worker = { ...frames, longest_frame_ms: longest, counter: stepMs };
+  // one frame per step would mean ~700 ms frames: the page draws at least ~10 per second
+  assert.ok(frames.median_ms < 50, `median frame ${frames.median_ms} ms while the worker samples`);
+  assert.ok(longest < 400, `a frame of ${longest} ms while the worker samples`);
+  // the worker dies mid-chain
+  const before = Number(await page.$eval('#app', (e) => e.dataset.step));
+  await page.evaluate(() => window.__playground.crashWorker());
+  await page.waitForFunction(() => /The sampler stopped while sampling/.test(document.querySelector('#app .messages')?.textContent), null, { timeout: 60_000 });
+  const s = await waitStatus(page, ['ready'], 60_000);
+  assert.equal(s.model, UNET);
+  const said = (await messages(page)).join('\n');
+  assert.match(said, /A new worker is loading the model again/);
+  // one message for one crash (the dead worker's error event is not a second one)
+  assert.equal(said.match(/The sampler stopped/g).length, 1, said);
+  // the steps sampled before the crash are still on the page
+  assert.ok(Number(s.step) >= before, `step ${s.step} after the crash, ${before} before`);
+  await page.screenshot({ path: join(ARTIFACTS, 'sampler-worker-crashed.png') });
+  // and the new worker samples
+  await page.click('button[name="sample"]');
+  const done = await waitStatus(page, ['done', 'error'], 120_000);
+  assert.equal(done.status, 'done', (await messages(page)).join('\n'));
+  assert.equal(done.step, '8');
+  assert.deepEqual(errors.filter((e) => !/crash asked for by a test|worker stopped on an internal error|RuntimeError|unreachable/.test(e)), []);
+  await page.close();
+});
 
 // CIFAR-10 (3 channels, 32×32): no classifier of ours reads these. The page must give the native
 // chain's images (the figures of quality are the native Inception FID in the manifest), in

@@ -196,33 +196,54 @@ async fn download(
     Ok(bytes)
 }
 
-/// The network of `entry`: from the cache when it holds a file that passes every check, else
-/// downloaded (with `progress`), checked, and then cached. Returns where the bytes came from.
+/// The checked file of `entry`: from the cache when it holds one that passes the checks of a file
+/// ([`zoo::check_digested`]: not a web page, size, SHA-256), else downloaded (with `progress`) and
+/// checked. Returns where the bytes came from; downloaded bytes are cached by [`remember`] once
+/// they have built a network.
+pub async fn fetch_checked(
+    manifest_url: &str,
+    entry: &Entry,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Vec<u8>, Source), String> {
+    let url = file_url(manifest_url, entry);
+    let key = cache_key(&url, entry);
+    if let Some(bytes) = cached(&key).await {
+        dom::mark("cache-read");
+        let sha = digest_if_sized(entry, &bytes).await;
+        match zoo::check_digested(entry, &bytes, || sha) {
+            Ok(()) => return Ok((bytes, Source::Cache)),
+            // a damaged cache entry is dropped and the file downloaded again
+            Err(_) => forget(&key).await,
+        }
+    }
+    let bytes = download(&url, entry.bytes, progress).await?;
+    let sha = digest_if_sized(entry, &bytes).await;
+    zoo::check_digested(entry, &bytes, || sha).map_err(|e| e.to_string())?;
+    Ok((bytes, Source::Network))
+}
+
+/// Keeps a downloaded file that has passed every check in the cache.
+pub async fn remember(manifest_url: &str, entry: &Entry, bytes: &mut [u8]) {
+    let url = file_url(manifest_url, entry);
+    store(&cache_key(&url, entry), bytes).await;
+}
+
+/// The network of `entry` on `device`: [`fetch_checked`], built, and cached if it was downloaded.
 pub async fn load(
     manifest_url: &str,
     entry: &Entry,
     device: &Device,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(Net, Source), String> {
-    let url = file_url(manifest_url, entry);
-    let key = cache_key(&url, entry);
-    if let Some(bytes) = cached(&key).await {
-        dom::mark("cache-read");
-        let sha = digest_if_sized(entry, &bytes).await;
-        match zoo::load_digested(entry, &bytes, || sha, device) {
-            Ok(net) => return Ok((net, Source::Cache)),
-            // a damaged cache entry is dropped and the file downloaded again
-            Err(_) => forget(&key).await,
-        }
+    let (mut bytes, source) = fetch_checked(manifest_url, entry, progress).await?;
+    let net = zoo::build(entry, &bytes, device).map_err(|e| e.to_string())?;
+    if source == Source::Network {
+        remember(manifest_url, entry, &mut bytes).await;
     }
-    let mut bytes = download(&url, entry.bytes, progress).await?;
-    let sha = digest_if_sized(entry, &bytes).await;
-    let net = zoo::load_digested(entry, &bytes, || sha, device).map_err(|e| e.to_string())?;
-    store(&key, &mut bytes).await;
-    Ok((net, Source::Network))
+    Ok((net, source))
 }
 
-/// The SHA-256 for [`zoo::load_digested`], computed only when the size is right: otherwise the
+/// The SHA-256 for [`zoo::check_digested`], computed only when the size is right: otherwise the
 /// cheaper checks refuse the file first and never ask for it.
 async fn digest_if_sized(entry: &Entry, bytes: &[u8]) -> String {
     if bytes.len() as u64 == entry.bytes {

@@ -14,7 +14,7 @@ use crate::net::Net;
 pub const IMAGE_CLIP: X0Clip = X0Clip::Clip { range: 1.0 };
 
 /// What to sample.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ChainSpec {
     /// A sampler of the core's registry that fits the model's process.
     pub sampler: String,

@@ -82,6 +82,17 @@ pub fn load_digested(
     sha: impl FnOnce() -> String,
     device: &Device,
 ) -> Result<Net, LoadError> {
+    check_digested(entry, bytes, sha)?;
+    build(entry, bytes, device)
+}
+
+/// The checks of the file as a file: not a web page, the size and the SHA-256 the model list
+/// gives (`sha` is only called once the size is right).
+pub fn check_digested(
+    entry: &Entry,
+    bytes: &[u8],
+    sha: impl FnOnce() -> String,
+) -> Result<(), LoadError> {
     let file = entry.file.clone();
     if looks_like_html(bytes) {
         return Err(LoadError::Html { file });
@@ -109,6 +120,12 @@ pub fn load_digested(
             expected: entry.sha256.clone(),
         });
     }
+    Ok(())
+}
+
+/// The network of `entry` with the weights in `bytes` (a checked file): the safetensors header,
+/// and every tensor's name, shape and dtype against the architecture the entry describes.
+pub fn build(entry: &Entry, bytes: &[u8], device: &Device) -> Result<Net, LoadError> {
     let model_error = |error| LoadError::Model {
         file: entry.file.clone(),
         id: entry.id.clone(),

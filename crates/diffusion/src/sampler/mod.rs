@@ -88,7 +88,7 @@ pub trait Sampler<const D: usize> {
 }
 
 /// Optional treatment of x̂₀ before it is used (diffusers' `clip_sample` / `thresholding`).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub enum X0Clip {
     #[default]
     None,

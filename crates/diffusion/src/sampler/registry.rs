@@ -48,7 +48,7 @@ pub fn samplers_for(sde: bool) -> Vec<&'static str> {
 }
 
 /// Sampler settings; each sampler reads the ones it has.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Options {
     pub steps: usize,
     /// DDIM's η ∈ [0, 1].

@@ -1,15 +1,17 @@
 //! The image sampler: a person picks a shipped model, presses Sample, and watches noise turn into
-//! images. Weights come through [`crate::weights`] (streamed, checked, cached); the chain is a
-//! [`zoo::ImageChain`] (the same code as the CLI's `sample`), stepped once per loop turn: step k+1
-//! is queued on the device before step k is read back and drawn, so on WebGPU drawing overlaps
-//! computing. Every step's x_t and x̂₀ are kept (as bytes) for the scrubber afterwards.
+//! images. The page fetches and checks the weights ([`crate::weights`]: streamed, checked, cached)
+//! and draws; the chain itself (a [`zoo::ImageChain`], the same code as the CLI's `sample`) runs in
+//! a Web Worker ([`chain_worker`]), so no step, however slow, holds the page. Every step's x_t and
+//! x̂₀ arrive as bytes and are kept for the scrubber afterwards.
 
+mod chain_worker;
+mod messages;
 mod panel;
 
 use burn::prelude::*;
-use diffusion::Step;
 use wasm_bindgen::JsCast;
-use zoo::{ImageChain, Manifest, Net};
+use wasm_bindgen::prelude::Closure;
+use zoo::{Entry, Manifest, Net};
 
 use crate::backend::Backend;
 use crate::dom::{self, Root, el};
@@ -18,11 +20,10 @@ use crate::readback::to_vec;
 use crate::render::images::{self, Grid};
 use crate::sampler_settings::{SamplerSettings, manifest_url};
 use crate::state::HashState;
-use crate::weights;
+use crate::weights::{self, Source};
+use messages::{ChainLink, FromChain, ToChain};
 use panel::{Cmd, Panel};
 
-/// Milliseconds of sampling before the loop yields to the browser (at least one step).
-const SLICE_MS: f64 = 25.0;
 /// Least milliseconds between two redraws while sampling.
 const DRAW_MS: f64 = 50.0;
 /// Milliseconds per step when the chain plays back.
@@ -32,6 +33,9 @@ const STRIP_STEPS: usize = 32;
 const STRIP_IMAGES: usize = 8;
 
 pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result<(), String> {
+    // the worker boots (and opens its device) while the page fetches the model list and weights
+    let kind = backend.kind.attr();
+    let link = spawn_link(kind)?;
     let url = manifest_url(hash);
     let manifest = weights::manifest(&url)
         .await
@@ -48,15 +52,24 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
     }
     let panel = Panel::build(&root.0, panel::Queue::default()).map_err(js_err)?;
     panel.fill(&settings, &manifest).map_err(js_err)?;
+    publish_crash_hook(panel.queue());
     let mut w = Widget {
         root: root.clone(),
         device: backend.device.clone(),
+        backend: kind,
+        backend_note: backend.note.clone(),
         hash: hash.clone(),
         manifest,
         settings,
         panel,
-        net: None,
+        link,
+        file: None,
+        model: None,
+        load: 0,
+        respawned: false,
+        autorun: false,
         classifier: None,
+        run: 0,
         running: None,
         record: None,
         scrub: 0,
@@ -64,31 +77,57 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
         chain_moved_at: 0.0,
         follow: None,
         drawn_at: f64::NEG_INFINITY,
+        dirty: false,
     };
     w.write_hash();
     dom::mark("panel");
+    w.autorun = w.settings.autorun;
     w.load_model().await;
-    if w.settings.autorun && w.net.is_some() {
-        w.start();
-    }
     loop {
         w.tick().await;
-        if w.running.is_some() {
-            dom::yield_now().await;
-        } else {
-            dom::next_frame().await;
-        }
+        dom::next_frame().await;
     }
 }
 
-/// A chain being sampled.
-struct Running {
-    chain: ImageChain,
-    x: Tensor<4>,
-    /// The step computed last turn, read back and drawn this turn.
-    pending: Option<Step<4>>,
+fn spawn_link(backend: &str) -> Result<ChainLink, String> {
+    let mut link = ChainLink::spawn("sampler_chain", "the sampler's worker")
+        .map_err(|e| format!("Sampling needs a Web Worker, but {e}."))?;
+    link.send(ToChain::Open {
+        backend: backend.into(),
+    });
+    Ok(link)
+}
+
+/// `__playground.crashWorker()`: a test makes the worker panic, as a GPU out-of-memory would.
+fn publish_crash_hook(queue: &panel::Queue) {
+    let q = queue.clone();
+    let crash = Closure::<dyn FnMut()>::new(move || q.borrow_mut().push(Cmd::CrashWorker));
+    publish("crashWorker", crash.as_ref());
+    crash.forget();
+}
+
+/// The checked weights file of the chosen model, kept to load it again into a new worker.
+struct File {
+    entry: Entry,
+    bytes: Vec<u8>,
+    source: Source,
+    /// When the page began to load it (ms since navigation).
     started_ms: f64,
-    last_ms: f64,
+}
+
+/// The model the worker has built.
+struct Model {
+    id: String,
+    classes: Option<usize>,
+}
+
+/// The chain the worker is sampling.
+struct Running {
+    run: u32,
+    started_ms: f64,
+    model: String,
+    /// The requested class of each image (empty: none).
+    classes: Vec<usize>,
 }
 
 /// One step as kept for the viewer: x_t and x̂₀ quantised to bytes.
@@ -118,14 +157,27 @@ struct Record {
 
 struct Widget {
     root: Root,
+    /// The page's device (the classifier runs on it).
     device: Device,
+    backend: &'static str,
+    backend_note: String,
     hash: HashState,
     manifest: Manifest,
     settings: SamplerSettings,
     panel: Panel,
-    /// The loaded model (id, network).
-    net: Option<(String, Net)>,
+    link: ChainLink,
+    file: Option<File>,
+    /// Set once the worker has built the file's network.
+    model: Option<Model>,
+    /// Numbers the loads sent to the worker.
+    load: u32,
+    /// A new worker was started after a crash and has not loaded a model since.
+    respawned: bool,
+    /// Sample as soon as the model is loaded (`autorun=1`).
+    autorun: bool,
     classifier: Option<(String, Net)>,
+    /// Numbers the runs sent to the worker.
+    run: u32,
     running: Option<Running>,
     record: Option<Record>,
     scrub: usize,
@@ -134,6 +186,8 @@ struct Widget {
     follow: Option<usize>,
     /// When the grids were last drawn (ms since navigation).
     drawn_at: f64,
+    /// A step arrived that is not drawn yet.
+    dirty: bool,
 }
 
 impl Widget {
@@ -142,19 +196,18 @@ impl Widget {
         for cmd in cmds {
             self.apply(cmd).await;
         }
-        if self.running.is_some() {
-            // several fast steps per turn, drawn once: the browser only gets the thread back
-            // (to paint, and for input) every SLICE_MS
-            let start = dom::now_ms();
-            while self.running.is_some() && dom::now_ms() - start < SLICE_MS {
-                self.advance().await;
-            }
-            // painting the grids costs the browser more than a fast step: at most every DRAW_MS
-            // while sampling (every step is kept for the scrubber), and always at the end
-            if self.running.is_none() || dom::now_ms() - self.drawn_at >= DRAW_MS {
-                self.draw();
-            }
-        } else if self.chain_playing && dom::now_ms() - self.chain_moved_at >= CHAIN_MS {
+        for msg in self.link.receive() {
+            self.receive(msg).await;
+        }
+        // painting the grids costs the browser more than a fast step: at most every DRAW_MS
+        // while sampling (every step is kept for the scrubber), and always at the end
+        if self.dirty && (self.running.is_none() || dom::now_ms() - self.drawn_at >= DRAW_MS) {
+            self.draw();
+        }
+        if self.running.is_none()
+            && self.chain_playing
+            && dom::now_ms() - self.chain_moved_at >= CHAIN_MS
+        {
             let len = self.record.as_ref().map_or(0, |r| r.frames.len());
             if self.scrub + 1 < len {
                 self.scrub += 1;
@@ -179,13 +232,14 @@ impl Widget {
                 let _ = self.panel.fill(&self.settings, &self.manifest);
                 self.write_hash();
                 if self.settings.model != before {
-                    self.running = None;
+                    self.stop();
                     self.load_model().await;
                 }
             }
             Cmd::Sample => self.start(),
             Cmd::Stop => {
-                if self.running.take().is_some() {
+                if self.running.is_some() {
+                    self.stop();
                     self.root.set("status", "ready");
                     self.panel.counter.set_text_content(Some("stopped"));
                 }
@@ -218,12 +272,22 @@ impl Widget {
             }
             Cmd::DownloadGrid => self.download_grid(),
             Cmd::DownloadChain => self.download_chain(),
+            Cmd::CrashWorker => self.link.send(ToChain::Crash),
         }
     }
 
-    /// Fetches (or takes from the cache) the chosen model's weights and builds the network.
+    /// Drops the chain being sampled (the worker is told).
+    fn stop(&mut self) {
+        if let Some(r) = self.running.take() {
+            self.link.send(ToChain::Stop { run: r.run });
+        }
+    }
+
+    /// Fetches (or takes from the cache) the chosen model's checked weights and has the worker
+    /// build the network; the answer arrives as [`FromChain::Loaded`].
     async fn load_model(&mut self) {
-        self.net = None;
+        self.model = None;
+        self.file = None;
         let Some(entry) = self.manifest.get(&self.settings.model).cloned() else {
             return;
         };
@@ -234,37 +298,221 @@ impl Widget {
             entry.id,
             entry.size_text()
         )));
-        let started = dom::now_ms();
+        let started_ms = dom::now_ms();
         let panel = &self.panel;
         let mut progress = |got: u64, total: u64| panel.set_progress(got, total);
-        match weights::load(&self.settings.manifest, &entry, &self.device, &mut progress).await {
-            Ok((net, source)) => {
-                let ms = dom::now_ms() - started;
+        match weights::fetch_checked(&self.settings.manifest, &entry, &mut progress).await {
+            Ok((bytes, source)) => {
                 self.panel.set_progress(entry.bytes, entry.bytes);
                 self.panel.counter.set_text_content(Some(&format!(
-                    "{} ready ({}, checked, {:.0} ms)",
+                    "building {} ({})…",
                     entry.id,
-                    source.phrase(),
-                    ms
+                    source.phrase()
                 )));
-                self.root.set("source", source.attr());
+                self.file = Some(File {
+                    entry,
+                    bytes,
+                    source,
+                    started_ms,
+                });
+                if self.link.dead {
+                    self.respawn();
+                }
+                self.send_load();
+            }
+            Err(e) => self.load_failed(&entry.id, &e),
+        }
+    }
+
+    /// Sends the kept file to the worker to build.
+    fn send_load(&mut self) {
+        let Some(file) = &self.file else { return };
+        self.load += 1;
+        self.link.send(ToChain::Load {
+            load: self.load,
+            entry: file.entry.clone(),
+            bytes: file.bytes.clone(),
+        });
+    }
+
+    fn load_failed(&mut self, id: &str, e: &str) {
+        self.file = None;
+        self.autorun = false;
+        self.panel.counter.set_text_content(Some("no model loaded"));
+        self.root.fail(&format!(
+            "Model {id} could not be loaded: {e}. Pick another model, or reload to try again."
+        ));
+    }
+
+    /// A new worker in place of a dead one.
+    fn respawn(&mut self) {
+        match spawn_link(self.backend) {
+            Ok(link) => self.link = link,
+            Err(e) => self.root.fail(&e),
+        }
+    }
+
+    async fn receive(&mut self, msg: FromChain) {
+        match msg {
+            FromChain::Ready => {}
+            FromChain::Opened { note } => {
+                if note != self.backend_note {
+                    self.root.message_once("notice", "worker-backend", &note);
+                }
+            }
+            FromChain::Loaded {
+                load,
+                classes,
+                error,
+            } => {
+                if load != self.load {
+                    return;
+                }
+                let Some(file) = self.file.as_mut() else {
+                    return;
+                };
+                let id = file.entry.id.clone();
+                if let Some(e) = error {
+                    return self.load_failed(&id, &e);
+                }
+                self.respawned = false;
+                if file.source == Source::Network {
+                    weights::remember(&self.settings.manifest, &file.entry, &mut file.bytes).await;
+                }
+                let ms = dom::now_ms() - file.started_ms;
+                self.panel.counter.set_text_content(Some(&format!(
+                    "{id} ready ({}, checked, {ms:.0} ms)",
+                    file.source.phrase()
+                )));
+                self.root.set("source", file.source.attr());
                 publish("loadMs", &ms.into());
                 dom::mark("model");
-                self.net = Some((entry.id.clone(), net));
+                self.model = Some(Model { id, classes });
                 self.root.set("status", "ready");
+                if std::mem::take(&mut self.autorun) {
+                    self.start();
+                }
             }
-            Err(e) => {
-                self.panel.counter.set_text_content(Some("no model loaded"));
-                self.root.fail(&format!(
-                    "Model {} could not be loaded: {e}. Pick another model, or reload to try again.",
-                    entry.id
-                ));
+            FromChain::Started {
+                run,
+                len,
+                shape,
+                error,
+            } => {
+                let Some(r) = self.running.as_ref().filter(|r| r.run == run) else {
+                    return;
+                };
+                let (model, classes) = (r.model.clone(), r.classes.clone());
+                if let Some(e) = error {
+                    self.running = None;
+                    self.root.set("status", "ready");
+                    self.root
+                        .message_once("error", "sample", &format!("Cannot sample: {e}."));
+                    return;
+                }
+                self.record = Some(Record {
+                    model,
+                    grid: Grid::new(shape),
+                    len,
+                    frames: Vec::with_capacity(len),
+                    step_ms: Vec::new(),
+                    compute_ms: Vec::new(),
+                    read_ms: Vec::new(),
+                    total_ms: None,
+                    classes,
+                    last_x: Vec::new(),
+                });
+                self.follow = self.follow.filter(|&i| i < shape[0]);
             }
+            FromChain::Frame {
+                run,
+                index: _,
+                t,
+                xt,
+                x0,
+                compute_ms,
+                read_ms,
+                step_ms,
+                last,
+            } => {
+                let Some(started_ms) = self
+                    .running
+                    .as_ref()
+                    .filter(|r| r.run == run)
+                    .map(|r| r.started_ms)
+                else {
+                    return;
+                };
+                let Some(rec) = self.record.as_mut() else {
+                    return;
+                };
+                let live = self.scrub + 1 >= rec.frames.len();
+                rec.frames.push(Frame { t, xt, x0 });
+                rec.step_ms.push(step_ms);
+                rec.compute_ms.push(compute_ms);
+                rec.read_ms.push(read_ms);
+                if live {
+                    self.scrub = rec.frames.len() - 1;
+                }
+                self.root.set("step", &rec.frames.len().to_string());
+                self.dirty = true;
+                if let Some(last) = last {
+                    rec.last_x = last.0;
+                    self.running = None;
+                    self.finish(started_ms).await;
+                }
+            }
+            FromChain::Stopped { run, message } => {
+                if self.running.as_ref().is_some_and(|r| r.run == run) {
+                    self.running = None;
+                    self.root.fail(&message);
+                }
+            }
+            FromChain::Failed { message } => {
+                self.root.message_once("warning", "worker", &message);
+            }
+            FromChain::BootFailed { message } => {
+                self.running = None;
+                self.root
+                    .fail(&format!("Sampling needs a Web Worker, but {message}."));
+            }
+            FromChain::Panicked { message } => self.worker_died(&message),
+        }
+    }
+
+    /// The worker panicked (Burn's WebGPU runtime panics on a GPU out-of-memory error): the page
+    /// says so, starts a new worker and loads the model into it again, once; what was sampled
+    /// before stays on the page.
+    fn worker_died(&mut self, message: &str) {
+        let was_sampling = self.running.take().is_some();
+        let what = if was_sampling {
+            "while sampling"
+        } else {
+            "while building the model"
+        };
+        let again = !self.respawned && self.file.is_some();
+        let next = if again {
+            "A new worker is loading the model again; fewer images may fit."
+        } else {
+            "Pick a model to try again, or reload the page."
+        };
+        self.model = None;
+        self.root.fail(&format!(
+            "The sampler stopped {what} ({message}). On WebGPU this is most often the GPU running out of memory. {next}"
+        ));
+        if again {
+            self.respawned = true;
+            if let Some(file) = self.file.as_mut() {
+                file.started_ms = dom::now_ms();
+            }
+            self.respawn();
+            self.send_load();
+            self.root.set("status", "loading");
         }
     }
 
     fn start(&mut self) {
-        let Some((id, net)) = &self.net else {
+        let Some(model) = &self.model else {
             self.root.message_once(
                 "warning",
                 "no-model",
@@ -272,113 +520,31 @@ impl Widget {
             );
             return;
         };
-        let Some(process) = self.manifest.get(id).and_then(|e| e.process.clone()) else {
+        let Some(process) = self.manifest.get(&model.id).and_then(|e| e.process.clone()) else {
             return;
         };
-        let spec = self.settings.spec(net.classes());
-        let mut chain = match ImageChain::new(net, &process, &spec, &self.device) {
-            Ok(c) => c,
-            Err(e) => {
-                self.root
-                    .message_once("error", "sample", &format!("Cannot sample: {e}."));
-                return;
-            }
-        };
-        let x = chain.start();
-        let now = dom::now_ms();
-        self.record = Some(Record {
-            model: id.clone(),
-            grid: Grid::new(chain.shape()),
-            len: chain.len(),
-            frames: Vec::with_capacity(chain.len()),
-            step_ms: Vec::new(),
-            compute_ms: Vec::new(),
-            read_ms: Vec::new(),
-            total_ms: None,
-            classes: spec.classes.clone(),
-            last_x: Vec::new(),
+        let spec = self.settings.spec(model.classes);
+        let id = model.id.clone();
+        self.stop();
+        self.run += 1;
+        self.link.send(ToChain::Sample {
+            run: self.run,
+            process,
+            spec: spec.clone(),
         });
         self.running = Some(Running {
-            chain,
-            x,
-            pending: None,
-            started_ms: now,
-            last_ms: now,
+            run: self.run,
+            started_ms: dom::now_ms(),
+            model: id,
+            classes: spec.classes,
         });
         self.scrub = 0;
         self.chain_playing = false;
-        self.follow = self.follow.filter(|&i| i < spec.n);
         self.panel.verdict.set_text_content(None);
         self.root.set("status", "sampling");
         dom::mark("sampling");
         self.root.set("step", "0");
         publish("classified", &wasm_bindgen::JsValue::UNDEFINED);
-    }
-
-    /// One turn of sampling: queue the next step, then read back and draw the previous one.
-    async fn advance(&mut self) {
-        let Some(mut r) = self.running.take() else {
-            return;
-        };
-        let t0 = dom::now_ms();
-        let next = match r.chain.step(&r.x) {
-            Ok(n) => n,
-            Err(e) => return self.stop_with(&format!("Sampling failed: {e}.")),
-        };
-        if let (Some(rec), Some(_)) = (self.record.as_mut(), &next) {
-            rec.compute_ms.push(dom::now_ms() - t0);
-        }
-        if let Some(prev) = r.pending.take() {
-            if let Err(e) = self.keep(prev, &mut r).await {
-                return self.stop_with(&e);
-            }
-        }
-        match next {
-            Some(step) => {
-                r.x = step.x.clone();
-                r.pending = Some(step);
-                self.running = Some(r);
-            }
-            None => self.finish(r.started_ms).await,
-        }
-    }
-
-    fn stop_with(&mut self, msg: &str) {
-        self.running = None;
-        self.root.fail(msg);
-    }
-
-    /// Reads a step back, keeps it and shows it.
-    async fn keep(&mut self, step: Step<4>, r: &mut Running) -> Result<(), String> {
-        let t0 = dom::now_ms();
-        let mut both = to_vec(Tensor::cat(vec![step.x, step.x0], 0)).await?;
-        let read = dom::now_ms() - t0;
-        let half = both.len() / 2;
-        let (xt, x0) = both.split_at(half);
-        if xt.iter().any(|v| !v.is_finite()) {
-            return Err(format!(
-                "Sampling produced non-finite values at step {}: the model or sampler settings do not fit (try more steps or another sampler).",
-                step.index + 1
-            ));
-        }
-        let now = dom::now_ms();
-        let rec = self.record.as_mut().ok_or("no record")?;
-        let live = self.scrub + 1 >= rec.frames.len();
-        rec.frames.push(Frame {
-            t: step.t,
-            xt: data::to_pixels(xt),
-            x0: data::to_pixels(x0),
-        });
-        rec.step_ms.push(now - r.last_ms);
-        rec.read_ms.push(read);
-        both.truncate(half);
-        rec.last_x = both;
-        r.last_ms = now;
-        if live {
-            self.scrub = rec.frames.len() - 1;
-        }
-        self.root.set("step", &rec.frames.len().to_string());
-        Ok(())
     }
 
     async fn finish(&mut self, started_ms: f64) {
@@ -495,6 +661,7 @@ impl Widget {
     /// Shows step `self.scrub` of the record (and the followed image).
     fn draw(&mut self) {
         self.drawn_at = dom::now_ms();
+        self.dirty = false;
         let Some(rec) = &self.record else { return };
         let Some(frame) = rec
             .frames

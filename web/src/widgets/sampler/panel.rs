@@ -23,6 +23,8 @@ pub enum Cmd {
     Pick(f64, f64),
     DownloadGrid,
     DownloadChain,
+    /// Test hook (`__playground.crashWorker()`): make the chain worker panic.
+    CrashWorker,
 }
 
 pub type Queue = controls::Queue<Cmd>;

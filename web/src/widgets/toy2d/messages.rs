@@ -4,6 +4,11 @@
 use serde::{Deserialize, Serialize};
 use train::toy::ToyConfig;
 
+use crate::worker::{Floats, Link, Reply};
+
+/// The page's end of the training worker.
+pub type TrainerLink = Link<ToTrainer, FromTrainer>;
+
 /// Page → worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
@@ -59,7 +64,7 @@ pub enum FromTrainer {
     Weights {
         generation: u32,
         step: usize,
-        values: Vec<f32>,
+        values: Floats,
     },
     /// Training stopped on a diverging loss; the weights are back at `step`.
     Stopped {
@@ -73,4 +78,25 @@ pub enum FromTrainer {
     Panicked { message: String },
     /// The bootstrap could not load the app into the worker (posted by its JS).
     BootFailed { message: String },
+}
+
+impl Reply for FromTrainer {
+    fn is_ready(&self) -> bool {
+        matches!(self, FromTrainer::Ready)
+    }
+
+    fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            FromTrainer::Panicked { .. } | FromTrainer::BootFailed { .. }
+        )
+    }
+
+    fn failed(message: String) -> Self {
+        FromTrainer::Failed { message }
+    }
+
+    fn died(message: String) -> Self {
+        FromTrainer::Panicked { message }
+    }
 }

@@ -3,13 +3,12 @@
 //! the denoising chain, forward noising, the ε̂ field and the learned density are drawn from a
 //! frozen copy of the EMA weights while training goes on.
 //!
-//! Training runs in a Web Worker ([`trainer`]), on its own thread; the page ([`link`]) starts and
-//! steers it and asks for the EMA weights when it wants to sample. One loop owns the page's
+//! Training runs in a Web Worker ([`trainer`]), on its own thread; the page starts and steers it
+//! (through a [`TrainerLink`]) and asks for the EMA weights when it wants to sample. One loop owns the page's
 //! state: each tick it drains the command queue and the worker's reports, advances whatever
 //! computation is pending by a slice, and redraws.
 
 mod jobs;
-mod link;
 mod messages;
 mod panel;
 pub mod trainer;
@@ -24,8 +23,7 @@ use crate::hooks::publish;
 use crate::state::HashState;
 use crate::toy2d_settings::{DRAWN, EXTENT, MAX_DRAWN, MIN_POINTS, Toy2dSettings};
 use jobs::{Chain, DensityJob, SampleJob};
-use link::Link;
-use messages::{FromTrainer, ToTrainer};
+use messages::{FromTrainer, ToTrainer, TrainerLink};
 use panel::{Cmd, Panel};
 
 /// Milliseconds per step when the chain plays.
@@ -51,7 +49,8 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
     }
     let queue = panel::Queue::default();
     let panel = Panel::build(&root.0, &settings, queue).map_err(js_err)?;
-    let link = Link::spawn().map_err(|e| format!("Training needs a Web Worker, but {e}."))?;
+    let link = TrainerLink::spawn("toy2d_trainer", "the training worker")
+        .map_err(|e| format!("Training needs a Web Worker, but {e}."))?;
     let mut w = Widget {
         root: root.clone(),
         device: backend.device.clone(),
@@ -140,7 +139,7 @@ struct Widget {
     hash: HashState,
     settings: Toy2dSettings,
     panel: Panel,
-    link: Link,
+    link: TrainerLink,
     /// Numbers the runs asked of the worker (reports about older ones are ignored).
     generation: u32,
     /// Numbers the Train and Pause requests.
@@ -393,7 +392,7 @@ impl Widget {
                 let Some(set) = self.set.as_ref().filter(|_| step <= self.step) else {
                     return;
                 };
-                match Frozen::from_values(set, step, &values, &self.device) {
+                match Frozen::from_values(set, step, &values.0, &self.device) {
                     Ok(f) => self.frozen = Some(f),
                     Err(e) => {
                         self.failed_at = Some(step);
@@ -461,7 +460,7 @@ impl Widget {
         self.order += 1;
         self.link.send(ToTrainer::Pause { order: self.order });
         if self.link.dead {
-            match Link::spawn() {
+            match TrainerLink::spawn("toy2d_trainer", "the training worker") {
                 Ok(link) => self.link = link,
                 Err(e) => self.root.message_once(
                     "error",

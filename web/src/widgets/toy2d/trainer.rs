@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use super::messages::{FromTrainer, ToTrainer};
 use crate::readback::to_vec;
 use crate::state::BackendChoice;
-use crate::worker::{self, Inbox};
+use crate::worker::{self, Floats, Inbox};
 use crate::{backend, dom};
 
 /// Milliseconds of training between two looks at the inbox (and two progress messages).
@@ -120,7 +120,7 @@ impl Trainer {
                     Ok(values) => worker::post(&FromTrainer::Weights {
                         generation: self.generation,
                         step,
-                        values,
+                        values: Floats(values),
                     }),
                     Err(message) => worker::post(&FromTrainer::Failed { message }),
                 }

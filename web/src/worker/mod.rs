@@ -4,7 +4,13 @@
 //! few lines of bootstrap (a Blob, so Trunk needs no extra asset) import the glue and call the entry.
 //!
 //! Messages both ways are serde values (through `serde-wasm-bindgen`), so each side reads typed
-//! Rust enums; the worker side keeps what arrives in an [`Inbox`] that its loop drains.
+//! Rust enums; the worker side keeps what arrives in an [`Inbox`] that its loop drains, the page
+//! side in a [`Link`]. Bytes (`serde_bytes`) and [`Floats`] travel as typed arrays, not as arrays
+//! of numbers.
+
+mod link;
+
+pub use link::{Link, Reply};
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -70,7 +76,8 @@ pub fn spawn(entry: &str) -> Result<web_sys::Worker, String> {
 
 /// A typed message as a JS value.
 pub fn encode<T: Serialize>(msg: &T) -> Result<JsValue, String> {
-    msg.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+    let to_js = serde_wasm_bindgen::Serializer::json_compatible().serialize_bytes_as_arrays(false);
+    msg.serialize(&to_js)
         .map_err(|e| format!("a message could not be encoded: {e}"))
 }
 
@@ -84,6 +91,36 @@ pub fn post<T: Serialize>(msg: &T) {
     let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     if let Ok(value) = encode(msg) {
         let _ = scope.post_message(&value);
+    }
+}
+
+/// Floats that cross between page and worker as one typed array (their little-endian bytes)
+/// rather than as a JS array of numbers: weights and images are millions of them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Floats(pub Vec<f32>);
+
+impl Serialize for Floats {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = self.0.iter().flat_map(|v| v.to_le_bytes()).collect();
+        s.serialize_bytes(&bytes)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Floats {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let bytes = serde_bytes::ByteBuf::deserialize(d)?;
+        if bytes.len() % 4 != 0 {
+            return Err(serde::de::Error::custom(format!(
+                "{} bytes are not a whole number of floats",
+                bytes.len()
+            )));
+        }
+        Ok(Floats(
+            bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+        ))
     }
 }
 

@@ -1,0 +1,200 @@
+//! The sampling half of the image widget, run in a Web Worker so that a step, however long it
+//! takes on the CPU (seconds for the CIFAR-10 U-Net at batch 16), never holds the page: the page
+//! only fetches and checks weights, draws and handles input. The worker builds the network from
+//! the checked file the page sends, walks the [`zoo::ImageChain`] and posts every step's x_t and
+//! x̂₀ as bytes. On WebGPU step k+1 is queued on the device before step k is read back, so the
+//! device computes while the worker reads and posts.
+
+use burn::prelude::*;
+use diffusion::Step;
+use wasm_bindgen::prelude::*;
+use zoo::{ImageChain, Net};
+
+use super::messages::{FromChain, ToChain};
+use crate::readback::to_vec;
+use crate::state::BackendChoice;
+use crate::worker::{self, Floats, Inbox};
+use crate::{backend, dom};
+
+/// The worker's entry point (called by the bootstrap in [`crate::worker::spawn`]).
+#[wasm_bindgen]
+pub fn sampler_chain() {
+    wasm_bindgen_futures::spawn_local(serve());
+}
+
+async fn serve() {
+    let inbox = Inbox::listen();
+    worker::post(&FromChain::Ready);
+    let mut w = ChainWorker::default();
+    loop {
+        for msg in inbox.drain::<ToChain>() {
+            w.apply(msg).await;
+        }
+        if w.running.is_some() {
+            w.advance().await;
+            // lets the messages in (a Stop, a new run) between two steps
+            dom::yield_now().await;
+        } else {
+            inbox.wait().await;
+        }
+    }
+}
+
+#[derive(Default)]
+struct ChainWorker {
+    device: Option<Device>,
+    net: Option<Net>,
+    running: Option<Running>,
+}
+
+/// A chain being sampled.
+struct Running {
+    run: u32,
+    chain: ImageChain,
+    x: Tensor<4>,
+    /// The step queued last turn: read back and posted this turn.
+    pending: Option<(Step<4>, f64)>,
+    last_ms: f64,
+}
+
+impl ChainWorker {
+    async fn apply(&mut self, msg: ToChain) {
+        match msg {
+            ToChain::Open { backend } => {
+                let choice = if backend == "webgpu" {
+                    BackendChoice::Auto
+                } else {
+                    BackendChoice::Cpu
+                };
+                let chosen = backend::choose(choice).await;
+                self.device = Some(chosen.device);
+                worker::post(&FromChain::Opened { note: chosen.note });
+            }
+            ToChain::Load { load, entry, bytes } => {
+                self.running = None;
+                self.net = None;
+                let built = match &self.device {
+                    Some(device) => zoo::build(&entry, &bytes, device).map_err(|e| e.to_string()),
+                    None => Err("the sampler's worker has no device open".into()),
+                };
+                let (classes, error) = match built {
+                    Ok(net) => {
+                        let classes = net.classes();
+                        self.net = Some(net);
+                        (classes, None)
+                    }
+                    Err(e) => (None, Some(e)),
+                };
+                worker::post(&FromChain::Loaded {
+                    load,
+                    classes,
+                    error,
+                });
+            }
+            ToChain::Sample { run, process, spec } => {
+                self.running = None;
+                let (Some(net), Some(device)) = (&self.net, &self.device) else {
+                    return worker::post(&FromChain::Started {
+                        run,
+                        len: 0,
+                        shape: [0; 4],
+                        error: Some("no model is loaded".into()),
+                    });
+                };
+                match ImageChain::new(net, &process, &spec, device) {
+                    Ok(mut chain) => {
+                        worker::post(&FromChain::Started {
+                            run,
+                            len: chain.len(),
+                            shape: chain.shape(),
+                            error: None,
+                        });
+                        self.running = Some(Running {
+                            run,
+                            x: chain.start(),
+                            chain,
+                            pending: None,
+                            last_ms: dom::now_ms(),
+                        });
+                    }
+                    Err(e) => worker::post(&FromChain::Started {
+                        run,
+                        len: 0,
+                        shape: [0; 4],
+                        error: Some(e),
+                    }),
+                }
+            }
+            ToChain::Stop { run } => {
+                if self.running.as_ref().is_some_and(|r| r.run == run) {
+                    self.running = None;
+                }
+            }
+            ToChain::Crash => panic!("crash asked for by a test"),
+        }
+    }
+
+    /// One turn: queue the next step, then read back and post the previous one.
+    async fn advance(&mut self) {
+        let Some(mut r) = self.running.take() else {
+            return;
+        };
+        let t0 = dom::now_ms();
+        let next = match r.chain.step(&r.x) {
+            Ok(n) => n.map(|step| (step, dom::now_ms() - t0)),
+            Err(e) => return stopped(r.run, format!("Sampling failed: {e}.")),
+        };
+        let done = next.is_none();
+        if let Some((prev, compute_ms)) = r.pending.take()
+            && let Err(message) = post_step(prev, compute_ms, done, &mut r).await
+        {
+            return stopped(r.run, message);
+        }
+        if let Some((step, compute_ms)) = next {
+            r.x = step.x.clone();
+            r.pending = Some((step, compute_ms));
+            self.running = Some(r);
+        }
+    }
+}
+
+fn stopped(run: u32, message: String) {
+    worker::post(&FromChain::Stopped { run, message });
+}
+
+/// Reads a step back and posts it (with the final images when it is the last).
+async fn post_step(
+    step: Step<4>,
+    compute_ms: f64,
+    last: bool,
+    r: &mut Running,
+) -> Result<(), String> {
+    let t0 = dom::now_ms();
+    let mut both = to_vec(Tensor::cat(vec![step.x, step.x0], 0)).await?;
+    let read_ms = dom::now_ms() - t0;
+    let half = both.len() / 2;
+    let (xt, x0) = both.split_at(half);
+    if xt.iter().any(|v| !v.is_finite()) {
+        return Err(format!(
+            "Sampling produced non-finite values at step {}: the model or sampler settings do not fit (try more steps or another sampler).",
+            step.index + 1
+        ));
+    }
+    let (xt, x0) = (data::to_pixels(xt), data::to_pixels(x0));
+    let now = dom::now_ms();
+    let step_ms = now - r.last_ms;
+    r.last_ms = now;
+    both.truncate(half);
+    worker::post(&FromChain::Frame {
+        run: r.run,
+        index: step.index,
+        t: step.t,
+        xt,
+        x0,
+        compute_ms,
+        read_ms,
+        step_ms,
+        last: last.then_some(Floats(both)),
+    });
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! What the page and the chain worker say to each other. Loads and runs are numbered by the page,
+//! so answers about a model or a chain it has since replaced are ignored.
+
+use serde::{Deserialize, Serialize};
+use zoo::{ChainSpec, Entry, Process};
+
+use crate::worker::{Floats, Link, Reply};
+
+/// The page's end of the chain worker.
+pub type ChainLink = Link<ToChain, FromChain>;
+
+/// Page → worker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum ToChain {
+    /// Open the device of the page's kind (`webgpu` or `cpu`).
+    Open { backend: String },
+    /// Build `entry`'s network from its file, which the page has already checked (size, SHA-256).
+    Load {
+        load: u32,
+        entry: Entry,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
+    /// Sample a chain from the loaded network.
+    Sample {
+        run: u32,
+        process: Process,
+        spec: ChainSpec,
+    },
+    /// Drop the chain of `run`.
+    Stop { run: u32 },
+    /// Test hook: panic, as Burn's WebGPU runtime does on a GPU out-of-memory error, so the
+    /// recovery can be tested on a machine that has memory to spare.
+    Crash,
+}
+
+/// Worker → page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum FromChain {
+    /// The worker is listening (the page holds its messages until then).
+    Ready,
+    /// The device is open; `note` names it as the page's backend note does.
+    Opened { note: String },
+    /// The network of `load` is built (its number of classes, if class-conditional), or it could
+    /// not be.
+    Loaded {
+        load: u32,
+        classes: Option<usize>,
+        error: Option<String>,
+    },
+    /// The chain of `run` is set up: `len` steps of `shape` [N, C, H, W] images; or it could not be.
+    Started {
+        run: u32,
+        len: usize,
+        shape: [usize; 4],
+        error: Option<String>,
+    },
+    /// Step `index` of `run`: x_t and x̂₀ as bytes (`data::to_pixels`), its time, and how long it
+    /// took (the step call, the read back, and all of it since the previous step). The last step
+    /// also carries the final images as floats.
+    Frame {
+        run: u32,
+        index: usize,
+        t: f64,
+        #[serde(with = "serde_bytes")]
+        xt: Vec<u8>,
+        #[serde(with = "serde_bytes")]
+        x0: Vec<u8>,
+        compute_ms: f64,
+        read_ms: f64,
+        step_ms: f64,
+        last: Option<Floats>,
+    },
+    /// Sampling `run` failed; the chain is dropped.
+    Stopped { run: u32, message: String },
+    /// The worker could not do what was asked (it goes on listening).
+    Failed { message: String },
+    /// The worker panicked and is dead (posted by `worker::report_panics`).
+    Panicked { message: String },
+    /// The bootstrap could not load the app into the worker (posted by its JS).
+    BootFailed { message: String },
+}
+
+impl Reply for FromChain {
+    fn is_ready(&self) -> bool {
+        matches!(self, FromChain::Ready)
+    }
+
+    fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            FromChain::Panicked { .. } | FromChain::BootFailed { .. }
+        )
+    }
+
+    fn failed(message: String) -> Self {
+        FromChain::Failed { message }
+    }
+
+    fn died(message: String) -> Self {
+        FromChain::Panicked { message }
+    }
+}

@@ -124,3 +124,36 @@ impl Root {
         self.message("error", text);
     }
 }
+
+/// A future started now rather than when first awaited (Rust futures are lazy): the page can set
+/// a download going and do other work meanwhile.
+pub struct Eager<T> {
+    slot: std::rc::Rc<std::cell::RefCell<Option<T>>>,
+    done: js_sys::Promise,
+}
+
+/// Runs `work` on the page's executor from now on; [`Eager::get`] waits for its output.
+pub fn eager<T: 'static>(work: impl std::future::Future<Output = T> + 'static) -> Eager<T> {
+    let slot = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let mut finish: Option<js_sys::Function> = None;
+    let done = js_sys::Promise::new(&mut |resolve, _| finish = Some(resolve));
+    let out = slot.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let value = work.await;
+        *out.borrow_mut() = Some(value);
+        if let Some(resolve) = finish {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    });
+    Eager { slot, done }
+}
+
+impl<T> Eager<T> {
+    pub async fn get(self) -> T {
+        let _ = wasm_bindgen_futures::JsFuture::from(self.done).await;
+        self.slot
+            .borrow_mut()
+            .take()
+            .expect("an eager future's output is taken once, after it resolved")
+    }
+}

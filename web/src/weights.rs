@@ -92,13 +92,28 @@ fn cache_key(url: &str, entry: &Entry) -> String {
     format!("{url}?sha256={}", entry.sha256)
 }
 
+thread_local! {
+    /// `caches.open` of the weights bucket, once asked for: the first open of a page takes
+    /// ~100 ms, which [`open_cache_early`] overlaps with the page's start.
+    static OPENING: std::cell::RefCell<Option<js_sys::Promise>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Starts opening the weights cache now, for a later read to find open.
+pub fn open_cache_early() {
+    opening();
+}
+
+fn opening() -> Option<js_sys::Promise> {
+    OPENING.with_borrow_mut(|p| {
+        if p.is_none() {
+            *p = dom::window().caches().ok().map(|c| c.open(CACHE));
+        }
+        p.clone()
+    })
+}
+
 async fn open_cache() -> Option<Cache> {
-    let caches = dom::window().caches().ok()?;
-    JsFuture::from(caches.open(CACHE))
-        .await
-        .ok()?
-        .dyn_into()
-        .ok()
+    JsFuture::from(opening()?).await.ok()?.dyn_into().ok()
 }
 
 async fn cached(key: &str) -> Option<Vec<u8>> {
@@ -129,6 +144,8 @@ pub async fn clear_cache() -> String {
     let Ok(caches) = dom::window().caches() else {
         return "This browser gives the page no Cache Storage; nothing to clear.".into();
     };
+    // the open bucket goes with it: the next read or write opens a new one
+    OPENING.with_borrow_mut(|p| *p = None);
     match JsFuture::from(caches.delete(CACHE)).await {
         Ok(_) => "Cached weights cleared: the next model you load is downloaded again.".into(),
         Err(e) => format!("Clearing the cache failed: {}", js_text(&e)),
@@ -266,7 +283,7 @@ async fn sha256_hex(bytes: &[u8]) -> String {
             .unchecked_into();
         let data = Uint8Array::from(bytes);
         let promise = subtle
-            .digest_with_str_and_buffer_source(&"SHA-256", &data)
+            .digest_with_str_and_buffer_source("SHA-256", &data)
             .ok()?;
         let digest = JsFuture::from(promise).await.ok()?;
         let digest = Uint8Array::new(&digest).to_vec();

@@ -42,9 +42,14 @@ impl<Out: Serialize, In: Reply> Link<Out, In> {
         let worker = super::spawn(entry)?;
         let received = Rc::new(RefCell::new(Vec::new()));
         let inbox = received.clone();
+        let ready_mark = format!("{entry}-ready");
         let on_message =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                 let msg = super::decode::<In>(e.data()).unwrap_or_else(In::failed);
+                if msg.is_ready() {
+                    // a phase of the cold start (see docs/sampler.md)
+                    crate::dom::mark(&ready_mark);
+                }
                 inbox.borrow_mut().push(msg);
             });
         let inbox = received.clone();

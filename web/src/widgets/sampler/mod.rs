@@ -32,12 +32,45 @@ const CHAIN_MS: f64 = 120.0;
 const STRIP_STEPS: usize = 32;
 const STRIP_IMAGES: usize = 8;
 
-pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result<(), String> {
-    // the worker boots (and opens its device) while the page fetches the model list and weights
+/// Started before the backend is chosen: the worker (~150 ms to start), the model list's download
+/// and the opening of the weights cache.
+pub struct Early {
+    link: Result<ChainLink, String>,
+    url: String,
+    manifest: dom::Eager<Result<Manifest, String>>,
+}
+
+impl Early {
+    pub fn start(hash: &mut HashState) -> Self {
+        let link = spawn_link();
+        dom::mark("worker-spawned");
+        let url = manifest_url(hash);
+        let manifest = dom::eager({
+            let url = url.clone();
+            async move { weights::manifest(&url).await }
+        });
+        weights::open_cache_early();
+        Self {
+            link,
+            url,
+            manifest,
+        }
+    }
+}
+
+pub async fn run(
+    root: &Root,
+    backend: &Backend,
+    hash: &mut HashState,
+    early: Early,
+) -> Result<(), String> {
     let kind = backend.kind.attr();
-    let link = spawn_link(kind)?;
-    let url = manifest_url(hash);
-    let manifest = weights::manifest(&url)
+    let mut link = early.link?;
+    open(&mut link, kind);
+    let url = early.url;
+    let manifest = early
+        .manifest
+        .get()
         .await
         .map_err(|e| format!("The model list could not be loaded: {e}."))?;
     dom::mark("manifest");
@@ -89,13 +122,16 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
     }
 }
 
-fn spawn_link(backend: &str) -> Result<ChainLink, String> {
-    let mut link = ChainLink::spawn("sampler_chain", "the sampler's worker")
-        .map_err(|e| format!("Sampling needs a Web Worker, but {e}."))?;
+fn spawn_link() -> Result<ChainLink, String> {
+    ChainLink::spawn("sampler_chain", "the sampler's worker")
+        .map_err(|e| format!("Sampling needs a Web Worker, but {e}."))
+}
+
+/// Has the worker open a device of the page's kind (`webgpu` or `cpu`).
+fn open(link: &mut ChainLink, backend: &str) {
     link.send(ToChain::Open {
         backend: backend.into(),
     });
-    Ok(link)
 }
 
 /// `__playground.crashWorker()`: a test makes the worker panic, as a GPU out-of-memory would.
@@ -346,8 +382,11 @@ impl Widget {
 
     /// A new worker in place of a dead one.
     fn respawn(&mut self) {
-        match spawn_link(self.backend) {
-            Ok(link) => self.link = link,
+        match spawn_link() {
+            Ok(mut link) => {
+                open(&mut link, self.backend);
+                self.link = link;
+            }
             Err(e) => self.root.fail(&e),
         }
     }

@@ -187,3 +187,59 @@ pub fn report_panics() {
         let _ = scope.post_message(&msg);
     }));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[derive(Debug, PartialEq, Serialize, serde::Deserialize)]
+    #[serde(tag = "type")]
+    enum Msg {
+        Frame {
+            #[serde(with = "serde_bytes")]
+            pixels: Vec<u8>,
+            values: Floats,
+            step: usize,
+        },
+    }
+
+    #[wasm_bindgen_test]
+    fn bytes_and_floats_cross_as_typed_arrays_and_come_back_the_same() {
+        let values = vec![0.0, -1.5, f32::MIN_POSITIVE, 3.25e7, f32::INFINITY];
+        let msg = Msg::Frame {
+            pixels: (0..=255).collect(),
+            values: Floats(values.clone()),
+            step: 7,
+        };
+        let js = encode(&msg).unwrap();
+        for (field, len) in [("pixels", 256), ("values", 4 * values.len() as u32)] {
+            let v = js_sys::Reflect::get(&js, &field.into()).unwrap();
+            let arr = v
+                .dyn_ref::<js_sys::Uint8Array>()
+                .unwrap_or_else(|| panic!("{field} is not a Uint8Array"));
+            assert_eq!(arr.length(), len);
+        }
+        assert_eq!(decode::<Msg>(js).unwrap(), msg);
+    }
+
+    #[wasm_bindgen_test]
+    fn floats_of_a_broken_length_are_refused() {
+        let js = encode(&Msg::Frame {
+            pixels: vec![],
+            values: Floats(vec![]),
+            step: 0,
+        })
+        .unwrap();
+        js_sys::Reflect::set(
+            &js,
+            &"values".into(),
+            &js_sys::Uint8Array::new_with_length(5),
+        )
+        .unwrap();
+        let e = decode::<Msg>(js).unwrap_err();
+        assert!(e.contains("not a whole number of floats"), "{e}");
+    }
+}

@@ -63,6 +63,17 @@ pub async fn next_frame() {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// Resolves on the next animation frame, or after `ms` where no frame comes first: browsers send
+/// no frames to a hidden tab, and timers still run there (if throttled).
+pub async fn next_frame_or(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let w = window();
+        let _ = w.request_animation_frame(&resolve);
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Resolves after the browser has run the tasks already queued (input, timers, a frame when one
 /// is due): a message to ourselves through a `MessageChannel`, which, unlike a zero timeout, is not
 /// clamped to 4 ms. Unlike [`next_frame`] it does not wait for the next frame, so work sliced this

@@ -106,14 +106,28 @@ pub fn open_cache_early() {
 fn opening() -> Option<js_sys::Promise> {
     OPENING.with_borrow_mut(|p| {
         if p.is_none() {
-            *p = dom::window().caches().ok().map(|c| c.open(CACHE));
+            *p = dom::window().caches().ok().map(|c| {
+                let promise = c.open(CACHE);
+                // handled here, so a failure started early is not an "uncaught" rejection
+                let noop = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(|_| {});
+                let _ = promise.catch(&noop);
+                noop.forget();
+                promise
+            });
         }
         p.clone()
     })
 }
 
 async fn open_cache() -> Option<Cache> {
-    JsFuture::from(opening()?).await.ok()?.dyn_into().ok()
+    match JsFuture::from(opening()?).await {
+        Ok(cache) => cache.dyn_into().ok(),
+        Err(_) => {
+            // not kept: the next read or write tries again
+            OPENING.with_borrow_mut(|p| *p = None);
+            None
+        }
+    }
 }
 
 async fn cached(key: &str) -> Option<Vec<u8>> {

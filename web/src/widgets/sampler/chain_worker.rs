@@ -145,10 +145,15 @@ impl ChainWorker {
             Err(e) => return stopped(r.run, format!("Sampling failed: {e}.")),
         };
         let done = next.is_none();
-        if let Some((prev, compute_ms)) = r.pending.take()
-            && let Err(message) = post_step(prev, compute_ms, done, &mut r).await
-        {
-            return stopped(r.run, message);
+        match r.pending.take() {
+            Some((prev, compute_ms)) => {
+                if let Err(message) = post_step(prev, compute_ms, done, &mut r).await {
+                    return stopped(r.run, message);
+                }
+            }
+            // a chain of no steps would otherwise end without a word to the page
+            None if done => return stopped(r.run, "The sampler gave no step to run.".into()),
+            None => {}
         }
         if let Some((step, compute_ms)) = next {
             r.x = step.x.clone();

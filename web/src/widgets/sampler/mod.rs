@@ -118,7 +118,9 @@ pub async fn run(
     w.load_model().await;
     loop {
         w.tick().await;
-        dom::next_frame().await;
+        // a frame, or at most a short wait where the browser sends none (a hidden tab): what the
+        // worker sends is taken in and answered in the background too
+        dom::next_frame_or(100).await;
     }
 }
 
@@ -147,6 +149,8 @@ struct File {
     entry: Entry,
     bytes: Vec<u8>,
     source: Source,
+    /// In the browser's cache (so a reload into a new worker does not store it again).
+    cached: bool,
     /// When the page began to load it (ms since navigation).
     started_ms: f64,
 }
@@ -276,6 +280,9 @@ impl Widget {
             Cmd::Stop => {
                 if self.running.is_some() {
                     self.stop();
+                    if self.dirty {
+                        self.draw();
+                    }
                     self.root.set("status", "ready");
                     self.panel.counter.set_text_content(Some("stopped"));
                 }
@@ -348,13 +355,14 @@ impl Widget {
                 self.file = Some(File {
                     entry,
                     bytes,
+                    cached: source == Source::Cache,
                     source,
                     started_ms,
                 });
-                if self.link.dead {
-                    self.respawn();
+                self.respawned = false;
+                if !self.link.dead() || self.respawn() {
+                    self.send_load();
                 }
-                self.send_load();
             }
             Err(e) => self.load_failed(&entry.id, &e),
         }
@@ -380,14 +388,18 @@ impl Widget {
         ));
     }
 
-    /// A new worker in place of a dead one.
-    fn respawn(&mut self) {
+    /// A new worker in place of a dead one; false (and said in the page) if none could start.
+    fn respawn(&mut self) -> bool {
         match spawn_link() {
             Ok(mut link) => {
                 open(&mut link, self.backend);
                 self.link = link;
+                true
             }
-            Err(e) => self.root.fail(&e),
+            Err(e) => {
+                self.root.fail(&e);
+                false
+            }
         }
     }
 
@@ -415,8 +427,9 @@ impl Widget {
                     return self.load_failed(&id, &e);
                 }
                 self.respawned = false;
-                if file.source == Source::Network {
+                if !file.cached {
                     weights::remember(&self.settings.manifest, &file.entry, &mut file.bytes).await;
+                    file.cached = true;
                 }
                 let ms = dom::now_ms() - file.started_ms;
                 self.panel.counter.set_text_content(Some(&format!(
@@ -508,7 +521,15 @@ impl Widget {
                 }
             }
             FromChain::Failed { message } => {
-                self.root.message_once("warning", "worker", &message);
+                // a message that got lost may have been the one a load or a run waits for
+                if self.running.take().is_some() {
+                    self.root.fail(&format!("Sampling failed: {message}."));
+                } else if self.model.is_none() && self.file.is_some() {
+                    let id = self.settings.model.clone();
+                    self.load_failed(&id, &message);
+                } else {
+                    self.root.message_once("warning", "worker", &message);
+                }
             }
             FromChain::BootFailed { message } => {
                 self.running = None;
@@ -523,11 +544,12 @@ impl Widget {
     /// says so, starts a new worker and loads the model into it again, once; what was sampled
     /// before stays on the page.
     fn worker_died(&mut self, message: &str) {
-        let was_sampling = self.running.take().is_some();
-        let what = if was_sampling {
-            "while sampling"
+        let what = if self.running.take().is_some() {
+            " while sampling"
+        } else if self.model.is_none() {
+            " while building the model"
         } else {
-            "while building the model"
+            ""
         };
         let again = !self.respawned && self.file.is_some();
         let next = if again {
@@ -537,14 +559,13 @@ impl Widget {
         };
         self.model = None;
         self.root.fail(&format!(
-            "The sampler stopped {what} ({message}). On WebGPU this is most often the GPU running out of memory. {next}"
+            "The sampler stopped{what} ({message}). On WebGPU this is most often the GPU running out of memory. {next}"
         ));
-        if again {
+        if again && self.respawn() {
             self.respawned = true;
             if let Some(file) = self.file.as_mut() {
                 file.started_ms = dom::now_ms();
             }
-            self.respawn();
             self.send_load();
             self.root.set("status", "loading");
         }

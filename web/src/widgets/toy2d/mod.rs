@@ -332,7 +332,7 @@ impl Widget {
         if self.set.is_none() {
             return;
         }
-        if self.link.dead {
+        if self.link.dead() {
             self.error = true;
             self.root.message_once(
                 "error",
@@ -459,7 +459,7 @@ impl Widget {
         // the old run stops even if no new one starts (too few drawn points)
         self.order += 1;
         self.link.send(ToTrainer::Pause { order: self.order });
-        if self.link.dead {
+        if self.link.dead() {
             match TrainerLink::spawn("toy2d_trainer", "the training worker") {
                 Ok(link) => self.link = link,
                 Err(e) => self.root.message_once(

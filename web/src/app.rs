@@ -72,12 +72,12 @@ async fn run() -> Result<(), JsValue> {
         }
     };
     root.set("widget", widget.name());
-    let early = widgets::Early::start(widget, &mut state);
+    let starting = widgets::Starting::new(widget, &mut state);
     let backend = backend::choose(state.backend).await;
     root.set("backend", backend.kind.attr());
     dom::mark("backend");
     root.message("notice", &backend.note);
-    if let Err(msg) = widgets::mount(widget, &root, &backend, &mut state, early).await {
+    if let Err(msg) = widgets::mount(starting, &root, &backend, &mut state).await {
         root.fail(&msg);
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! Getting a model's weights into the tab: the model list, a streamed download with progress, the
-//! browser's Cache Storage (so a second visit does not download again), and every check of
-//! [`zoo::load`] before a byte is used. Failures are sentences for the page.
+//! browser's Cache Storage (so a second visit does not download again), and the checks of the file
+//! ([`zoo::check_digested`]) before a byte is used; [`zoo::build`] then checks every tensor where
+//! the network is built. Failures are sentences for the page.
 
 use burn::prelude::*;
 use js_sys::{Object, Reflect, Uint8Array};

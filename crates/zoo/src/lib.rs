@@ -10,6 +10,6 @@ pub mod manifest;
 pub mod net;
 
 pub use chain::{ChainSpec, IMAGE_CLIP, ImageChain};
-pub use load::{LoadError, build, check_digested, load, load_digested, sha256_hex};
+pub use load::{LoadError, build, check_digested, load, sha256_hex};
 pub use manifest::{Entry, Manifest, Process};
 pub use net::Net;

@@ -71,23 +71,13 @@ pub fn looks_like_html(bytes: &[u8]) -> bool {
 /// Checks `bytes` against `entry` (page or not, size, checksum, format, every tensor's name, shape
 /// and dtype) and returns the network with those weights.
 pub fn load(entry: &Entry, bytes: &[u8], device: &Device) -> Result<Net, LoadError> {
-    load_digested(entry, bytes, || sha256_hex(bytes), device)
-}
-
-/// [`load`] with the SHA-256 computed by `sha` (lower-case hex), e.g. by the browser's native
-/// `crypto.subtle`; it is only asked for once the cheaper checks have passed.
-pub fn load_digested(
-    entry: &Entry,
-    bytes: &[u8],
-    sha: impl FnOnce() -> String,
-    device: &Device,
-) -> Result<Net, LoadError> {
-    check_digested(entry, bytes, sha)?;
+    check_digested(entry, bytes, || sha256_hex(bytes))?;
     build(entry, bytes, device)
 }
 
 /// The checks of the file as a file: not a web page, the size and the SHA-256 the model list
-/// gives (`sha` is only called once the size is right).
+/// gives, computed by `sha` (lower-case hex; e.g. by the browser's native `crypto.subtle`), which
+/// is only called once the size is right.
 pub fn check_digested(
     entry: &Entry,
     bytes: &[u8],

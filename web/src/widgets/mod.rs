@@ -8,37 +8,34 @@ use crate::backend::Backend;
 use crate::dom::Root;
 use crate::state::{HashState, Widget};
 
-/// What a widget starts before the backend is chosen (downloads, its worker), so that it overlaps
-/// the backend's start instead of following it.
-pub enum Early {
+/// A widget being started: the widget, with what it starts before the backend is chosen
+/// (downloads, its worker), so that this overlaps the backend's start instead of following it.
+pub enum Starting {
+    Mixture,
+    Toy2d,
     Sampler(sampler::Early),
-    Nothing,
 }
 
-impl Early {
-    pub fn start(widget: Widget, state: &mut HashState) -> Self {
+impl Starting {
+    pub fn new(widget: Widget, state: &mut HashState) -> Self {
         match widget {
-            Widget::Sampler => Early::Sampler(sampler::Early::start(state)),
-            Widget::Mixture | Widget::Toy2d => Early::Nothing,
+            Widget::Mixture => Starting::Mixture,
+            Widget::Toy2d => Starting::Toy2d,
+            Widget::Sampler => Starting::Sampler(sampler::Early::start(state)),
         }
     }
 }
 
-/// Mounts `widget` on `root` and runs it; an `Err` is a message for the page.
+/// Mounts the widget on `root` and runs it; an `Err` is a message for the page.
 pub async fn mount(
-    widget: Widget,
+    widget: Starting,
     root: &Root,
     backend: &Backend,
     state: &mut HashState,
-    early: Early,
 ) -> Result<(), String> {
-    match (widget, early) {
-        (Widget::Mixture, _) => mixture::run(root, backend, state).await,
-        (Widget::Toy2d, _) => toy2d::run(root, backend, state).await,
-        (Widget::Sampler, Early::Sampler(early)) => sampler::run(root, backend, state, early).await,
-        (Widget::Sampler, Early::Nothing) => {
-            let early = sampler::Early::start(state);
-            sampler::run(root, backend, state, early).await
-        }
+    match widget {
+        Starting::Mixture => mixture::run(root, backend, state).await,
+        Starting::Toy2d => toy2d::run(root, backend, state).await,
+        Starting::Sampler(early) => sampler::run(root, backend, state, early).await,
     }
 }

@@ -1,6 +1,6 @@
 //! The page's end of a worker: it starts the worker, holds outgoing messages until the worker is
 //! listening (and sends them the moment it is, not at the widget's next tick), and collects what
-//! comes back (including the worker's own failures) for the widget's loop to read once per tick.
+//! comes back, its own failures included, for the widget's loop to read once per tick.
 
 use std::cell::RefCell;
 use std::marker::PhantomData;
@@ -10,16 +10,18 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
-/// What a worker sends back, as far as the link needs to know.
-pub trait Reply: DeserializeOwned + 'static {
-    /// The worker's first message: it is listening.
-    fn is_ready(&self) -> bool;
-    /// The worker panicked or could not boot: it answers nothing any more.
-    fn is_fatal(&self) -> bool;
-    /// A message could not be sent or read (the worker lives on).
-    fn failed(message: String) -> Self;
-    /// The worker died with an error event.
-    fn died(message: String) -> Self;
+use super::{BOOT_FAILED, PANICKED, READY};
+
+/// What a widget hears from its worker.
+#[derive(Debug)]
+pub enum Event<In> {
+    /// One of the widget's own messages.
+    Message(In),
+    /// A message could not be sent or read; the worker lives on.
+    Failed(String),
+    /// The worker panicked or could not start: it answers nothing any more (a new link is a new
+    /// worker).
+    Died(String),
 }
 
 /// What the link and its event handlers share.
@@ -28,47 +30,47 @@ struct Shared<In> {
     ready: bool,
     /// Encoded messages sent before the worker was ready.
     held: Vec<JsValue>,
-    received: Vec<In>,
-    /// The worker failed to start or panicked: it answers nothing any more.
+    received: Vec<Event<In>>,
     dead: bool,
 }
 
-impl<In: Reply> Shared<In> {
+impl<In> Shared<In> {
     fn post(&mut self, value: &JsValue) {
         if let Err(e) = self.worker.post_message(value) {
-            self.received
-                .push(In::failed(format!("a message to the worker failed: {e:?}")));
+            self.received.push(Event::Failed(format!(
+                "a message to the worker failed: {e:?}"
+            )));
         }
     }
 
-    /// Takes in what the worker said; after a fatal message nothing more is taken (its error
-    /// event echoes the panic it reported), and the worker is ended, freeing what it held.
-    fn take(&mut self, msg: In) {
-        if self.dead {
-            return;
+    /// The worker is listening: what was held goes now.
+    fn ready(&mut self) {
+        self.ready = true;
+        for value in std::mem::take(&mut self.held) {
+            self.post(&value);
         }
-        if msg.is_fatal() {
+    }
+
+    /// The worker is dead: it is ended (freeing what it held, GPU memory included), and nothing
+    /// it sends afterwards is taken in (its error event echoes the panic it reported).
+    fn died(&mut self, message: String) {
+        if !self.dead {
             self.dead = true;
             self.held.clear();
             self.worker.terminate();
-        } else if msg.is_ready() && !self.ready {
-            self.ready = true;
-            for value in std::mem::take(&mut self.held) {
-                self.post(&value);
-            }
+            self.received.push(Event::Died(message));
         }
-        self.received.push(msg);
     }
 }
 
-pub struct Link<Out: Serialize, In: Reply> {
+pub struct Link<Out: Serialize, In: DeserializeOwned> {
     shared: Rc<RefCell<Shared<In>>>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
     _out: PhantomData<Out>,
 }
 
-impl<Out: Serialize, In: Reply> Link<Out, In> {
+impl<Out: Serialize, In: DeserializeOwned + 'static> Link<Out, In> {
     /// Starts a worker running the exported function `entry`; `name` says what it is in messages
     /// ("the training worker").
     pub fn spawn(entry: &str, name: &'static str) -> Result<Self, String> {
@@ -83,12 +85,33 @@ impl<Out: Serialize, In: Reply> Link<Out, In> {
         let ready_mark = format!("{entry}-ready");
         let on_message =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-                let msg = super::decode::<In>(e.data()).unwrap_or_else(In::failed);
-                if msg.is_ready() {
-                    // a phase of the cold start (see docs/sampler.md)
-                    crate::dom::mark(&ready_mark);
+                let data = e.data();
+                let text = |key: &str| {
+                    js_sys::Reflect::get(&data, &key.into())
+                        .ok()
+                        .and_then(|v| v.as_string())
+                };
+                let mut s = inbox.borrow_mut();
+                if s.dead {
+                    return;
                 }
-                inbox.borrow_mut().take(msg);
+                match text("type").as_deref() {
+                    Some(READY) => {
+                        // a phase of the cold start (see docs/sampler.md)
+                        crate::dom::mark(&ready_mark);
+                        s.ready();
+                    }
+                    Some(PANICKED) => s.died(text("message").unwrap_or_default()),
+                    Some(BOOT_FAILED) => s.died(format!(
+                        "{name} could not start: {}",
+                        text("message").unwrap_or_default()
+                    )),
+                    _ => {
+                        let event =
+                            super::decode::<In>(data).map_or_else(Event::Failed, Event::Message);
+                        s.received.push(event);
+                    }
+                }
             });
         let inbox = shared.clone();
         // an `ErrorEvent` for an exception, a plain `Event` when the script could not load
@@ -97,9 +120,7 @@ impl<Out: Serialize, In: Reply> Link<Out, In> {
                 .ok()
                 .and_then(|m| m.as_string())
                 .unwrap_or_else(|| "it could not be started".into());
-            inbox
-                .borrow_mut()
-                .take(In::died(format!("{name} failed: {message}")));
+            inbox.borrow_mut().died(format!("{name} failed: {message}"));
         });
         {
             let s = shared.borrow();
@@ -130,17 +151,17 @@ impl<Out: Serialize, In: Reply> Link<Out, In> {
         match super::encode(&msg) {
             Ok(value) if s.ready => s.post(&value),
             Ok(value) => s.held.push(value),
-            Err(message) => s.received.push(In::failed(message)),
+            Err(message) => s.received.push(Event::Failed(message)),
         }
     }
 
     /// What the worker said since the last call.
-    pub fn receive(&mut self) -> Vec<In> {
+    pub fn receive(&mut self) -> Vec<Event<In>> {
         std::mem::take(&mut self.shared.borrow_mut().received)
     }
 }
 
-impl<Out: Serialize, In: Reply> Drop for Link<Out, In> {
+impl<Out: Serialize, In: DeserializeOwned> Drop for Link<Out, In> {
     fn drop(&mut self) {
         let s = self.shared.borrow();
         s.worker.set_onmessage(None);

@@ -4,13 +4,14 @@
 //! few lines of bootstrap (a Blob, so Trunk needs no extra asset) import the glue and call the entry.
 //!
 //! Messages both ways are serde values (through `serde-wasm-bindgen`), so each side reads typed
-//! Rust enums; the worker side keeps what arrives in an [`Inbox`] that its loop drains, the page
-//! side in a [`Link`]. Bytes (`serde_bytes`) and [`Floats`] travel as typed arrays, not as arrays
-//! of numbers.
+//! Rust enums: the worker runs a [`Job`] through [`serve`], the page holds a [`Link`]. Bytes
+//! (`serde_bytes`) and [`Floats`] travel as typed arrays, not as arrays of numbers. Besides a
+//! widget's own messages, the machinery here says three things of its own (`type`: `ready`,
+//! `panicked`, `boot-failed`), which the link reads and widgets see as [`Event`]s.
 
 mod link;
 
-pub use link::{Link, Reply};
+pub use link::{Event, Link};
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -27,6 +28,12 @@ extern "C" {
     #[wasm_bindgen(thread_local_v2, js_namespace = ["import", "meta"], js_name = url)]
     static GLUE_URL: String;
 }
+
+/// The worker's own messages (a widget's message enum must not use these `type`s).
+const READY: &str = "ready";
+const PANICKED: &str = "panicked";
+/// Posted by [`BOOT`], which spells it out.
+const BOOT_FAILED: &str = "boot-failed";
 
 /// Imports the glue, instantiates it on the page's module and calls the entry; a failure is posted
 /// back as a `boot-failed` message, since an exception here would otherwise only reach the console.
@@ -124,16 +131,60 @@ impl<'de> serde::Deserialize<'de> for Floats {
     }
 }
 
+/// Posts one of the worker's own messages ([`READY`], [`PANICKED`]) to the page.
+fn signal(kind: &str, message: Option<&str>) {
+    let msg = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&msg, &"type".into(), &kind.into());
+    if let Some(text) = message {
+        let _ = js_sys::Reflect::set(&msg, &"message".into(), &text.into());
+    }
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let _ = scope.post_message(&msg);
+}
+
+/// The work a worker does: it takes the page's messages and, while busy, works in slices.
+#[allow(async_fn_in_trait)] // run on this thread only, never sent across threads
+pub trait Job: Default + 'static {
+    /// What the page sends.
+    type In: DeserializeOwned;
+    async fn apply(&mut self, msg: Self::In);
+    /// True while there is work to do between messages.
+    fn busy(&self) -> bool;
+    /// One slice of that work (the messages are read between slices).
+    async fn work(&mut self);
+}
+
+/// Runs `J` in this worker: says it is ready, then applies the page's messages as they come and
+/// works a slice at a time while busy, letting messages in (a stop, a new run) between slices.
+pub fn serve<J: Job>() {
+    wasm_bindgen_futures::spawn_local(async {
+        let inbox = Inbox::listen();
+        signal(READY, None);
+        let mut job = J::default();
+        loop {
+            for msg in inbox.drain::<J::In>() {
+                job.apply(msg).await;
+            }
+            if job.busy() {
+                job.work().await;
+                crate::dom::yield_now().await;
+            } else {
+                inbox.wait().await;
+            }
+        }
+    });
+}
+
 /// What has arrived at a worker and not been read yet.
 #[derive(Clone, Default)]
-pub struct Inbox {
+struct Inbox {
     queue: Rc<RefCell<VecDeque<JsValue>>>,
     wake: Rc<RefCell<Option<js_sys::Function>>>,
 }
 
 impl Inbox {
     /// Starts collecting the worker's incoming messages.
-    pub fn listen() -> Self {
+    fn listen() -> Self {
         let inbox = Self::default();
         let (queue, wake) = (inbox.queue.clone(), inbox.wake.clone());
         let on_message =
@@ -150,7 +201,7 @@ impl Inbox {
     }
 
     /// The messages so far, decoded (one that does not decode is skipped, with a console note).
-    pub fn drain<T: DeserializeOwned>(&self) -> Vec<T> {
+    fn drain<T: DeserializeOwned>(&self) -> Vec<T> {
         let raw: Vec<JsValue> = self.queue.borrow_mut().drain(..).collect();
         raw.into_iter()
             .filter_map(|v| {
@@ -162,7 +213,7 @@ impl Inbox {
     }
 
     /// Resolves when a message is waiting.
-    pub async fn wait(&self) {
+    async fn wait(&self) {
         if !self.queue.borrow().is_empty() {
             return;
         }
@@ -179,12 +230,8 @@ impl Inbox {
 pub fn report_panics() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        let msg = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&msg, &"type".into(), &"panicked".into());
         let text = format!("the worker stopped on an internal error: {info}");
-        let _ = js_sys::Reflect::set(&msg, &"message".into(), &text.into());
-        let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-        let _ = scope.post_message(&msg);
+        signal(PANICKED, Some(&text));
     }));
 }
 

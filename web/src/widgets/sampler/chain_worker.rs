@@ -13,31 +13,13 @@ use zoo::{ImageChain, Net};
 use super::messages::{FromChain, ToChain};
 use crate::readback::to_vec;
 use crate::state::BackendChoice;
-use crate::worker::{self, Floats, Inbox};
+use crate::worker::{self, Floats, Job};
 use crate::{backend, dom};
 
 /// The worker's entry point (called by the bootstrap in [`crate::worker::spawn`]).
 #[wasm_bindgen]
 pub fn sampler_chain() {
-    wasm_bindgen_futures::spawn_local(serve());
-}
-
-async fn serve() {
-    let inbox = Inbox::listen();
-    worker::post(&FromChain::Ready);
-    let mut w = ChainWorker::default();
-    loop {
-        for msg in inbox.drain::<ToChain>() {
-            w.apply(msg).await;
-        }
-        if w.running.is_some() {
-            w.advance().await;
-            // lets the messages in (a Stop, a new run) between two steps
-            dom::yield_now().await;
-        } else {
-            inbox.wait().await;
-        }
-    }
+    worker::serve::<ChainWorker>();
 }
 
 #[derive(Default)]
@@ -57,8 +39,24 @@ struct Running {
     last_ms: f64,
 }
 
-impl ChainWorker {
+impl Job for ChainWorker {
+    type In = ToChain;
+
+    fn busy(&self) -> bool {
+        self.running.is_some()
+    }
+
     async fn apply(&mut self, msg: ToChain) {
+        self.take(msg).await;
+    }
+
+    async fn work(&mut self) {
+        self.advance().await;
+    }
+}
+
+impl ChainWorker {
+    async fn take(&mut self, msg: ToChain) {
         match msg {
             ToChain::Open { backend } => {
                 let choice = if backend == "webgpu" {

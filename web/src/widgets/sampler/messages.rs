@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use zoo::{ChainSpec, Entry, Process};
 
-use crate::worker::{Floats, Link, Reply};
+use crate::worker::{Floats, Link};
 
 /// The page's end of the chain worker.
 pub type ChainLink = Link<ToChain, FromChain>;
@@ -39,8 +39,6 @@ pub enum ToChain {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum FromChain {
-    /// The worker is listening (the page holds its messages until then).
-    Ready,
     /// The device is open; `note` names it as the page's backend note does.
     Opened { note: String },
     /// The network of `load` is built (its number of classes, if class-conditional), or it could
@@ -75,31 +73,4 @@ pub enum FromChain {
     },
     /// Sampling `run` failed; the chain is dropped.
     Stopped { run: u32, message: String },
-    /// The worker could not do what was asked (it goes on listening).
-    Failed { message: String },
-    /// The worker panicked and is dead (posted by `worker::report_panics`).
-    Panicked { message: String },
-    /// The bootstrap could not load the app into the worker (posted by its JS).
-    BootFailed { message: String },
-}
-
-impl Reply for FromChain {
-    fn is_ready(&self) -> bool {
-        matches!(self, FromChain::Ready)
-    }
-
-    fn is_fatal(&self) -> bool {
-        matches!(
-            self,
-            FromChain::Panicked { .. } | FromChain::BootFailed { .. }
-        )
-    }
-
-    fn failed(message: String) -> Self {
-        FromChain::Failed { message }
-    }
-
-    fn died(message: String) -> Self {
-        FromChain::Panicked { message }
-    }
 }

@@ -21,6 +21,7 @@ use crate::render::images::{self, Grid};
 use crate::sampler_settings::{SamplerSettings, manifest_url};
 use crate::state::HashState;
 use crate::weights::{self, Source};
+use crate::worker::Event;
 use messages::{ChainLink, FromChain, ToChain};
 use panel::{Cmd, Panel};
 
@@ -236,8 +237,12 @@ impl Widget {
         for cmd in cmds {
             self.apply(cmd).await;
         }
-        for msg in self.link.receive() {
-            self.receive(msg).await;
+        for event in self.link.receive() {
+            match event {
+                Event::Message(msg) => self.receive(msg).await,
+                Event::Failed(message) => self.message_lost(&message),
+                Event::Died(message) => self.worker_died(&message),
+            }
         }
         // painting the grids costs the browser more than a fast step: at most every DRAW_MS
         // while sampling (every step is kept for the scrubber), and always at the end
@@ -405,7 +410,6 @@ impl Widget {
 
     async fn receive(&mut self, msg: FromChain) {
         match msg {
-            FromChain::Ready => {}
             FromChain::Opened { note } => {
                 if note != self.backend_note {
                     self.root.message_once("notice", "worker-backend", &note);
@@ -520,27 +524,24 @@ impl Widget {
                     self.root.fail(&message);
                 }
             }
-            FromChain::Failed { message } => {
-                // a message that got lost may have been the one a load or a run waits for
-                if self.running.take().is_some() {
-                    self.root.fail(&format!("Sampling failed: {message}."));
-                } else if self.model.is_none() && self.file.is_some() {
-                    let id = self.settings.model.clone();
-                    self.load_failed(&id, &message);
-                } else {
-                    self.root.message_once("warning", "worker", &message);
-                }
-            }
-            FromChain::BootFailed { message } => {
-                self.running = None;
-                self.root
-                    .fail(&format!("Sampling needs a Web Worker, but {message}."));
-            }
-            FromChain::Panicked { message } => self.worker_died(&message),
         }
     }
 
-    /// The worker panicked (Burn's WebGPU runtime panics on a GPU out-of-memory error): the page
+    /// A message to or from the worker was lost: it may have been the one a load or a run waits
+    /// for, so that load or run fails.
+    fn message_lost(&mut self, message: &str) {
+        if self.running.take().is_some() {
+            self.root.fail(&format!("Sampling failed: {message}."));
+        } else if self.model.is_none() && self.file.is_some() {
+            let id = self.settings.model.clone();
+            self.load_failed(&id, message);
+        } else {
+            self.root.message_once("warning", "worker", message);
+        }
+    }
+
+    /// The worker panicked (Burn's WebGPU runtime panics on a GPU out-of-memory error) or could not
+    /// start: the page
     /// says so, starts a new worker and loads the model into it again, once; what was sampled
     /// before stays on the page.
     fn worker_died(&mut self, message: &str) {

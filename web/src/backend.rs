@@ -62,8 +62,22 @@ mod gpu;
 #[cfg(feature = "webgpu")]
 pub use gpu::webgpu;
 
-/// A build without the `webgpu` feature (the CPU-only app) has no way onto the GPU.
+/// A build without the `webgpu` feature (the CPU-only app, which the page loads when the browser
+/// has no WebGPU or the URL asks for the CPU) has no way onto the GPU; it says why as the full
+/// build would.
 #[cfg(not(feature = "webgpu"))]
 pub async fn webgpu() -> Result<(Device, String), String> {
-    Err("this build of the playground has no WebGPU.".into())
+    navigator_gpu()?;
+    Err("this page loaded the playground's CPU-only build (reload without #backend=cpu).".into())
+}
+
+/// `navigator.gpu` of the page or of a worker, or a sentence saying that there is none.
+fn navigator_gpu() -> Result<wasm_bindgen::JsValue, String> {
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+        .map_err(|_| "there is no navigator.")?;
+    let gpu = js_sys::Reflect::get(&navigator, &"gpu".into()).unwrap_or_default();
+    if gpu.is_undefined() || gpu.is_null() {
+        return Err("this browser has no WebGPU (navigator.gpu is missing).".into());
+    }
+    Ok(gpu)
 }

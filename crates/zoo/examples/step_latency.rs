@@ -2,7 +2,10 @@
 //! divides by): for each generator in `static/weights/manifest.json` and each batch size, the
 //! median wall time of one sampler step on Burn's CPU backend, printed as JSON.
 //!
-//! `cargo run --release -p zoo --example step_latency -- [BATCH ...]` (default 1 16 64)
+//! `cargo run --release -p zoo --example step_latency -- [BATCH ...]` (default 1 16 64).
+//! `BENCH_STEPS=N` (default 5) runs chains of N steps and times the second half of them (all but
+//! the first when N ≤ 5): the same rule as `scripts/bench/sampler-browser.mjs`, where a long
+//! chain lets V8 finish compiling the hot code before the timed steps.
 
 use std::time::Instant;
 
@@ -10,8 +13,17 @@ use burn::prelude::*;
 use diffusion::sampler::Options;
 use zoo::{ChainSpec, ImageChain, Manifest};
 
-/// Timed steps per configuration (after one untimed warm-up step).
-const STEPS: usize = 4;
+/// Steps per chain, and how many of the first are left untimed.
+fn steps_and_skip() -> Result<(usize, usize), String> {
+    let steps: usize = match std::env::var("BENCH_STEPS") {
+        Ok(v) => v.parse().map_err(|e| format!("BENCH_STEPS={v}: {e}"))?,
+        Err(_) => 5,
+    };
+    if steps < 2 {
+        return Err("BENCH_STEPS must be at least 2".into());
+    }
+    Ok((steps, if steps > 5 { steps / 2 } else { 1 }))
+}
 
 /// The single-evaluation sampler used for timing each kind of model.
 pub fn bench_sampler(sde: bool) -> &'static str {
@@ -32,6 +44,7 @@ fn main() -> Result<(), String> {
     let manifest = Manifest::parse(
         &std::fs::read_to_string(format!("{dir}/manifest.json")).map_err(|e| e.to_string())?,
     )?;
+    let (steps, skip) = steps_and_skip()?;
     let device = Device::flex();
     let mut rows = Vec::new();
     for entry in manifest.generators() {
@@ -42,7 +55,7 @@ fn main() -> Result<(), String> {
             let spec = ChainSpec {
                 sampler: bench_sampler(process.is_sde()).into(),
                 options: Options {
-                    steps: STEPS + 1,
+                    steps,
                     clip: zoo::IMAGE_CLIP,
                     ..Options::default()
                 },
@@ -58,7 +71,7 @@ fn main() -> Result<(), String> {
             let mut chain = ImageChain::new(&net, &process, &spec, &device)?;
             let mut x = chain.start();
             let mut ms = Vec::new();
-            for _ in 0..=STEPS {
+            for _ in 0..steps {
                 let t = Instant::now();
                 let step = chain.step(&x)?.ok_or("chain ended early")?;
                 // force the computation (the CPU backend is eager; a read makes it certain)
@@ -66,7 +79,7 @@ fn main() -> Result<(), String> {
                 ms.push(t.elapsed().as_secs_f64() * 1e3);
                 x = step.x;
             }
-            ms.remove(0);
+            ms.drain(..skip);
             ms.sort_by(f64::total_cmp);
             let median = ms[ms.len() / 2];
             eprintln!("{} batch {n}: {median:.1} ms per step", entry.id);

@@ -34,13 +34,7 @@ pub async fn webgpu() -> Result<(Device, String), String> {
 /// Asks `navigator.gpu` for an adapter before Burn does, to tell “no WebGPU in this browser” from
 /// “WebGPU without a usable adapter”; returns what `adapter.info` says of it (may be empty).
 async fn probe_adapter() -> Result<String, String> {
-    // `navigator` of the page or of a worker
-    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
-        .map_err(|_| "there is no navigator.")?;
-    let gpu = js_sys::Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
-    if gpu.is_undefined() || gpu.is_null() {
-        return Err("this browser has no WebGPU (navigator.gpu is missing).".into());
-    }
+    let gpu = super::navigator_gpu()?;
     let request = js_sys::Reflect::get(&gpu, &"requestAdapter".into())
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())

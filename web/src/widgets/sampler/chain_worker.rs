@@ -47,16 +47,6 @@ impl Job for ChainWorker {
     }
 
     async fn apply(&mut self, msg: ToChain) {
-        self.take(msg).await;
-    }
-
-    async fn work(&mut self) {
-        self.advance().await;
-    }
-}
-
-impl ChainWorker {
-    async fn take(&mut self, msg: ToChain) {
         match msg {
             ToChain::Open { backend } => {
                 let choice = if backend == "webgpu" {
@@ -133,7 +123,7 @@ impl ChainWorker {
     }
 
     /// One turn: queue the next step, then read back and post the previous one.
-    async fn advance(&mut self) {
+    async fn work(&mut self) {
         let Some(mut r) = self.running.take() else {
             return;
         };

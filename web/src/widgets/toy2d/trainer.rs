@@ -44,16 +44,6 @@ impl Job for Trainer {
     }
 
     async fn apply(&mut self, msg: ToTrainer) {
-        self.take(msg).await;
-    }
-
-    async fn work(&mut self) {
-        self.slice().await;
-    }
-}
-
-impl Trainer {
-    async fn take(&mut self, msg: ToTrainer) {
         match msg {
             ToTrainer::Start {
                 generation,
@@ -127,28 +117,10 @@ impl Trainer {
         }
     }
 
-    fn step(&self) -> usize {
-        self.run.as_ref().map_or(0, |r| r.trainer.step)
-    }
-
-    fn at_pause(&self) -> bool {
-        self.until.is_some_and(|n| self.step() >= n)
-    }
-
-    fn progress(&self, losses: Vec<f32>) {
-        worker::post(&FromTrainer::Progress {
-            generation: self.generation,
-            order: self.order,
-            step: self.step(),
-            losses,
-            training: self.training,
-        });
-    }
-
     /// Trains for about one slice; the slice's losses are read back in one go and checked, so a
     /// NaN or exploding loss stops training within the slice it appeared in (the weights go back
     /// to the last good ones).
-    async fn slice(&mut self) {
+    async fn work(&mut self) {
         let begin = dom::now_ms();
         let until = self.until;
         let Some(run) = self.run.as_mut() else {
@@ -202,5 +174,25 @@ impl Trainer {
         } else if took > SLICE_MS * 1.5 && self.chunk > 1 {
             self.chunk /= 2;
         }
+    }
+}
+
+impl Trainer {
+    fn step(&self) -> usize {
+        self.run.as_ref().map_or(0, |r| r.trainer.step)
+    }
+
+    fn at_pause(&self) -> bool {
+        self.until.is_some_and(|n| self.step() >= n)
+    }
+
+    fn progress(&self, losses: Vec<f32>) {
+        worker::post(&FromTrainer::Progress {
+            generation: self.generation,
+            order: self.order,
+            step: self.step(),
+            losses,
+            training: self.training,
+        });
     }
 }

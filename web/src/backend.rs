@@ -62,13 +62,13 @@ mod gpu;
 #[cfg(feature = "webgpu")]
 pub use gpu::webgpu;
 
-/// A build without the `webgpu` feature (the CPU-only app, which the page loads when the browser
-/// has no WebGPU or the URL asks for the CPU) has no way onto the GPU; it says why as the full
-/// build would.
+/// A build without the `webgpu` feature (the CPU-only app: `trunk build --no-default-features`,
+/// measured in docs/sampler.md; the page does not load it yet) has no way onto the GPU. It says
+/// "no WebGPU in this browser" as the full build would, where that is the reason.
 #[cfg(not(feature = "webgpu"))]
 pub async fn webgpu() -> Result<(Device, String), String> {
     navigator_gpu()?;
-    Err("this page loaded the playground's CPU-only build (reload without #backend=cpu).".into())
+    Err("this is the playground's CPU-only build.".into())
 }
 
 /// `navigator.gpu` of the page or of a worker, or a sentence saying that there is none.

@@ -62,9 +62,10 @@ mod gpu;
 #[cfg(feature = "webgpu")]
 pub use gpu::webgpu;
 
-/// A build without the `webgpu` feature (the CPU-only app: `trunk build --no-default-features`,
-/// measured in docs/sampler.md; the page does not load it yet) has no way onto the GPU. It says
-/// "no WebGPU in this browser" as the full build would, where that is the reason.
+/// A build without the `webgpu` feature has no way onto the GPU: the CPU-only app, which the page
+/// loads where the browser has no WebGPU or the URL says `#backend=cpu` (Trunk.toml,
+/// scripts/trunk-cpu-build.sh). It says "no WebGPU in this browser" as the full build would, where
+/// that is the reason.
 #[cfg(not(feature = "webgpu"))]
 pub async fn webgpu() -> Result<(Device, String), String> {
     navigator_gpu()?;

@@ -1,7 +1,7 @@
 // End-to-end: the page's loader (Trunk.toml's pattern_script) picks one of the two builds of the app
-// before fetching either: the CPU-only one where the browser has no WebGPU or the URL says
-// #backend=cpu, the full one otherwise; and a build that does not load is a message, not a page
-// stuck at "loading".
+// before fetching either: the CPU-only one where the browser has no WebGPU, only a software
+// adapter, or the URL says #backend=cpu; the full one otherwise; and a build that does not load is
+// a message, not a page stuck at "loading".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
@@ -51,8 +51,11 @@ const cases = [
     browser: () => plainBrowser, hash: '', hideWebGpu: true, build: 'cpu', backend: 'cpu', says: 'no WebGPU' },
   { name: '#backend=cpu gets the CPU-only build where WebGPU exists',
     browser: () => gpuBrowser, hash: '#backend=cpu', build: 'cpu', backend: 'cpu', says: 'as the URL asks' },
-  { name: 'a browser with WebGPU gets the full build and runs on WebGPU',
-    browser: () => gpuBrowser, hash: '', build: 'full', backend: 'webgpu', says: 'Running on WebGPU' },
+  // headless Chromium's only WebGPU adapter is SwiftShader, flagged as a fallback (software) one
+  { name: 'a browser whose only WebGPU adapter is a software one gets the CPU-only build',
+    browser: () => gpuBrowser, hash: '', build: 'cpu', backend: 'cpu', says: 'is a software one' },
+  { name: '#backend=webgpu gets the full build and runs on WebGPU, even on a software adapter',
+    browser: () => gpuBrowser, hash: '#backend=webgpu', build: 'full', backend: 'webgpu', says: 'Running on WebGPU' },
 ];
 
 for (const c of cases) {

@@ -1,8 +1,13 @@
 //! The one place that decides where tensors live: WebGPU when the browser gives an adapter (through
 //! Burn's wgpu runtime, initialised asynchronously as browsers require), else Burn's CPU backend
 //! (`flex`). The caller always gets a working device and a sentence saying which one and why.
+//! A software WebGPU adapter (one the browser flags `isFallbackAdapter`, such as SwiftShader) is
+//! used only when the URL asks for WebGPU: it is far slower than the CPU backend (docs/sampler.md:
+//! 2.4 s against ~0.05 s per MNIST U-Net step). The page's loader makes the same choice
+//! (Trunk.toml), so such a browser gets the CPU-only build.
 
 use burn::prelude::*;
+use wasm_bindgen::JsValue;
 
 use crate::state::BackendChoice;
 
@@ -36,7 +41,8 @@ pub async fn choose(choice: BackendChoice) -> Backend {
     if choice == BackendChoice::Cpu {
         return cpu("Running on the CPU, as the URL asks (#backend=cpu).".into());
     }
-    match webgpu().await {
+    // a software adapter (SwiftShader and the like) only where the URL asks for WebGPU
+    match webgpu(choice == BackendChoice::WebGpu).await {
         Ok((device, adapter)) => Backend {
             device,
             kind: BackendKind::WebGpu,
@@ -46,6 +52,24 @@ pub async fn choose(choice: BackendChoice) -> Backend {
             "The URL asks for WebGPU, but {why} Running on the CPU instead."
         )),
         Err(why) => cpu(format!("Running on the CPU: {why}")),
+    }
+}
+
+/// The device a Web Worker opens: the kind the page runs on (`page`: its `data-backend`, chosen
+/// already, a software adapter included). The note says something only where the worker could not
+/// have that kind: WebGPU that fails in the worker falls back to the CPU.
+pub async fn for_worker(page: &str) -> (Device, Option<String>) {
+    if page != BackendKind::WebGpu.attr() {
+        return (Device::flex(), None);
+    }
+    match webgpu(true).await {
+        Ok((device, _)) => (device, None),
+        Err(why) => (
+            Device::flex(),
+            Some(format!(
+                "The page runs on WebGPU, but its worker could not: {why} The worker runs on the CPU."
+            )),
+        ),
     }
 }
 
@@ -63,17 +87,88 @@ mod gpu;
 pub use gpu::webgpu;
 
 /// A build without the `webgpu` feature has no way onto the GPU: the CPU-only app, which the page
-/// loads where the browser has no WebGPU or the URL says `#backend=cpu` (Trunk.toml,
-/// scripts/trunk-cpu-build.sh). It says "no WebGPU in this browser" as the full build would, where
-/// that is the reason.
+/// loads where the browser has no WebGPU, only a software adapter, or the URL says `#backend=cpu`
+/// (Trunk.toml, scripts/trunk-cpu-build.sh). It gives the reason the full build would give where
+/// there is one.
 #[cfg(not(feature = "webgpu"))]
-pub async fn webgpu() -> Result<(Device, String), String> {
-    navigator_gpu()?;
+pub async fn webgpu(allow_software: bool) -> Result<(Device, String), String> {
+    probe_adapter().await?.usable(allow_software)?;
     Err("this is the playground's CPU-only build.".into())
 }
 
+/// What the browser's WebGPU adapter says of itself.
+#[derive(Debug, Clone)]
+struct Adapter {
+    /// “vendor architecture description”, skipping empty fields (may be empty).
+    described: String,
+    /// `isFallbackAdapter`: a software implementation.
+    software: bool,
+}
+
+impl Adapter {
+    /// Refuses a software adapter unless asked for, with the sentence the page shows.
+    fn usable(self, allow_software: bool) -> Result<Self, String> {
+        if self.software && !allow_software {
+            let which = if self.described.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", self.described)
+            };
+            return Err(format!(
+                "this browser's only WebGPU adapter{which} is a software one, slower than the CPU here; #backend=webgpu uses it anyway."
+            ));
+        }
+        Ok(self)
+    }
+}
+
+/// Asks `navigator.gpu` for an adapter before Burn does, to tell “no WebGPU in this browser” from
+/// “WebGPU without a usable adapter” and from a software adapter.
+async fn probe_adapter() -> Result<Adapter, String> {
+    use wasm_bindgen::JsCast;
+    let gpu = navigator_gpu()?;
+    let request = js_sys::Reflect::get(&gpu, &"requestAdapter".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .ok_or("navigator.gpu.requestAdapter is missing.")?;
+    let promise = request
+        .call0(&gpu)
+        .ok()
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
+        .ok_or("navigator.gpu.requestAdapter() failed.")?;
+    match wasm_bindgen_futures::JsFuture::from(promise).await {
+        Ok(adapter) if !adapter.is_null() && !adapter.is_undefined() => {
+            let info = js_sys::Reflect::get(&adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
+            let field = |k: &str| js_sys::Reflect::get(&info, &k.into()).ok();
+            let described = ["vendor", "architecture", "description"]
+                .iter()
+                .filter_map(|k| field(k)?.as_string())
+                .filter(|v| !v.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            // `info.isFallbackAdapter`; older browsers have it on the adapter itself
+            let software = field("isFallbackAdapter")
+                .and_then(|v| v.as_bool())
+                .or_else(|| {
+                    js_sys::Reflect::get(&adapter, &"isFallbackAdapter".into())
+                        .ok()?
+                        .as_bool()
+                })
+                == Some(true);
+            Ok(Adapter {
+                described,
+                software,
+            })
+        }
+        Ok(_) => Err(
+            "WebGPU is present but offers no adapter (no usable GPU, or it is disabled).".into(),
+        ),
+        Err(e) => Err(format!("requesting a WebGPU adapter failed: {e:?}.")),
+    }
+}
+
 /// `navigator.gpu` of the page or of a worker, or a sentence saying that there is none.
-fn navigator_gpu() -> Result<wasm_bindgen::JsValue, String> {
+fn navigator_gpu() -> Result<JsValue, String> {
     let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
         .map_err(|_| "there is no navigator.")?;
     let gpu = js_sys::Reflect::get(&navigator, &"gpu".into()).unwrap_or_default();

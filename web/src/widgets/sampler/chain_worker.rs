@@ -12,7 +12,6 @@ use zoo::{ImageChain, Net};
 
 use super::messages::{FromChain, ToChain};
 use crate::readback::to_vec;
-use crate::state::BackendChoice;
 use crate::worker::{self, Floats, Job};
 use crate::{backend, dom};
 
@@ -49,14 +48,9 @@ impl Job for ChainWorker {
     async fn apply(&mut self, msg: ToChain) {
         match msg {
             ToChain::Open { backend } => {
-                let choice = if backend == "webgpu" {
-                    BackendChoice::Auto
-                } else {
-                    BackendChoice::Cpu
-                };
-                let chosen = backend::choose(choice).await;
-                self.device = Some(chosen.device);
-                worker::post(&FromChain::Opened { note: chosen.note });
+                let (device, note) = backend::for_worker(&backend).await;
+                self.device = Some(device);
+                worker::post(&FromChain::Opened { note });
             }
             ToChain::Load { load, entry, bytes } => {
                 self.running = None;

@@ -39,8 +39,8 @@ pub enum ToChain {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum FromChain {
-    /// The device is open; `note` names it as the page's backend note does.
-    Opened { note: String },
+    /// The device is open: the page's kind, or (`note` says why) the CPU in its place.
+    Opened { note: Option<String> },
     /// The network of `load` is built (its number of classes, if class-conditional), or it could
     /// not be.
     Loaded {

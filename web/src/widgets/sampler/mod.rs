@@ -91,7 +91,6 @@ pub async fn run(
         root: root.clone(),
         device: backend.device.clone(),
         backend: kind,
-        backend_note: backend.note.clone(),
         hash: hash.clone(),
         manifest,
         settings,
@@ -201,7 +200,6 @@ struct Widget {
     /// The page's device (the classifier runs on it).
     device: Device,
     backend: &'static str,
-    backend_note: String,
     hash: HashState,
     manifest: Manifest,
     settings: SamplerSettings,
@@ -411,7 +409,7 @@ impl Widget {
     async fn receive(&mut self, msg: FromChain) {
         match msg {
             FromChain::Opened { note } => {
-                if note != self.backend_note {
+                if let Some(note) = note {
                     self.root.message_once("notice", "worker-backend", &note);
                 }
             }

@@ -9,7 +9,6 @@ use wasm_bindgen::prelude::*;
 
 use super::messages::{FromTrainer, ToTrainer};
 use crate::readback::to_vec;
-use crate::state::BackendChoice;
 use crate::worker::{self, Floats, Job};
 use crate::{backend, dom};
 
@@ -56,18 +55,12 @@ impl Job for Trainer {
                 self.until = None;
                 self.chunk = 1;
                 self.run = None;
-                // the page's kind of device, chosen the page's way (WebGPU falls back to the CPU;
-                // Burn's wgpu runtime is set up once per thread)
-                let choice = if backend == "webgpu" {
-                    BackendChoice::Auto
-                } else {
-                    BackendChoice::Cpu
+                // the page's kind of device (Burn's wgpu runtime is set up once per thread)
+                let (device, fell_back) = backend::for_worker(&backend).await;
+                let note = match fell_back {
+                    Some(why) => format!("Training runs in a Web Worker. {why}"),
+                    None => "Training runs in a Web Worker.".to_string(),
                 };
-                let chosen = backend::choose(choice).await;
-                let (device, note) = (
-                    chosen.device,
-                    format!("Training runs in a Web Worker. {}", chosen.note),
-                );
                 let set = match drawn {
                     Some(points) => ToySet::with_data(config, points),
                     None => ToySet::new(config),

@@ -72,6 +72,7 @@ async fn run() -> Result<(), JsValue> {
         }
     };
     root.set("widget", widget.name());
+    mark_nav(widget.name(), state.raw("backend"))?;
     let starting = widgets::Starting::new(widget, &mut state);
     let backend = backend::choose(state.backend).await;
     root.set("backend", backend.kind.attr());
@@ -79,6 +80,31 @@ async fn run() -> Result<(), JsValue> {
     root.message("notice", &backend.note);
     if let Err(msg) = widgets::mount(starting, &root, &backend, &mut state).await {
         root.fail(&msg);
+    }
+    Ok(())
+}
+
+/// The site header's links to the widgets: the current one gets `aria-current="page"`, and each
+/// keeps the URL's `backend=` so that moving between widgets does not drop it.
+fn mark_nav(current: &str, backend: Option<&str>) -> Result<(), JsValue> {
+    let links = dom::document().query_selector_all("header.site nav a[data-widget]")?;
+    for i in 0..links.length() {
+        let Some(link) = links
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+        else {
+            continue;
+        };
+        let Some(name) = link.get_attribute("data-widget") else {
+            continue;
+        };
+        if name == current {
+            link.set_attribute("aria-current", "page")?;
+        }
+        if let Some(b) = backend {
+            let b = js_sys::encode_uri_component(b);
+            link.set_attribute("href", &format!("#widget={name}&backend={b}"))?;
+        }
     }
     Ok(())
 }

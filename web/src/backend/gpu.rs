@@ -24,7 +24,7 @@ pub async fn webgpu(allow_software: bool) -> Result<(Device, String), String> {
     let (device, setup) = Device::wgpu_options()
         .init_with_setup_async()
         .await
-        .map_err(|e| format!("WebGPU could not be started ({e}).", e = format!("{e:?}")))?;
+        .map_err(|e| format!("WebGPU could not be started ({e:?})."))?;
     let info = setup.adapter.get_info();
     let name = [info.name, adapter.described.clone()]
         .into_iter()

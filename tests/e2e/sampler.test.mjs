@@ -132,7 +132,15 @@ for (const [id, pattern] of Object.entries(BAD_CASES)) {
 
 test('a bad model list says so', async () => {
   writeFileSync(join(BAD, 'broken.json'), '<!doctype html><p>nothing here</p>');
-  for (const [name, pattern] of [['broken.json', /HTML page, not JSON/], ['nothing.json', /HTTP 404/]]) {
+  const good = manifest.models.find((m) => m.id === 'mnist-scorenet-ve');
+  // a list that points at another site, or says its file is larger than a page should allocate
+  writeFileSync(join(BAD, 'foreign.json'), JSON.stringify({ models: [{ ...good, file: 'https://evil.example/w.safetensors' }] }));
+  writeFileSync(join(BAD, 'huge.json'), JSON.stringify({ models: [{ ...good, bytes: 3_000_000_000 }] }));
+  for (const [name, pattern] of [
+    ['broken.json', /HTML page, not JSON/], ['nothing.json', /HTTP 404/],
+    ['foreign.json', /file “https:\/\/evil\.example\/w\.safetensors” is not a path on this site/],
+    ['huge.json', /is 3000\.0 MB, more than the 1073\.7 MB a weights file may have/],
+  ]) {
     const { page } = await open(browser, `${server.url}#widget=sampler&backend=cpu&manifest=test-weights/${name}`);
     await waitStatus(page, ['error'], 60_000);
     assert.match((await messages(page)).join('\n'), pattern);

@@ -139,7 +139,7 @@ test('a diverging learning rate stops training with a message and keeps the step
 });
 
 test('bad URL values give warnings and defaults, and hide= hides controls', async () => {
-  const { page, errors } = await open(browser, `${server.url}#widget=toy2d&backend=cpu&data=mandelbrot&width=1e9&sampler=nope&hide=settings,loss`);
+  const { page, errors } = await open(browser, `${server.url}#widget=toy2d&backend=cpu&data=mandelbrot&width=1e9&sampler=nope&hide=settings,loss,wings`);
   const state = await waitStatus(page, ['ready', 'error'], 120_000);
   const text = await messages(page);
   assert.equal(state.status, 'ready', text.join(' | '));
@@ -149,6 +149,10 @@ test('bad URL values give warnings and defaults, and hide= hides controls', asyn
   assert.equal(await page.isVisible('form.settings'), false);
   assert.equal(await page.isVisible('.loss-chart'), false);
   assert.equal(await page.isVisible('button[name="play"]'), true);
+  // every change reads the hash again: its warnings are not shown a second time
+  for (const tab of ['forward', 'field', 'samples', 'forward']) await page.click(`.tabs button[data-view="${tab}"], .tabs button:text-is("${tab}")`);
+  const wings = (await messages(page)).filter((t) => t.includes('hide=wings'));
+  assert.equal(wings.length, 1, wings.join(' | '));
   await page.screenshot({ path: join(ARTIFACTS, 'toy2d-bad-url.png') });
   assert.deepEqual(errors, []);
   await page.close();

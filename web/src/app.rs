@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::backend;
 use crate::dom::{self, Root, el};
-use crate::state::HashState;
+use crate::state::{BackendChoice, HashState};
 use crate::widgets;
 
 const ROOT_ID: &str = "app";
@@ -72,7 +72,8 @@ async fn run() -> Result<(), JsValue> {
         }
     };
     root.set("widget", widget.name());
-    mark_nav(widget.name(), state.raw("backend"))?;
+    // the header's links are a convenience: a failure there leaves the widget alone
+    let _ = mark_nav(widget.name(), state.backend);
     let starting = widgets::Starting::new(widget, &mut state);
     let backend = backend::choose(state.backend).await;
     root.set("backend", backend.kind.attr());
@@ -85,8 +86,8 @@ async fn run() -> Result<(), JsValue> {
 }
 
 /// The site header's links to the widgets: the current one gets `aria-current="page"`, and each
-/// keeps the URL's `backend=` so that moving between widgets does not drop it.
-fn mark_nav(current: &str, backend: Option<&str>) -> Result<(), JsValue> {
+/// keeps a `backend=` the URL chose (a valid one: a bad value's warning stays on this page).
+fn mark_nav(current: &str, backend: BackendChoice) -> Result<(), JsValue> {
     let links = dom::document().query_selector_all("header.site nav a[data-widget]")?;
     for i in 0..links.length() {
         let Some(link) = links
@@ -101,9 +102,8 @@ fn mark_nav(current: &str, backend: Option<&str>) -> Result<(), JsValue> {
         if name == current {
             link.set_attribute("aria-current", "page")?;
         }
-        if let Some(b) = backend {
-            let b = js_sys::encode_uri_component(b);
-            link.set_attribute("href", &format!("#widget={name}&backend={b}"))?;
+        if backend != BackendChoice::Auto {
+            link.set_attribute("href", &format!("#widget={name}&backend={backend}"))?;
         }
     }
     Ok(())

@@ -129,6 +129,19 @@ impl Root {
         }
     }
 
+    /// Like [`Root::message`], unless a message with the same text is on the page already.
+    pub fn message_unless_shown(&self, kind: &str, text: &str) {
+        if let Ok(all) = self.0.query_selector_all(".messages .message") {
+            let shown = (0..all.length())
+                .filter_map(|i| all.get(i)?.text_content())
+                .any(|t| t == text);
+            if shown {
+                return;
+            }
+        }
+        self.message(kind, text);
+    }
+
     /// Puts the widget in the error state with a message a person can read.
     pub fn fail(&self, text: &str) {
         self.set("status", "error");

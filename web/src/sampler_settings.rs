@@ -49,7 +49,7 @@ pub struct SamplerSettings {
 pub fn manifest_url(state: &mut HashState) -> String {
     match state.raw("manifest").map(String::from) {
         None => MANIFEST.into(),
-        Some(m) if !m.is_empty() && !m.contains("://") && !m.starts_with("//") => m,
+        Some(m) if zoo::manifest::is_site_path(&m) => m,
         Some(m) => {
             state.warnings.push(format!(
                 "manifest={m}: only a path on this site can be used; loading the shipped model list."
@@ -252,9 +252,21 @@ mod tests {
         assert_eq!(s.n, 16);
         assert_eq!(s.guidance, 2.0);
         assert_eq!(w.len(), 5, "{w:?}");
-        let (s, w) = read("widget=sampler&manifest=https://evil.example/m.json");
-        assert_eq!(s.manifest, MANIFEST);
-        assert_eq!(w.len(), 1);
+        // other sites, also in the forms URL parsers rewrite into them (+ is a space, %09 a tab)
+        for bad in [
+            "https://evil.example/m.json",
+            "+//evil.example/m.json",
+            "%09//evil.example/m.json",
+            "%5C%5Cevil.example/m.json",
+            "data:,{}",
+        ] {
+            let (s, w) = read(&format!("widget=sampler&manifest={bad}"));
+            assert_eq!(s.manifest, MANIFEST, "{bad}");
+            assert_eq!(w.len(), 1, "{bad}: {w:?}");
+        }
+        let (s, w) = read("widget=sampler&manifest=/fixtures/manifest.json");
+        assert_eq!(s.manifest, "/fixtures/manifest.json");
+        assert!(w.is_empty(), "{w:?}");
     }
 
     #[test]

@@ -107,7 +107,7 @@ pub fn open_cache_early() {
 fn opening() -> Option<js_sys::Promise> {
     OPENING.with_borrow_mut(|p| {
         if p.is_none() {
-            *p = dom::window().caches().ok().map(|c| {
+            *p = cache_storage().map(|c| {
                 let promise = c.open(CACHE);
                 // handled here, so a failure started early is not an "uncaught" rejection
                 let noop = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(|_| {});
@@ -118,6 +118,13 @@ fn opening() -> Option<js_sys::Promise> {
         }
         p.clone()
     })
+}
+
+/// `window.caches`, which only secure contexts have: a page served over plain http from another
+/// machine (a phone trying `trunk serve` on the LAN) runs without the cache, downloading each time.
+fn cache_storage() -> Option<web_sys::CacheStorage> {
+    let caches = Reflect::get(&dom::window(), &"caches".into()).ok()?;
+    (!caches.is_undefined() && !caches.is_null()).then(|| caches.unchecked_into())
 }
 
 async fn open_cache() -> Option<Cache> {
@@ -156,8 +163,10 @@ async fn forget(key: &str) {
 
 /// Empties the weights cache; returns how it went in words.
 pub async fn clear_cache() -> String {
-    let Ok(caches) = dom::window().caches() else {
-        return "This browser gives the page no Cache Storage; nothing to clear.".into();
+    let Some(caches) = cache_storage() else {
+        return "This browser gives the page no Cache Storage (a page served over plain http from \
+                another machine has none); nothing to clear."
+            .into();
     };
     // the open bucket goes with it: the next read or write opens a new one
     OPENING.with_borrow_mut(|p| *p = None);
@@ -197,7 +206,8 @@ async fn download(
         .get_reader()
         .dyn_into()
         .map_err(|_| "the browser gave no stream reader")?;
-    let mut bytes = Vec::with_capacity(total as usize);
+    // sized by the model list (at most zoo::manifest::MAX_FILE_BYTES), not by what the server says
+    let mut bytes = Vec::with_capacity(total.min(expected) as usize);
     progress(0, total);
     loop {
         let chunk: Object = JsFuture::from(reader.read())
@@ -222,6 +232,13 @@ async fn download(
             let at = bytes.len();
             bytes.resize(at + chunk.length() as usize, 0);
             chunk.copy_to(&mut bytes[at..]);
+        }
+        if bytes.len() as u64 > expected {
+            let _ = reader.cancel();
+            return Err(format!(
+                "the server sent more than the {expected} bytes the model list gives for {url}: \
+                 it is not the file the list names"
+            ));
         }
         progress(bytes.len() as u64, total.max(bytes.len() as u64));
     }

@@ -75,10 +75,11 @@ impl SafeTensors {
                 bytes.len()
             )));
         }
-        let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+        let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
         if n > 100_000_000 {
             return Err(bad(format!("the header length {n} is implausible")));
         }
+        let n = n as usize; // ≤ 10⁸: fits a usize on every target, wasm32 included
         if bytes.len() < 8 + n {
             return Err(ModelError::Truncated {
                 expected: 8 + n,
@@ -112,11 +113,11 @@ impl SafeTensors {
             })?;
             let shape: Vec<usize> = entry["shape"]
                 .as_array()
-                .and_then(|a| a.iter().map(|d| d.as_u64().map(|d| d as usize)).collect())
+                .and_then(|a| a.iter().map(|d| as_usize(d)).collect())
                 .ok_or_else(|| bad(format!("'{key}' has no valid shape")))?;
             let offsets: Vec<usize> = entry["data_offsets"]
                 .as_array()
-                .and_then(|a| a.iter().map(|d| d.as_u64().map(|d| d as usize)).collect())
+                .and_then(|a| a.iter().map(|d| as_usize(d)).collect())
                 .filter(|o: &Vec<usize>| o.len() == 2 && o[0] <= o[1])
                 .ok_or_else(|| bad(format!("'{key}' has no valid data_offsets")))?;
             let count = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
@@ -294,4 +295,10 @@ mod tests {
         ));
         assert!(matches!(st.take("zzz", &[1]), Err(ModelError::Missing(_))));
     }
+}
+
+/// A JSON number as a `usize`, or `None` where it is not a whole number a `usize` holds (on wasm32,
+/// 2³² and above: refused rather than wrapped).
+fn as_usize(v: &Value) -> Option<usize> {
+    v.as_u64().and_then(|d| usize::try_from(d).ok())
 }

@@ -158,8 +158,27 @@ impl Manifest {
                     .into(),
             );
         }
-        serde_json::from_str(text)
-            .map_err(|e| format!("the model list (manifest.json) cannot be read: {e}"))
+        let manifest: Manifest = serde_json::from_str(text)
+            .map_err(|e| format!("the model list (manifest.json) cannot be read: {e}"))?;
+        for m in &manifest.models {
+            if !is_site_path(&m.file) {
+                return Err(format!(
+                    "the model list (manifest.json) is not usable: model {}'s file “{}” is not a path \
+                     on this site",
+                    m.id, m.file
+                ));
+            }
+            if m.bytes > MAX_FILE_BYTES {
+                return Err(format!(
+                    "the model list (manifest.json) is not usable: model {}'s file is {}, more than \
+                     the {} a weights file may have",
+                    m.id,
+                    human_bytes(m.bytes),
+                    human_bytes(MAX_FILE_BYTES)
+                ));
+            }
+        }
+        Ok(manifest)
     }
 
     pub fn get(&self, id: &str) -> Option<&Entry> {
@@ -195,10 +214,70 @@ impl Entry {
     }
 }
 
+/// The largest weights file a model list may name (1 GiB; the shipped ones are ≤ 14 MB): a page
+/// allocates what the list says before downloading.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+/// Whether `s` can only mean a path on the site that serves the page: letters, digits and `._~/-`,
+/// not starting with `//`. That rules out other sites (`https://…`, `//host`, `\\host`), other
+/// schemes (`data:`, `javascript:`) and what URL parsers strip or rewrite (spaces, tabs, `%`).
+pub fn is_site_path(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with("//")
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._~/-".contains(c))
+}
+
 pub fn human_bytes(n: u64) -> String {
     match n {
         n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),
         n if n >= 1_000 => format!("{:.0} kB", n as f64 / 1e3),
         n => format!("{n} bytes"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHIPPED: &str = include_str!("../../../static/weights/manifest.json");
+
+    #[test]
+    fn site_paths_are_only_paths_on_this_site() {
+        for ok in [
+            "mnist-unet-cond.safetensors",
+            "static/weights/manifest.json",
+            "/static/weights/manifest.json",
+            "../other/list.json",
+        ] {
+            assert!(is_site_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "https://evil.example/m.json",
+            "//evil.example/m.json",
+            " //evil.example/m.json",
+            "\t//evil.example/m.json",
+            "\\\\evil.example/m.json",
+            "data:,{}",
+            "javascript:alert(1)",
+            "%2F%2Fevil.example",
+        ] {
+            assert!(!is_site_path(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_shipped_list_parses_and_a_foreign_file_or_a_huge_size_is_refused() {
+        let shipped = Manifest::parse(SHIPPED).expect("the shipped manifest");
+        assert!(shipped.models.len() >= 3);
+        let mut m = shipped.clone();
+        m.models[0].file = "data:,x".into();
+        let e = Manifest::parse(&m.to_json()).unwrap_err();
+        assert!(e.contains("is not a path on this site"), "{e}");
+        let mut m = shipped.clone();
+        m.models[0].bytes = 3_000_000_000;
+        let e = Manifest::parse(&m.to_json()).unwrap_err();
+        assert!(e.contains("more than the 1073.7 MB"), "{e}");
     }
 }

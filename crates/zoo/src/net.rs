@@ -98,7 +98,7 @@ impl Net {
     /// The number of real classes of a class-conditional U-Net (its class rows less "no class").
     pub fn classes(&self) -> Option<usize> {
         match self {
-            Net::UNet(u) => u.class_rows().map(|r| r - 1),
+            Net::UNet(u) => u.class_rows().map(|r| r.saturating_sub(1)),
             _ => None,
         }
     }

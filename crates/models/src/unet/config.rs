@@ -182,6 +182,20 @@ impl UNetConfig {
                 return err(msg.into());
             }
         }
+        if self.in_channels == 0 || self.out_channels == 0 {
+            return err("in_channels and out_channels must be at least 1".into());
+        }
+        if self.num_class_embeds == Some(0) {
+            return err("num_class_embeds must be null or at least 1".into());
+        }
+        // each down block but the last halves the image, and each up block doubles it back
+        let scale = 1usize << (n - 1).min(usize::BITS as usize - 1);
+        if self.sample_size == 0 || self.sample_size % scale != 0 {
+            return err(format!(
+                "sample_size {} must be a positive multiple of {scale} ({n} blocks)",
+                self.sample_size
+            ));
+        }
         let groups = self.norm_num_groups;
         for &c in &self.block_out_channels {
             if groups == 0 || c % groups != 0 {
@@ -197,5 +211,54 @@ impl UNetConfig {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configs_a_network_cannot_run_are_refused() {
+        let good = UNetConfig {
+            num_class_embeds: Some(11),
+            ..UNetConfig::default()
+        };
+        good.validate().expect("diffusers' defaults with classes");
+        let bad = [
+            (
+                "in_channels",
+                UNetConfig {
+                    in_channels: 0,
+                    ..good.clone()
+                },
+            ),
+            (
+                "num_class_embeds",
+                UNetConfig {
+                    num_class_embeds: Some(0),
+                    ..good.clone()
+                },
+            ),
+            // four blocks halve 30 three times: the skips no longer line up
+            (
+                "sample_size 30",
+                UNetConfig {
+                    sample_size: 30,
+                    ..good.clone()
+                },
+            ),
+            (
+                "sample_size 0",
+                UNetConfig {
+                    sample_size: 0,
+                    ..good.clone()
+                },
+            ),
+        ];
+        for (what, c) in bad {
+            let e = c.validate().expect_err(what).to_string();
+            assert!(e.contains(what.split(' ').next().unwrap()), "{what}: {e}");
+        }
     }
 }

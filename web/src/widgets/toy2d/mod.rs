@@ -292,8 +292,10 @@ impl Widget {
         let before = self.settings.clone();
         self.hash.set(key, Some(value));
         let mut next = Toy2dSettings::read(&mut self.hash);
+        // the whole hash is read again on every change (a slider sends one per pixel): a
+        // warning already on the page is not added again
         for w in self.hash.warnings.drain(..) {
-            self.root.message("warning", &w);
+            self.root.message_unless_shown("warning", &w);
         }
         next.drawn = before.drawn.clone();
         next.autoplay = before.autoplay;

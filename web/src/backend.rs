@@ -107,7 +107,7 @@ struct Adapter {
 
 impl Adapter {
     /// Refuses a software adapter unless asked for, with the sentence the page shows.
-    fn usable(self, allow_software: bool) -> Result<Self, String> {
+    fn usable(&self, allow_software: bool) -> Result<(), String> {
         if self.software && !allow_software {
             let which = if self.described.is_empty() {
                 String::new()
@@ -118,7 +118,7 @@ impl Adapter {
                 "this browser's only WebGPU adapter{which} is a software one, slower than the CPU here; #backend=webgpu uses it anyway."
             ));
         }
-        Ok(self)
+        Ok(())
     }
 }
 

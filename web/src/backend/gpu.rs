@@ -20,7 +20,7 @@ pub async fn webgpu(allow_software: bool) -> Result<(Device, String), String> {
         return Ok((device, name));
     }
     let adapter = super::probe_adapter().await?;
-    adapter.clone().usable(allow_software)?;
+    adapter.usable(allow_software)?;
     let (device, setup) = Device::wgpu_options()
         .init_with_setup_async()
         .await

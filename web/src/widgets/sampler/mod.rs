@@ -270,7 +270,7 @@ impl Widget {
                 let mut h = self.hash.clone();
                 self.settings = SamplerSettings::read(&mut h, &self.manifest);
                 for w in h.warnings {
-                    self.root.message_once("warning", "settings", &w);
+                    self.root.message_unless_shown("warning", &w);
                 }
                 let _ = self.panel.fill(&self.settings, &self.manifest);
                 self.write_hash();

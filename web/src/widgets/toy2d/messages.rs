@@ -1,6 +1,8 @@
-//! What the page and the training worker say to each other. Every message about a run carries
-//! the run's `generation`, so answers about a run the page has since replaced are ignored.
+//! What the page says to its two workers, the trainer and the viewer, and what they answer.
+//! Every message about a run carries the run's `generation`, and every job of the viewer its
+//! number, so answers about a run or a job the page has since replaced are ignored.
 
+use diffusion::sampler::Options;
 use serde::{Deserialize, Serialize};
 use train::toy::ToyConfig;
 
@@ -72,4 +74,83 @@ pub enum FromTrainer {
     },
     /// The worker could not do what was asked (it goes on listening).
     Failed { message: String },
+}
+
+/// The page's end of the viewer worker.
+pub type ViewerLink = Link<ToViewer, FromViewer>;
+
+/// How to draw a chain of samples (from [`crate::toy2d_settings::Toy2dSettings`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleSpec {
+    pub sampler: String,
+    pub options: Options,
+    /// Points drawn.
+    pub n: usize,
+    pub seed: u64,
+}
+
+/// Page → viewer. Jobs are numbered by the page; each runs on the weights sent last before it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum ToViewer {
+    /// A fresh run (dropping the weights and jobs of any other): its data set is rebuilt from the
+    /// same config and points as the trainer's, for its normalisation and process. The first
+    /// Start also opens the device of the page's kind (`webgpu` or `cpu`).
+    Start {
+        generation: u32,
+        config: ToyConfig,
+        drawn: Option<Vec<f32>>,
+        backend: String,
+    },
+    /// The trainer's EMA weights of `step`, flat.
+    Weights {
+        generation: u32,
+        step: usize,
+        values: Floats,
+    },
+    /// Draw a chain of samples (replacing any chain being drawn).
+    Sample { job: u32, spec: SampleSpec },
+    /// ε̂ at `points` (normalised coordinates) at slider position `u` (replacing any field asked
+    /// for and not yet computed).
+    Field { job: u32, u: f64, points: Floats },
+    /// The log-density at `points` (replacing any density being computed).
+    Density { job: u32, points: Floats },
+}
+
+/// Viewer → page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum FromViewer {
+    /// The device is open: the page's kind, or (`note` says why) the CPU in its place.
+    Opened { note: Option<String> },
+    /// The next frames of chain `job`: `steps` steps, each with x after it and the x̂₀ it
+    /// predicted (both flat, step after step); the first message also carries x_T. `len` is the
+    /// chain's number of steps, `ms` its time so far.
+    Frames {
+        job: u32,
+        len: usize,
+        start: Option<Floats>,
+        xs: Floats,
+        x0s: Floats,
+        ts: Vec<f64>,
+        done: bool,
+        ms: f64,
+    },
+    /// ε̂ of field `job`.
+    Field { job: u32, eps: Floats },
+    /// The next block of density `job`'s log-densities.
+    Density {
+        job: u32,
+        log_p: Vec<f64>,
+        done: bool,
+        ms: f64,
+    },
+    /// Job `job` failed (None: the weights of `generation` could not be used); the model of `step`
+    /// is not asked again.
+    Failed {
+        generation: u32,
+        job: Option<u32>,
+        step: usize,
+        message: String,
+    },
 }

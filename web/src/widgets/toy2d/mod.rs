@@ -3,36 +3,35 @@
 //! the denoising chain, forward noising, the ε̂ field and the learned density are drawn from a
 //! frozen copy of the EMA weights while training goes on.
 //!
-//! Training runs in a Web Worker ([`trainer`]), on its own thread; the page starts and steers it
-//! (through a [`TrainerLink`]) and asks for the EMA weights when it wants to sample. One loop owns the page's
-//! state: each tick it drains the command queue and the worker's reports, advances whatever
-//! computation is pending by a slice, and redraws.
+//! Training runs in a Web Worker ([`trainer`]) and everything drawn from the model in another
+//! ([`viewer`]), each on its own thread, so the page only draws and handles input. The page starts
+//! and steers the trainer (through a [`TrainerLink`]), asks it for the EMA weights when it wants to
+//! sample, relays them to the viewer and asks the viewer for samples, the field and the density
+//! (through a [`ViewerLink`]). One loop owns the page's state: each frame it drains the command
+//! queue and both workers' reports, asks for what is missing, and redraws what changed.
 
 mod jobs;
 mod messages;
 mod panel;
+mod results;
 pub mod trainer;
+pub mod viewer;
 
-use burn::prelude::*;
 use diffusion::SeededNoise;
-use train::toy::{Frozen, ToySet};
+use train::toy::ToySet;
 
 use crate::backend::Backend;
 use crate::dom::{self, Root};
 use crate::hooks::publish;
 use crate::state::HashState;
 use crate::toy2d_settings::{DRAWN, EXTENT, MAX_DRAWN, MIN_POINTS, Toy2dSettings};
-use crate::worker::Event;
-use jobs::{Chain, DensityJob, SampleJob};
-use messages::{FromTrainer, ToTrainer, TrainerLink};
+use crate::worker::{Event, Floats};
+use messages::{FromTrainer, FromViewer, SampleSpec, ToTrainer, ToViewer, TrainerLink, ViewerLink};
 use panel::{Cmd, Panel};
+use results::{Chain, Density, grid};
 
 /// Milliseconds per step when the chain plays.
 const CHAIN_MS: f64 = 40.0;
-/// Redraw interval while busy (one 60 Hz frame).
-const FRAME_MS: f64 = 16.0;
-/// Milliseconds of sampling per slice (at least one sampler step).
-const SAMPLE_SLICE_MS: f64 = 6.0;
 /// While training, the page fetches the EMA weights (and redraws samples) at most this often.
 const RESAMPLE_MS: f64 = 1500.0;
 /// Particles whose trajectories the chain view draws.
@@ -52,18 +51,21 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
     let panel = Panel::build(&root.0, &settings, queue).map_err(js_err)?;
     let link = TrainerLink::spawn("toy2d_trainer", "the training worker")
         .map_err(|e| format!("Training needs a Web Worker, but {e}."))?;
+    let viewer = ViewerLink::spawn("toy2d_viewer", "the sampling worker")
+        .map_err(|e| format!("Sampling needs a Web Worker, but {e}."))?;
     let mut w = Widget {
         root: root.clone(),
-        device: backend.device.clone(),
         backend: backend.kind.attr(),
         hash: hash.clone(),
         panel,
         link,
+        viewer,
         generation: 0,
         order: 0,
+        jobs: 0,
         set: None,
         step: 0,
-        frozen: None,
+        weights: None,
         asked_weights_at: None,
         losses: Vec::new(),
         playing: false,
@@ -71,9 +73,10 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
         error: false,
         strokes: Vec::new(),
         samples: None,
-        job: None,
+        sampling: None,
         last_sample_at: f64::NEG_INFINITY,
         field: None,
+        fields_asked: Vec::new(),
         density: None,
         density_job: None,
         forward_noise: Vec::new(),
@@ -89,26 +92,17 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
         w.play();
     }
     w.write_hash();
-    let mut drawn_at = f64::NEG_INFINITY;
     let mut shown: Option<Shown> = None;
     loop {
-        w.tick().await;
-        // training is the worker's: the page is only busy with its own slices of sampling
-        let busy = w.job.is_some() || w.density_job.is_some();
-        // redraw only what changed, at most once per frame; between busy slices only yield to
-        // the browser, so it can paint and handle input without the loop waiting for a frame
+        w.tick();
+        // the computing is the workers': redraw only what changed, at most once per frame
         let now = w.shown();
-        if shown.as_ref() != Some(&now) && (!busy || dom::now_ms() - drawn_at >= FRAME_MS) {
-            drawn_at = dom::now_ms();
+        if shown.as_ref() != Some(&now) {
             w.render();
             w.report();
             shown = Some(now);
         }
-        if busy {
-            dom::yield_now().await;
-        } else {
-            dom::next_frame().await;
-        }
+        dom::next_frame().await;
     }
 }
 
@@ -134,23 +128,26 @@ struct Shown {
 
 struct Widget {
     root: Root,
-    /// The page's device (sampling, field, density); the worker trains on its own of this kind.
-    device: Device,
+    /// The page's kind of device, on which both workers open their own.
     backend: &'static str,
     hash: HashState,
     settings: Toy2dSettings,
     panel: Panel,
     link: TrainerLink,
-    /// Numbers the runs asked of the worker (reports about older ones are ignored).
+    viewer: ViewerLink,
+    /// Numbers the runs asked of the workers (reports about older ones are ignored).
     generation: u32,
     /// Numbers the Train and Pause requests.
     order: u32,
+    /// Numbers the viewer's jobs.
+    jobs: u32,
     /// The current run's data and process (the worker holds the model).
     set: Option<ToySet>,
     /// The training step the worker last reported.
     step: usize,
-    /// The latest EMA weights received, and when they were asked for (while waiting for them).
-    frozen: Option<Frozen>,
+    /// The training step of the EMA weights last relayed to the viewer (what the jobs asked for
+    /// since run on), and when weights were asked for (while waiting for them).
+    weights: Option<usize>,
     asked_weights_at: Option<f64>,
     /// One loss per training step.
     losses: Vec<f32>,
@@ -162,12 +159,15 @@ struct Widget {
     /// Start index (in points) of each drawn stroke, for undo.
     strokes: Vec<usize>,
     samples: Option<Chain>,
-    job: Option<SampleJob>,
+    /// The chain being drawn (its job), filled in as its frames arrive.
+    sampling: Option<(u32, Chain)>,
     last_sample_at: f64,
     /// (model step, t, ε̂ on the field grid).
     field: Option<(usize, f64, Vec<f32>)>,
-    density: Option<DensityJob>,
-    density_job: Option<DensityJob>,
+    /// Fields asked for and not answered: (job, model step, t), oldest first.
+    fields_asked: Vec<(u32, usize, f64)>,
+    density: Option<Density>,
+    density_job: Option<(u32, Density)>,
     forward_noise: Vec<f32>,
     scrub: usize,
     chain_playing: bool,
@@ -178,8 +178,8 @@ struct Widget {
 }
 
 impl Widget {
-    /// Drains the commands and the worker's reports and advances pending computations by a slice.
-    async fn tick(&mut self) {
+    /// Drains the commands and the workers' reports and asks the viewer for what is missing.
+    fn tick(&mut self) {
         let cmds: Vec<Cmd> = self.panel.queue().borrow_mut().drain(..).collect();
         for c in cmds {
             self.apply(c);
@@ -191,14 +191,14 @@ impl Widget {
                 Event::Died(message) => self.trainer_died(&message),
             }
         }
-        if let Err(e) = self.advance_jobs().await {
-            // not retried until the weights change (a sampling job failed on its snapshot's)
-            let at = self.frozen.as_ref().map_or(self.step, |f| f.step);
-            self.failed_at = Some(at);
-            self.job = None;
-            self.density_job = None;
-            self.root.message_once("warning", "sampling", &e);
+        for event in self.viewer.receive() {
+            match event {
+                Event::Message(msg) => self.receive_viewer(msg),
+                Event::Failed(message) => self.viewer_failed(self.weights, &message),
+                Event::Died(message) => self.viewer_died(&message),
+            }
         }
+        self.ask();
         if self.chain_playing && dom::now_ms() - self.chain_moved_at >= CHAIN_MS {
             self.chain_moved_at = dom::now_ms();
             let len = self.samples.as_ref().map_or(0, |c| c.xs.len() - 1);
@@ -326,7 +326,7 @@ impl Widget {
                 batch: s.batch,
             });
             if resample {
-                self.job = None;
+                self.sampling = None;
                 self.samples = None;
             }
         }
@@ -395,20 +395,15 @@ impl Widget {
                 self.asked_weights_at = None;
                 // the worker reports progress before it answers, so weights from beyond the
                 // reported step were thrown away since (training diverged)
-                let Some(set) = self.set.as_ref().filter(|_| step <= self.step) else {
+                if self.set.is_none() || step > self.step {
                     return;
-                };
-                match Frozen::from_values(set, step, &values.0, &self.device) {
-                    Ok(f) => self.frozen = Some(f),
-                    Err(e) => {
-                        self.failed_at = Some(step);
-                        self.root.message_once(
-                            "warning",
-                            "sampling",
-                            &format!("The trained weights could not be used: {e}."),
-                        );
-                    }
                 }
+                self.viewer.send(ToViewer::Weights {
+                    generation,
+                    step,
+                    values,
+                });
+                self.weights = Some(step);
             }
             FromTrainer::Stopped {
                 generation,
@@ -420,9 +415,9 @@ impl Widget {
                 self.step = step;
                 self.losses.truncate(step);
                 // what was drawn from the weights being thrown away goes too
-                if self.frozen.as_ref().is_some_and(|f| f.step > step) {
-                    self.frozen = None;
-                    self.job = None;
+                if self.weights.is_some_and(|w| w > step) {
+                    self.weights = None;
+                    self.sampling = None;
                     self.failed_at = None;
                 }
                 if self.samples.as_ref().is_some_and(|c| c.model_step > step) {
@@ -477,9 +472,20 @@ impl Widget {
                 ),
             }
         }
-        self.job = None;
+        if self.viewer.dead() {
+            match ViewerLink::spawn("toy2d_viewer", "the sampling worker") {
+                Ok(link) => self.viewer = link,
+                Err(e) => self.root.message_once(
+                    "error",
+                    "viewer",
+                    &format!("Sampling needs a Web Worker, but {e}."),
+                ),
+            }
+        }
+        self.sampling = None;
         self.samples = None;
         self.field = None;
+        self.fields_asked.clear();
         self.density = None;
         self.density_job = None;
         self.losses.clear();
@@ -487,7 +493,7 @@ impl Widget {
         self.error = false;
         self.scrub = 0;
         self.step = 0;
-        self.frozen = None;
+        self.weights = None;
         self.asked_weights_at = None;
         self.failed_at = None;
         self.generation += 1;
@@ -516,10 +522,17 @@ impl Widget {
                 let mut z = SeededNoise::new(s.seed.wrapping_add(0xf0a4));
                 self.forward_noise = z.normals(set.data.len().min(2 * SHOWN));
                 self.set = Some(set);
+                let drawn = (s.data == DRAWN).then(|| s.drawn.clone());
+                self.viewer.send(ToViewer::Start {
+                    generation: self.generation,
+                    config: config.clone(),
+                    drawn: drawn.clone(),
+                    backend: self.backend.to_string(),
+                });
                 self.link.send(ToTrainer::Start {
                     generation: self.generation,
                     config,
-                    drawn: (s.data == DRAWN).then(|| s.drawn.clone()),
+                    drawn,
                     backend: self.backend.to_string(),
                 });
             }
@@ -540,10 +553,10 @@ impl Widget {
             playing: self.playing,
             error: self.error,
             samples: self.samples.as_ref().map(|c| c.model_step),
-            sampling: self.job.as_ref().map(|j| j.chain.x0s.len()),
+            sampling: self.sampling.as_ref().map(|(_, c)| c.x0s.len()),
             field: self.field.as_ref().map(|(s, t, _)| (*s, t.to_bits())),
             density: self.density.as_ref().map(|d| d.model_step),
-            density_done: self.density_job.as_ref().map(|d| d.log_p.len()),
+            density_done: self.density_job.as_ref().map(|(_, d)| d.log_p.len()),
             scrub: self.scrub,
             chain_playing: self.chain_playing,
             failed_at: self.failed_at,
@@ -560,77 +573,189 @@ impl Widget {
                 .is_none_or(|c| c.model_step != self.step)
     }
 
-    /// Keeps the page's copy of the EMA weights fresh (once when training pauses, every
-    /// [`RESAMPLE_MS`] while it runs), and starts and advances the sampling chain and, when their
-    /// view is shown, the field and the density on that copy.
-    async fn advance_jobs(&mut self) -> Result<(), String> {
+    /// Keeps the viewer's copy of the EMA weights fresh (once when training pauses, every
+    /// [`RESAMPLE_MS`] while it runs), and asks it for a chain of samples from them and, when their
+    /// view is shown, the field and the density.
+    fn ask(&mut self) {
         let Some(set) = &self.set else {
-            return Ok(());
+            return;
         };
         let step = self.step;
-        let have = self.frozen.as_ref().map(|f| f.step);
         let waiting = self
             .asked_weights_at
             .is_some_and(|at| dom::now_ms() - at < 10_000.0);
         let due = !self.playing || dom::now_ms() - self.last_sample_at > RESAMPLE_MS;
-        if have != Some(step) && !waiting && due && self.failed_at != Some(step) {
+        if self.weights != Some(step) && !waiting && due && self.failed_at != Some(step) {
             self.last_sample_at = dom::now_ms();
             self.asked_weights_at = Some(dom::now_ms());
             self.link.send(ToTrainer::Weights);
         }
-        let Some(frozen) = &self.frozen else {
-            return Ok(());
+        let Some(have) = self.weights else {
+            return;
         };
-        let failed = self.failed_at == Some(frozen.step);
-        let stale = self
-            .samples
-            .as_ref()
-            .is_none_or(|c| c.model_step != frozen.step);
-        if self.job.is_none() && stale && !failed {
-            self.job = Some(SampleJob::new(frozen.clone(), &self.settings).await?);
-        }
-        if let Some(job) = &mut self.job {
-            if job.advance(SAMPLE_SLICE_MS).await? {
-                let chain = self.job.take().expect("a job").chain;
-                self.scrub = self.scrub.min(chain.xs.len() - 1);
-                if self.samples.is_none() {
-                    self.scrub = chain.xs.len() - 1;
-                }
-                self.samples = Some(chain);
-            }
+        if self.failed_at == Some(have) {
+            return;
         }
         let norm = set.normalisation;
+        let stale = self.samples.as_ref().is_none_or(|c| c.model_step != have);
+        if self.sampling.is_none() && stale {
+            let s = &self.settings;
+            let spec = SampleSpec {
+                sampler: s.sampler.clone(),
+                options: s.options(),
+                n: s.n,
+                seed: s.seed,
+            };
+            self.jobs += 1;
+            self.viewer.send(ToViewer::Sample {
+                job: self.jobs,
+                spec,
+            });
+            self.sampling = Some((self.jobs, Chain::new(have, &s.sampler)));
+        }
         match self.settings.view.as_str() {
             "field" => {
                 let t = self.settings.t;
-                let needed = match &self.field {
-                    None => true,
-                    Some((fs, ft, _)) => *ft != t || *fs != frozen.step,
+                let latest = match (self.fields_asked.last(), &self.field) {
+                    (Some(&(_, fs, ft)), _) => Some((fs, ft)),
+                    (None, Some((fs, ft, _))) => Some((*fs, *ft)),
+                    (None, None) => None,
                 };
-                if needed && !failed {
-                    let pts = norm.apply(&jobs::grid(FIELD_CELLS, EXTENT));
-                    let eps = jobs::eps_field(frozen, &pts, t).await?;
-                    self.field = Some((frozen.step, t, eps));
+                if latest != Some((have, t)) {
+                    self.jobs += 1;
+                    let points = norm.apply(&grid(FIELD_CELLS, EXTENT));
+                    self.viewer.send(ToViewer::Field {
+                        job: self.jobs,
+                        u: t,
+                        points: Floats(points),
+                    });
+                    self.fields_asked.push((self.jobs, have, t));
                 }
             }
             "density" => {
                 let current = self.density.as_ref().map(|d| d.model_step);
                 let pending = self.density_job.is_some();
-                let settled = !self.playing && frozen.step == step;
-                if !pending && current != Some(step) && settled && !failed {
-                    let pts = norm.apply(&jobs::grid(DENSITY_CELLS, EXTENT));
-                    self.density_job = Some(DensityJob::new(frozen.clone(), pts, DENSITY_CELLS));
-                }
-                if let Some(job) = &mut self.density_job {
-                    job.advance().await?;
-                    if job.done() {
-                        self.density = self.density_job.take();
-                    }
+                let settled = !self.playing && have == step;
+                if !pending && current != Some(step) && settled {
+                    self.jobs += 1;
+                    let points = norm.apply(&grid(DENSITY_CELLS, EXTENT));
+                    self.viewer.send(ToViewer::Density {
+                        job: self.jobs,
+                        points: Floats(points),
+                    });
+                    let density = Density {
+                        cells: DENSITY_CELLS,
+                        model_step: have,
+                        ..Density::default()
+                    };
+                    self.density_job = Some((self.jobs, density));
                 }
             }
             _ => {}
         }
-        Ok(())
+    }
+
+    /// Applies one report of the viewer (about a job still wanted).
+    fn receive_viewer(&mut self, msg: FromViewer) {
+        match msg {
+            FromViewer::Opened { note } => {
+                if let Some(note) = note {
+                    self.root.message_once(
+                        "notice",
+                        "viewer",
+                        &format!("Sampling runs in a Web Worker. {note}"),
+                    );
+                }
+            }
+            FromViewer::Frames { job, .. } => {
+                let Some((id, chain)) = &mut self.sampling else {
+                    return;
+                };
+                if *id != job {
+                    return;
+                }
+                let step = chain.model_step;
+                match chain.extend(msg) {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        let (_, chain) = self.sampling.take().expect("a chain");
+                        self.scrub = self.scrub.min(chain.xs.len() - 1);
+                        if self.samples.is_none() {
+                            self.scrub = chain.xs.len() - 1;
+                        }
+                        self.samples = Some(chain);
+                    }
+                    Err(e) => self.viewer_failed(Some(step), &e),
+                }
+            }
+            FromViewer::Field { job, eps } => {
+                let Some(k) = self.fields_asked.iter().position(|a| a.0 == job) else {
+                    return;
+                };
+                let (_, step, t) = self.fields_asked[k];
+                self.fields_asked.drain(..=k);
+                self.field = Some((step, t, eps.0));
+            }
+            FromViewer::Density {
+                job,
+                log_p,
+                done,
+                ms,
+            } => {
+                let Some((id, density)) = &mut self.density_job else {
+                    return;
+                };
+                if *id != job {
+                    return;
+                }
+                density.log_p.extend(log_p);
+                density.ms = ms;
+                if done {
+                    self.density = self.density_job.take().map(|(_, d)| d);
+                }
+            }
+            FromViewer::Failed {
+                generation,
+                job,
+                step,
+                message,
+            } => {
+                let wanted = match job {
+                    None => generation == self.generation,
+                    Some(j) => {
+                        self.sampling.as_ref().is_some_and(|(id, _)| *id == j)
+                            || self.density_job.as_ref().is_some_and(|(id, _)| *id == j)
+                            || self.fields_asked.iter().any(|a| a.0 == j)
+                    }
+                };
+                if wanted {
+                    self.viewer_failed(Some(step), &message);
+                }
+            }
+        }
+    }
+
+    /// A job failed on the weights of `step`: nothing more is asked of them (until the weights
+    /// change), and what was pending is dropped.
+    fn viewer_failed(&mut self, step: Option<usize>, message: &str) {
+        self.failed_at = step.or(Some(self.step));
+        self.sampling = None;
+        self.density_job = None;
+        self.fields_asked.clear();
+        self.root.message_once("warning", "sampling", message);
+    }
+
+    /// The viewer panicked or could not start: Reset starts a new one.
+    fn viewer_died(&mut self, message: &str) {
+        self.sampling = None;
+        self.density_job = None;
+        self.fields_asked.clear();
+        self.failed_at = Some(self.step);
+        self.root.message_once(
+            "error",
+            "viewer",
+            &format!("Sampling stopped: {message}. Press Reset to start again."),
+        );
     }
 
     fn render(&self) {
@@ -682,8 +807,8 @@ impl Widget {
                         c.model_step
                     )
                 }
-                None => match &self.job {
-                    Some(j) => format!("sampling… {:.0}%", 100.0 * j.progress()),
+                None => match &self.sampling {
+                    Some((_, c)) => format!("sampling… {:.0}%", 100.0 * c.progress()),
                     None => "sampling…".into(),
                 },
             },
@@ -710,7 +835,7 @@ impl Widget {
                 p.set_t_label(&format!("{t:.3}"));
                 match &self.field {
                     Some((step, _, eps)) => {
-                        let from = jobs::grid(FIELD_CELLS, EXTENT);
+                        let from = grid(FIELD_CELLS, EXTENT);
                         let cell = 2.0 * EXTENT / FIELD_CELLS as f64;
                         // −ε̂ points along the score; length ∝ |ε̂| (capped at 3)
                         let dir: Vec<f32> = eps
@@ -734,7 +859,7 @@ impl Widget {
                 }
             }
             "density" => match (&self.density, &self.density_job) {
-                (_, Some(job)) => {
+                (_, Some((_, job))) => {
                     format!(
                         "computing the learned density: {:.0}%",
                         100.0 * job.progress()
@@ -786,7 +911,7 @@ impl Widget {
             "error"
         } else if self.playing {
             "training"
-        } else if self.job.is_some() || self.density_job.is_some() || self.samples_stale() {
+        } else if self.sampling.is_some() || self.density_job.is_some() || self.samples_stale() {
             "sampling"
         } else if step > 0 {
             "paused"

@@ -119,6 +119,36 @@ for (const backend of ['cpu', 'webgpu']) {
   });
 }
 
+// Sampling runs in the viewer worker: a long chain on a large network does not hold the page, and
+// new sampler settings replace it mid-way (the page cancels it and asks for the new one).
+test('a long chain gives way to new sampler settings while the page keeps drawing', async () => {
+  const url = `${server.url}#widget=toy2d&backend=cpu&width=512&depth=6&n=3000&steps=300&autoplay=1&train_steps=1`;
+  const { page, errors } = await open(browser, url);
+  await page.waitForFunction(() => document.querySelector('.caption')?.textContent.startsWith('grey: data · sampling'), null, { timeout: 120_000 });
+  await startFrameProbe(page);
+  // some frames of the 300-step chain arrive
+  await page.waitForFunction(() => /sampling… [1-9]/.test(document.querySelector('.caption').textContent), null, { timeout: 120_000 });
+  const before = await page.$eval('.caption', (e) => e.textContent);
+  await page.fill('input[name="steps"]', '4');
+  await page.dispatchEvent('input[name="steps"]', 'change');
+  await page.waitForFunction(() => document.querySelector('.caption').textContent.includes('(ddim, 4 steps'), null, { timeout: 120_000 });
+  const frames = await stopFrameProbe(page);
+  const state = await waitStatus(page, ['paused', 'error'], 30_000);
+  assert.equal(state.status, 'paused', (await messages(page)).join(' | '));
+  assert.equal(state.sampleStep, '1');
+  assert.ok((await page.evaluate(() => location.hash)).includes('steps=4'));
+  const samples = await page.evaluate(() => Array.from(window.__playground.samples));
+  assert.equal(samples.length, 2 * 3000);
+  assert.ok(samples.every(Number.isFinite), 'finite samples');
+  metrics.long_chain_replaced = { caption_before: before, frames };
+  console.log(`long chain replaced: ${JSON.stringify(metrics.long_chain_replaced)}`);
+  await page.setViewportSize({ width: 960, height: 900 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(ARTIFACTS, 'toy2d-chain-replaced.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a diverging learning rate stops training with a message and keeps the step', async () => {
   const { page, errors } = await open(browser, `${server.url}#widget=toy2d&backend=cpu&lr=1000&autoplay=1&train_steps=2000`);
   const state = await waitStatus(page, ['error', 'paused'], 300_000);

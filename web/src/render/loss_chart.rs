@@ -1,6 +1,8 @@
 //! The training loss over steps on a log scale, averaged into one value per pixel column.
 
 use wasm_bindgen::JsValue;
+
+use super::loss_log::LossLog;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 pub struct LossChart {
@@ -19,23 +21,21 @@ impl LossChart {
         })
     }
 
-    /// Draws `losses` (one per step; non-finite ones skipped).
-    pub fn draw(&self, losses: &[f32]) {
+    /// Draws `losses` (non-finite ones skipped), from its bins: the cost does not grow with the
+    /// number of steps.
+    pub fn draw(&self, losses: &LossLog) {
         let c = &self.ctx;
         let (w, h) = (self.width, self.height);
         let (left, bottom) = (34.0, 14.0);
         c.set_fill_style_str("#fbfbfd");
         c.fill_rect(0.0, 0.0, w, h);
         let cols = (w - left) as usize;
-        let per = losses.len().div_ceil(cols.max(1)).max(1);
-        let means: Vec<f64> = losses
+        let (bins, _) = losses.bins();
+        let per = bins.len().div_ceil(cols.max(1)).max(1);
+        let means: Vec<f64> = bins
             .chunks(per)
             .filter_map(|chunk| {
-                let logs: Vec<f64> = chunk
-                    .iter()
-                    .filter(|v| v.is_finite() && **v > 0.0)
-                    .map(|v| (*v as f64).log10())
-                    .collect();
+                let logs: Vec<f64> = chunk.iter().flatten().copied().collect();
                 (!logs.is_empty()).then(|| logs.iter().sum::<f64>() / logs.len() as f64)
             })
             .collect();
@@ -68,7 +68,9 @@ impl LossChart {
             d += 1.0;
         }
         c.stroke();
-        let _ = c.fill_text(&format!("{} steps", losses.len()), w - 60.0, h - 2.0);
+        let n = losses.len();
+        let steps = format!("{n} step{}", if n == 1 { "" } else { "s" });
+        let _ = c.fill_text(&steps, w - 60.0, h - 2.0);
         c.set_stroke_style_str("#e6781e");
         c.set_line_width(1.5);
         c.begin_path();

@@ -2,4 +2,5 @@
 
 pub mod images;
 pub mod loss_chart;
+pub mod loss_log;
 pub mod points;

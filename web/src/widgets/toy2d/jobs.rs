@@ -117,7 +117,7 @@ const BLOCK_MS: f64 = 250.0;
 
 impl DensityJob {
     pub fn new(frozen: Frozen, points: Vec<f32>) -> Self {
-        // 200 points for the default network (~50 k parameters), fewer for larger ones
+        // 200 points up to 50 k parameters (the default network has 37.8 k), fewer beyond
         let params = frozen.model.num_params().max(1);
         let block = (200 * 50_000 / params).clamp(1, 200);
         Self {

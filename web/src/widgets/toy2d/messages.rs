@@ -115,6 +115,8 @@ pub enum ToViewer {
     Field { job: u32, u: f64, points: Floats },
     /// The log-density at `points` (replacing any density being computed).
     Density { job: u32, points: Floats },
+    /// Drop job `job` (the page no longer wants it).
+    Cancel { job: u32 },
 }
 
 /// Viewer → page.
@@ -145,11 +147,9 @@ pub enum FromViewer {
         done: bool,
         ms: f64,
     },
-    /// Job `job` failed (None: the weights of `generation` could not be used); the model of `step`
-    /// is not asked again.
+    /// Job `job` failed on the weights of `step`, which the page then stops asking about.
     Failed {
-        generation: u32,
-        job: Option<u32>,
+        job: u32,
         step: usize,
         message: String,
     },

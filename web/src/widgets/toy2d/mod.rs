@@ -23,6 +23,7 @@ use train::toy::ToySet;
 use crate::backend::Backend;
 use crate::dom::{self, Root};
 use crate::hooks::publish;
+use crate::render::loss_log::LossLog;
 use crate::state::HashState;
 use crate::toy2d_settings::{DRAWN, EXTENT, MAX_DRAWN, MIN_POINTS, Toy2dSettings};
 use crate::worker::{Event, Floats};
@@ -67,7 +68,7 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
         step: 0,
         weights: None,
         asked_weights_at: None,
-        losses: Vec::new(),
+        losses: LossLog::default(),
         playing: false,
         pause_at: settings.train_steps,
         error: false,
@@ -150,7 +151,7 @@ struct Widget {
     weights: Option<usize>,
     asked_weights_at: Option<f64>,
     /// One loss per training step.
-    losses: Vec<f32>,
+    losses: LossLog,
     /// Training is asked for (the worker reports when it stops).
     playing: bool,
     pause_at: Option<usize>,
@@ -194,7 +195,13 @@ impl Widget {
         for event in self.viewer.receive() {
             match event {
                 Event::Message(msg) => self.receive_viewer(msg),
-                Event::Failed(message) => self.viewer_failed(self.weights, &message),
+                Event::Failed(message) => {
+                    // a message lost: what was asked may never be answered
+                    self.cancel_sampling();
+                    self.cancel_density();
+                    self.cancel_fields();
+                    self.job_failed(self.weights.unwrap_or(self.step), &message);
+                }
                 Event::Died(message) => self.viewer_died(&message),
             }
         }
@@ -326,8 +333,10 @@ impl Widget {
                 batch: s.batch,
             });
             if resample {
-                self.sampling = None;
+                self.cancel_sampling();
                 self.samples = None;
+                // new settings may work where the old failed
+                self.failed_at = None;
             }
         }
         let _ = self.panel.fill(&self.settings);
@@ -415,13 +424,44 @@ impl Widget {
                 self.step = step;
                 self.losses.truncate(step);
                 // what was drawn from the weights being thrown away goes too
-                if self.weights.is_some_and(|w| w > step) {
+                let discarded = |s: usize| s > step;
+                if self.weights.is_some_and(discarded) {
                     self.weights = None;
-                    self.sampling = None;
                     self.failed_at = None;
                 }
-                if self.samples.as_ref().is_some_and(|c| c.model_step > step) {
+                if self
+                    .sampling
+                    .as_ref()
+                    .is_some_and(|(_, c)| discarded(c.model_step))
+                {
+                    self.cancel_sampling();
+                }
+                if self
+                    .samples
+                    .as_ref()
+                    .is_some_and(|c| discarded(c.model_step))
+                {
                     self.samples = None;
+                }
+                if self
+                    .density_job
+                    .as_ref()
+                    .is_some_and(|(_, d)| discarded(d.model_step))
+                {
+                    self.cancel_density();
+                }
+                if self
+                    .density
+                    .as_ref()
+                    .is_some_and(|d| discarded(d.model_step))
+                {
+                    self.density = None;
+                }
+                if self.field.as_ref().is_some_and(|f| discarded(f.0)) {
+                    self.field = None;
+                }
+                if self.fields_asked.iter().any(|a| discarded(a.1)) {
+                    self.cancel_fields();
                 }
                 self.root.message(
                     "error",
@@ -482,12 +522,12 @@ impl Widget {
                 ),
             }
         }
-        self.sampling = None;
+        self.cancel_sampling();
+        self.cancel_density();
+        self.cancel_fields();
         self.samples = None;
         self.field = None;
-        self.fields_asked.clear();
         self.density = None;
-        self.density_job = None;
         self.losses.clear();
         self.playing = false;
         self.error = false;
@@ -580,11 +620,17 @@ impl Widget {
         let Some(set) = &self.set else {
             return;
         };
+        if self.viewer.dead() {
+            return;
+        }
         let step = self.step;
         let waiting = self
             .asked_weights_at
             .is_some_and(|at| dom::now_ms() - at < 10_000.0);
-        let due = !self.playing || dom::now_ms() - self.last_sample_at > RESAMPLE_MS;
+        // while training, new weights are fetched for a new chain (not while one is being
+        // drawn: at the largest sizes that takes a minute) or for the field
+        let wanted = self.sampling.is_none() || self.settings.view == "field";
+        let due = !self.playing || (wanted && dom::now_ms() - self.last_sample_at > RESAMPLE_MS);
         if self.weights != Some(step) && !waiting && due && self.failed_at != Some(step) {
             self.last_sample_at = dom::now_ms();
             self.asked_weights_at = Some(dom::now_ms());
@@ -685,7 +731,10 @@ impl Widget {
                         }
                         self.samples = Some(chain);
                     }
-                    Err(e) => self.viewer_failed(Some(step), &e),
+                    Err(e) => {
+                        self.sampling = None;
+                        self.job_failed(step, &e);
+                    }
                 }
             }
             FromViewer::Field { job, eps } => {
@@ -714,35 +763,51 @@ impl Widget {
                     self.density = self.density_job.take().map(|(_, d)| d);
                 }
             }
-            FromViewer::Failed {
-                generation,
-                job,
-                step,
-                message,
-            } => {
-                let wanted = match job {
-                    None => generation == self.generation,
-                    Some(j) => {
-                        self.sampling.as_ref().is_some_and(|(id, _)| *id == j)
-                            || self.density_job.as_ref().is_some_and(|(id, _)| *id == j)
-                            || self.fields_asked.iter().any(|a| a.0 == j)
-                    }
-                };
+            FromViewer::Failed { job, step, message } => {
+                let mut wanted = false;
+                if self.sampling.as_ref().is_some_and(|(id, _)| *id == job) {
+                    self.sampling = None;
+                    wanted = true;
+                }
+                if self.density_job.as_ref().is_some_and(|(id, _)| *id == job) {
+                    self.density_job = None;
+                    wanted = true;
+                }
+                if let Some(k) = self.fields_asked.iter().position(|a| a.0 == job) {
+                    self.fields_asked.remove(k);
+                    wanted = true;
+                }
                 if wanted {
-                    self.viewer_failed(Some(step), &message);
+                    self.job_failed(step, &message);
                 }
             }
         }
     }
 
-    /// A job failed on the weights of `step`: nothing more is asked of them (until the weights
-    /// change), and what was pending is dropped.
-    fn viewer_failed(&mut self, step: Option<usize>, message: &str) {
-        self.failed_at = step.or(Some(self.step));
-        self.sampling = None;
-        self.density_job = None;
-        self.fields_asked.clear();
+    /// A job failed on the weights of `step`: nothing more is asked of them (until they or the
+    /// sampler settings change); jobs on other weights go on.
+    fn job_failed(&mut self, step: usize, message: &str) {
+        self.failed_at = Some(step);
         self.root.message_once("warning", "sampling", message);
+    }
+
+    /// Drops the chain being drawn, here and in the viewer.
+    fn cancel_sampling(&mut self) {
+        if let Some((job, _)) = self.sampling.take() {
+            self.viewer.send(ToViewer::Cancel { job });
+        }
+    }
+
+    fn cancel_density(&mut self) {
+        if let Some((job, _)) = self.density_job.take() {
+            self.viewer.send(ToViewer::Cancel { job });
+        }
+    }
+
+    fn cancel_fields(&mut self) {
+        for (job, _, _) in std::mem::take(&mut self.fields_asked) {
+            self.viewer.send(ToViewer::Cancel { job });
+        }
     }
 
     /// The viewer panicked or could not start: Reset starts a new one.
@@ -896,7 +961,12 @@ impl Widget {
                             model_step(c)
                         )
                     }
-                    None => "grey: data · sampling…".into(),
+                    None => match &self.sampling {
+                        Some((_, c)) => {
+                            format!("grey: data · sampling… {:.0}%", 100.0 * c.progress())
+                        }
+                        None => "grey: data · sampling…".into(),
+                    },
                 }
             }
         };
@@ -907,7 +977,7 @@ impl Widget {
     /// The widget's state for tests and embeds: `data-*` on the root and `window.__playground`.
     fn report(&mut self) {
         let step = self.step;
-        let status = if self.error {
+        let status = if self.error || self.viewer.dead() {
             "error"
         } else if self.playing {
             "training"
@@ -960,7 +1030,7 @@ impl Widget {
             publish("samples", &f32s(c.last()));
             publish("sampleStep", &(c.model_step as f64).into());
         }
-        publish("losses", &f32s(&self.losses));
+        publish("losses", &f32s(self.losses.values()));
         if let Some(d) = &self.density {
             let lp: Vec<f32> = d.log_p.iter().map(|&v| v as f32).collect();
             publish("logDensity", &f32s(&lp));

@@ -1,7 +1,7 @@
 //! The training half of the 2-D widget, run in a Web Worker so that training has a thread of its
-//! own: the page's thread only draws, samples and handles input. It holds the one `ToyRun`, trains
-//! it in slices between which it reads its messages, and reports each slice's losses; the page
-//! asks for the EMA weights when it wants to sample.
+//! own (the page's thread only draws and handles input; the viewer worker samples). It holds the
+//! one `ToyRun`, trains it in slices between which it reads its messages, and reports each slice's
+//! losses; the page asks for the EMA weights when it wants samples and relays them to the viewer.
 
 use burn::prelude::*;
 use train::toy::{ToyRun, ToySet};

@@ -25,11 +25,16 @@ struct Viewer {
     device: Option<burn::prelude::Device>,
     generation: u32,
     set: Option<ToySet>,
+    /// The latest weights as they came (made into a model only when a job needs them, so of
+    /// several that arrive together only the last is built) and as a model.
+    weights: Option<(usize, Floats)>,
     frozen: Option<Frozen>,
     sample: Option<(u32, SampleJob)>,
-    /// A field asked for: its job, slider position and points.
-    field: Option<(u32, f64, Vec<f32>)>,
+    /// A field asked for: its job, the weights it was asked on, slider position and points.
+    field: Option<(u32, Frozen, f64, Vec<f32>)>,
     density: Option<(u32, DensityJob)>,
+    /// Sampling and the density take turns while both are pending.
+    density_turn: bool,
 }
 
 impl Job for Viewer {
@@ -48,6 +53,7 @@ impl Job for Viewer {
                 backend,
             } => {
                 self.generation = generation;
+                self.weights = None;
                 self.frozen = None;
                 self.sample = None;
                 self.field = None;
@@ -70,26 +76,14 @@ impl Job for Viewer {
                 step,
                 values,
             } if generation == self.generation => {
-                let (Some(set), Some(device)) = (&self.set, &self.device) else {
-                    return;
-                };
                 // jobs asked for after these weights must not run on older ones
                 self.frozen = None;
-                match Frozen::from_values(set, step, &values.0, device) {
-                    Ok(f) => self.frozen = Some(f),
-                    Err(e) => worker::post(&FromViewer::Failed {
-                        generation,
-                        job: None,
-                        step,
-                        message: format!("The trained weights could not be used: {e}."),
-                    }),
-                }
+                self.weights = Some((step, values));
             }
             ToViewer::Weights { .. } => {}
             ToViewer::Sample { job, spec } => {
                 self.sample = None;
-                // without weights the page has been told why (they could not be used)
-                let Some(frozen) = self.frozen.clone() else {
+                let Some(frozen) = self.frozen(job) else {
                     return;
                 };
                 let step = frozen.step;
@@ -111,75 +105,141 @@ impl Job for Viewer {
                 }
             }
             ToViewer::Field { job, u, points } => {
-                self.field = self.frozen.is_some().then_some((job, u, points.0));
+                self.field = None;
+                if let Some(frozen) = self.frozen(job) {
+                    match pairs(points) {
+                        Ok(points) => self.field = Some((job, frozen, u, points)),
+                        Err(e) => self.failed(job, frozen.step, e),
+                    }
+                }
             }
             ToViewer::Density { job, points } => {
-                self.density = self
-                    .frozen
-                    .clone()
-                    .map(|frozen| (job, DensityJob::new(frozen, points.0)));
+                self.density = None;
+                if let Some(frozen) = self.frozen(job) {
+                    match pairs(points) {
+                        Ok(points) => self.density = Some((job, DensityJob::new(frozen, points))),
+                        Err(e) => self.failed(job, frozen.step, e),
+                    }
+                }
+            }
+            ToViewer::Cancel { job } => {
+                if self.sample.as_ref().is_some_and(|s| s.0 == job) {
+                    self.sample = None;
+                }
+                if self.field.as_ref().is_some_and(|f| f.0 == job) {
+                    self.field = None;
+                }
+                if self.density.as_ref().is_some_and(|d| d.0 == job) {
+                    self.density = None;
+                }
             }
         }
     }
 
-    /// One slice: the field asked for, else some sampling steps, else a block of the density.
+    /// One slice: the field asked for, else some sampling steps or a block of the density (in
+    /// turns while both are pending).
     async fn work(&mut self) {
-        if let Some((job, u, points)) = self.field.take() {
-            let Some(frozen) = &self.frozen else {
-                return;
-            };
-            match eps_field(frozen, &points, u).await {
+        if let Some((job, frozen, u, points)) = self.field.take() {
+            match eps_field(&frozen, &points, u).await {
                 Ok(eps) => worker::post(&FromViewer::Field {
                     job,
                     eps: Floats(eps),
                 }),
                 Err(e) => self.failed(job, frozen.step, e),
             }
-        } else if let Some((job, mut sample)) = self.sample.take() {
-            match sample.advance(SLICE_MS).await {
-                Ok((frames, done)) => {
-                    worker::post(&FromViewer::Frames {
-                        job,
-                        len: sample.len(),
-                        start: None,
-                        xs: Floats(frames.xs),
-                        x0s: Floats(frames.x0s),
-                        ts: frames.ts,
-                        done,
-                        ms: sample.ms(),
-                    });
-                    if !done {
-                        self.sample = Some((job, sample));
-                    }
-                }
-                Err(e) => self.failed(job, sample.model_step(), e),
-            }
-        } else if let Some((job, mut density)) = self.density.take() {
-            match density.advance().await {
-                Ok((log_p, done)) => {
-                    worker::post(&FromViewer::Density {
-                        job,
-                        log_p,
-                        done,
-                        ms: density.ms(),
-                    });
-                    if !done {
-                        self.density = Some((job, density));
-                    }
-                }
-                Err(e) => self.failed(job, density.model_step(), e),
-            }
+            return;
+        }
+        self.density_turn = !self.density_turn;
+        if self.sample.is_some() && (!self.density_turn || self.density.is_none()) {
+            self.sample_slice().await;
+        } else {
+            self.density_block().await;
         }
     }
 }
 
 impl Viewer {
+    /// The model of the latest weights for job `job`; without one the job fails (every job asked
+    /// for on weights that cannot be used gets the same answer).
+    fn frozen(&mut self, job: u32) -> Option<Frozen> {
+        if self.frozen.is_none() {
+            let Some((step, values)) = &self.weights else {
+                self.failed(job, 0, "No weights to draw from yet.".into());
+                return None;
+            };
+            let made = match (&self.set, &self.device) {
+                (Some(set), Some(device)) => Frozen::from_values(set, *step, &values.0, device),
+                _ => Err("the run was not set up".into()),
+            };
+            match made {
+                Ok(f) => {
+                    self.frozen = Some(f);
+                    self.weights = None;
+                }
+                Err(e) => {
+                    let message = format!("The trained weights could not be used: {e}.");
+                    self.failed(job, *step, message);
+                    return None;
+                }
+            }
+        }
+        self.frozen.clone()
+    }
+
+    async fn sample_slice(&mut self) {
+        let Some((job, mut sample)) = self.sample.take() else {
+            return;
+        };
+        match sample.advance(SLICE_MS).await {
+            Ok((frames, done)) => {
+                worker::post(&FromViewer::Frames {
+                    job,
+                    len: sample.len(),
+                    start: None,
+                    xs: Floats(frames.xs),
+                    x0s: Floats(frames.x0s),
+                    ts: frames.ts,
+                    done,
+                    ms: sample.ms(),
+                });
+                if !done {
+                    self.sample = Some((job, sample));
+                }
+            }
+            Err(e) => self.failed(job, sample.model_step(), e),
+        }
+    }
+
+    async fn density_block(&mut self) {
+        let Some((job, mut density)) = self.density.take() else {
+            return;
+        };
+        match density.advance().await {
+            Ok((log_p, done)) => {
+                worker::post(&FromViewer::Density {
+                    job,
+                    log_p,
+                    done,
+                    ms: density.ms(),
+                });
+                if !done {
+                    self.density = Some((job, density));
+                }
+            }
+            Err(e) => self.failed(job, density.model_step(), e),
+        }
+    }
+
     fn failed(&self, job: u32, step: usize, message: String) {
-        worker::post(&FromViewer::Failed {
-            generation: self.generation,
-            job: Some(job),
-            step,
-            message,
-        });
+        worker::post(&FromViewer::Failed { job, step, message });
+    }
+}
+
+/// Points as (x, y) pairs: an odd number of values is refused.
+fn pairs(points: Floats) -> Result<Vec<f32>, String> {
+    if points.0.len().is_multiple_of(2) {
+        Ok(points.0)
+    } else {
+        Err(format!("{} values are not (x, y) points", points.0.len()))
     }
 }

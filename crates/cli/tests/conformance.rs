@@ -5,10 +5,10 @@ use burn::prelude::*;
 use diffuse::conformance::{Case, ConformanceError, run};
 
 fn fixtures() -> Vec<(String, String)> {
-    let dir = format!(
-        "{}/../../tests/fixtures/diffusers",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    // read when the test runs: a build reused from another checkout path keeps its own
+    let root =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let dir = format!("{root}/../../tests/fixtures/diffusers");
     let mut out: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("reading {dir}: {e}"))
         .map(|e| e.unwrap().path())

@@ -8,9 +8,12 @@ use models::safetensors::SafeTensors;
 use models::{UNet, UNetConfig, weights};
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/diffusers")
-        .join(name);
+    // read when the test runs: a build reused from another checkout path keeps its own
+    let path = PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../../tests/fixtures/diffusers")
+    .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {} ({e})", path.display()))
 }
 

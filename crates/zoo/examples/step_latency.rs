@@ -40,7 +40,9 @@ fn main() -> Result<(), String> {
     } else {
         batches
     };
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../static/weights");
+    let root =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let dir = format!("{root}/../../static/weights");
     let manifest = Manifest::parse(
         &std::fs::read_to_string(format!("{dir}/manifest.json")).map_err(|e| e.to_string())?,
     )?;

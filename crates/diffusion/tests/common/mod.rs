@@ -10,10 +10,10 @@ pub fn device() -> Device {
 }
 
 pub fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/../../tests/fixtures/diffusers/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    // read when the test runs: a build reused from another checkout path keeps its own
+    let root =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let path = format!("{root}/../../tests/fixtures/diffusers/{name}");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"))
 }

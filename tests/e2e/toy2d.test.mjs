@@ -149,6 +149,31 @@ test('a long chain gives way to new sampler settings while the page keeps drawin
   await page.close();
 });
 
+test('a crashed viewer worker is reported once, and Reset brings sampling back', async () => {
+  const { page, errors } = await open(browser, `${server.url}#widget=toy2d&backend=cpu&autoplay=1&train_steps=200&seed=3`);
+  let state = await waitStatus(page, ['paused', 'error'], 300_000);
+  assert.equal(state.status, 'paused', (await messages(page)).join(' | '));
+  assert.equal(state.sampleStep, '200');
+  await page.evaluate(() => window.__playground.crashViewer());
+  state = await waitStatus(page, ['error'], 60_000);
+  const stopped = (await messages(page)).filter((t) => t.includes('Sampling stopped'));
+  assert.equal(stopped.length, 1, stopped.join(' | '));
+  assert.ok(stopped[0].includes('Press Reset'), stopped[0]);
+  // the samples drawn before the crash stay on the page
+  assert.equal(await page.evaluate(() => window.__playground.sampleStep), 200);
+  await page.screenshot({ path: join(ARTIFACTS, 'toy2d-viewer-crashed.png') });
+  await page.click('button[name="reset"]');
+  await page.click('button[name="step"]');
+  state = await waitStatus(page, ['paused', 'error'], 120_000);
+  assert.equal(state.status, 'paused', (await messages(page)).join(' | '));
+  assert.equal(state.sampleStep, '1', 'a new viewer drew samples from the new run');
+  const samples = await page.evaluate(() => Array.from(window.__playground.samples));
+  assert.ok(samples.length > 0 && samples.every(Number.isFinite), 'finite samples');
+  // the panic reaches the console; nothing else does
+  assert.deepEqual(errors.filter((e) => !/crash asked for by a test|worker stopped on an internal error|RuntimeError|unreachable/.test(e)), []);
+  await page.close();
+});
+
 test('a diverging learning rate stops training with a message and keeps the step', async () => {
   const { page, errors } = await open(browser, `${server.url}#widget=toy2d&backend=cpu&lr=1000&autoplay=1&train_steps=2000`);
   const state = await waitStatus(page, ['error', 'paused'], 300_000);

@@ -16,3 +16,14 @@ pub fn publish(key: &str, value: &JsValue) {
         });
     let _ = js_sys::Reflect::set(&hooks, &key.into(), value);
 }
+
+/// Sets `window.__playground[key]` to a function that queues `cmd` for the widget's loop: a test
+/// hook (e.g. to make a worker panic, as a GPU out-of-memory error would).
+pub fn publish_command<C: Clone + 'static>(key: &str, queue: &crate::controls::Queue<C>, cmd: C) {
+    let q = queue.clone();
+    let f = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+        q.borrow_mut().push(cmd.clone())
+    });
+    publish(key, f.as_ref());
+    f.forget();
+}

@@ -10,12 +10,11 @@ mod panel;
 
 use burn::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::Closure;
 use zoo::{Entry, Manifest, Net};
 
 use crate::backend::Backend;
 use crate::dom::{self, Root, el};
-use crate::hooks::publish;
+use crate::hooks::{publish, publish_command};
 use crate::readback::to_vec;
 use crate::render::images::{self, Grid};
 use crate::sampler_settings::{SamplerSettings, manifest_url};
@@ -86,7 +85,8 @@ pub async fn run(
     }
     let panel = Panel::build(&root.0, panel::Queue::default()).map_err(js_err)?;
     panel.fill(&settings, &manifest).map_err(js_err)?;
-    publish_crash_hook(panel.queue());
+    // `__playground.crashWorker()`: a test makes the worker panic, as a GPU out-of-memory would
+    publish_command("crashWorker", panel.queue(), Cmd::CrashWorker);
     let mut w = Widget {
         root: root.clone(),
         device: backend.device.clone(),
@@ -134,14 +134,6 @@ fn open(link: &mut ChainLink, backend: &str) {
     link.send(ToChain::Open {
         backend: backend.into(),
     });
-}
-
-/// `__playground.crashWorker()`: a test makes the worker panic, as a GPU out-of-memory would.
-fn publish_crash_hook(queue: &panel::Queue) {
-    let q = queue.clone();
-    let crash = Closure::<dyn FnMut()>::new(move || q.borrow_mut().push(Cmd::CrashWorker));
-    publish("crashWorker", crash.as_ref());
-    crash.forget();
 }
 
 /// The checked weights file of the chosen model, kept to load it again into a new worker.

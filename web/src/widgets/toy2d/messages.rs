@@ -117,6 +117,8 @@ pub enum ToViewer {
     Density { job: u32, points: Floats },
     /// Drop job `job` (the page no longer wants it).
     Cancel { job: u32 },
+    /// Test hook: panic, as Burn's WebGPU runtime does on a GPU out-of-memory error.
+    Crash,
 }
 
 /// Viewer → page.

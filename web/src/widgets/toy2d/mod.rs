@@ -22,7 +22,7 @@ use train::toy::ToySet;
 
 use crate::backend::Backend;
 use crate::dom::{self, Root};
-use crate::hooks::publish;
+use crate::hooks::{publish, publish_command};
 use crate::render::loss_log::LossLog;
 use crate::state::HashState;
 use crate::toy2d_settings::{DRAWN, EXTENT, MAX_DRAWN, MIN_POINTS, Toy2dSettings};
@@ -50,6 +50,8 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
     }
     let queue = panel::Queue::default();
     let panel = Panel::build(&root.0, &settings, queue).map_err(js_err)?;
+    // `__playground.crashViewer()`: a test makes the viewer panic, as a GPU out-of-memory would
+    publish_command("crashViewer", panel.queue(), Cmd::CrashViewer);
     let link = TrainerLink::spawn("toy2d_trainer", "the training worker")
         .map_err(|e| format!("Training needs a Web Worker, but {e}."))?;
     let viewer = ViewerLink::spawn("toy2d_viewer", "the sampling worker")
@@ -285,6 +287,7 @@ impl Widget {
                 self.reset();
                 self.write_hash();
             }
+            Cmd::CrashViewer => self.viewer.send(ToViewer::Crash),
             Cmd::Clear => {
                 self.settings.drawn.clear();
                 self.strokes.clear();

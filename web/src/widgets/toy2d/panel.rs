@@ -29,6 +29,8 @@ pub enum Cmd {
     StrokeEnd,
     Undo,
     Clear,
+    /// Test hook (`__playground.crashViewer()`): make the viewer worker panic.
+    CrashViewer,
 }
 
 pub type Queue = crate::controls::Queue<Cmd>;

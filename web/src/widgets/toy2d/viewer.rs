@@ -133,6 +133,7 @@ impl Job for Viewer {
                     self.density = None;
                 }
             }
+            ToViewer::Crash => panic!("crash asked for by a test"),
         }
     }
 

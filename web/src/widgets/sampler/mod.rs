@@ -5,6 +5,7 @@
 //! x̂₀ arrive as bytes and are kept for the scrubber afterwards.
 
 mod chain_worker;
+mod frames;
 mod messages;
 mod panel;
 
@@ -21,6 +22,7 @@ use crate::sampler_settings::{SamplerSettings, manifest_url};
 use crate::state::HashState;
 use crate::weights::{self, Source};
 use crate::worker::Event;
+use frames::{Frame, Frames};
 use messages::{ChainLink, FromChain, ToChain};
 use panel::{Cmd, Panel};
 
@@ -162,19 +164,12 @@ struct Running {
     classes: Vec<usize>,
 }
 
-/// One step as kept for the viewer: x_t and x̂₀ quantised to bytes.
-struct Frame {
-    t: f64,
-    xt: Vec<u8>,
-    x0: Vec<u8>,
-}
-
 /// The chain of the latest run.
 struct Record {
     model: String,
     grid: Grid,
     len: usize,
-    frames: Vec<Frame>,
+    frames: Frames,
     step_ms: Vec<f64>,
     /// Per step: milliseconds in the sampler's step call (all of the work on the CPU; queueing
     /// on WebGPU) and in reading the result back.
@@ -456,11 +451,12 @@ impl Widget {
                         .message_once("error", "sample", &format!("Cannot sample: {e}."));
                     return;
                 }
+                let grid = Grid::new(shape);
                 self.record = Some(Record {
                     model,
-                    grid: Grid::new(shape),
+                    grid,
                     len,
-                    frames: Vec::with_capacity(len),
+                    frames: Frames::new(len, 2 * grid.n * grid.c * grid.h * grid.w),
                     step_ms: Vec::new(),
                     compute_ms: Vec::new(),
                     read_ms: Vec::new(),
@@ -472,7 +468,7 @@ impl Widget {
             }
             FromChain::Frame {
                 run,
-                index: _,
+                index,
                 t,
                 xt,
                 x0,
@@ -493,14 +489,14 @@ impl Widget {
                     return;
                 };
                 let live = self.scrub + 1 >= rec.frames.len();
-                rec.frames.push(Frame { t, xt, x0 });
+                rec.frames.push(Frame { index, t, xt, x0 });
                 rec.step_ms.push(step_ms);
                 rec.compute_ms.push(compute_ms);
                 rec.read_ms.push(read_ms);
                 if live {
                     self.scrub = rec.frames.len() - 1;
                 }
-                self.root.set("step", &rec.frames.len().to_string());
+                self.root.set("step", &rec.frames.seen().to_string());
                 self.dirty = true;
                 if let Some(last) = last {
                     rec.last_x = last.0;
@@ -729,9 +725,13 @@ impl Widget {
         let done = rec.total_ms.is_some();
         self.panel
             .set_scrub(if done { rec.frames.len() } else { 0 }, at);
+        let thinned = match rec.frames.stride() {
+            1 => String::new(),
+            k => format!(" · one step in {k} kept"),
+        };
         self.panel.scrub_label.set_text_content(Some(&format!(
-            "step {} of {} · t = {:.3}",
-            at + 1,
+            "step {} of {} · t = {:.3}{thinned}",
+            frame.index + 1,
             rec.len,
             frame.t
         )));
@@ -739,13 +739,13 @@ impl Widget {
         let counter = match rec.total_ms {
             Some(total) => format!(
                 "{} steps · {:.0} ms per step · {:.2} s in all",
-                rec.frames.len(),
+                rec.frames.seen(),
                 mean,
                 total / 1000.0
             ),
             None => format!(
                 "step {} of {} · {:.0} ms per step",
-                rec.frames.len(),
+                rec.frames.seen(),
                 rec.len,
                 mean
             ),
@@ -819,7 +819,7 @@ impl Widget {
         let mut px = images::blank(&strip);
         for (r, &i) in shown.iter().enumerate() {
             for (c, &j) in cols.iter().enumerate() {
-                let f = &rec.frames[j];
+                let f = &rec.frames.kept()[j];
                 images::tile(&g, &f.xt, i, &mut px, &strip, 2 * r * strip.cols + c);
                 images::tile(&g, &f.x0, i, &mut px, &strip, (2 * r + 1) * strip.cols + c);
             }

@@ -52,10 +52,8 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
     let panel = Panel::build(&root.0, &settings, queue).map_err(js_err)?;
     // `__playground.crashViewer()`: a test makes the viewer panic, as a GPU out-of-memory would
     publish_command("crashViewer", panel.queue(), Cmd::CrashViewer);
-    let link = TrainerLink::spawn("toy2d_trainer", "the training worker")
-        .map_err(|e| format!("Training needs a Web Worker, but {e}."))?;
-    let viewer = ViewerLink::spawn("toy2d_viewer", "the sampling worker")
-        .map_err(|e| format!("Sampling needs a Web Worker, but {e}."))?;
+    let link = spawn_trainer()?;
+    let viewer = spawn_viewer()?;
     let mut w = Widget {
         root: root.clone(),
         backend: backend.kind.attr(),
@@ -427,45 +425,11 @@ impl Widget {
                 self.step = step;
                 self.losses.truncate(step);
                 // what was drawn from the weights being thrown away goes too
-                let discarded = |s: usize| s > step;
-                if self.weights.is_some_and(discarded) {
+                if self.weights.is_some_and(|w| w > step) {
                     self.weights = None;
                     self.failed_at = None;
                 }
-                if self
-                    .sampling
-                    .as_ref()
-                    .is_some_and(|(_, c)| discarded(c.model_step))
-                {
-                    self.cancel_sampling();
-                }
-                if self
-                    .samples
-                    .as_ref()
-                    .is_some_and(|c| discarded(c.model_step))
-                {
-                    self.samples = None;
-                }
-                if self
-                    .density_job
-                    .as_ref()
-                    .is_some_and(|(_, d)| discarded(d.model_step))
-                {
-                    self.cancel_density();
-                }
-                if self
-                    .density
-                    .as_ref()
-                    .is_some_and(|d| discarded(d.model_step))
-                {
-                    self.density = None;
-                }
-                if self.field.as_ref().is_some_and(|f| discarded(f.0)) {
-                    self.field = None;
-                }
-                if self.fields_asked.iter().any(|a| discarded(a.1)) {
-                    self.cancel_fields();
-                }
+                self.forget_drawn(|s| s > step);
                 self.root.message(
                     "error",
                     &format!(
@@ -506,31 +470,18 @@ impl Widget {
         self.order += 1;
         self.link.send(ToTrainer::Pause { order: self.order });
         if self.link.dead() {
-            match TrainerLink::spawn("toy2d_trainer", "the training worker") {
+            match spawn_trainer() {
                 Ok(link) => self.link = link,
-                Err(e) => self.root.message_once(
-                    "error",
-                    "trainer",
-                    &format!("Training needs a Web Worker, but {e}."),
-                ),
+                Err(e) => self.root.message_once("error", "trainer", &e),
             }
         }
         if self.viewer.dead() {
-            match ViewerLink::spawn("toy2d_viewer", "the sampling worker") {
+            match spawn_viewer() {
                 Ok(link) => self.viewer = link,
-                Err(e) => self.root.message_once(
-                    "error",
-                    "viewer",
-                    &format!("Sampling needs a Web Worker, but {e}."),
-                ),
+                Err(e) => self.root.message_once("error", "viewer", &e),
             }
         }
-        self.cancel_sampling();
-        self.cancel_density();
-        self.cancel_fields();
-        self.samples = None;
-        self.field = None;
-        self.density = None;
+        self.forget_drawn(|_| true);
         self.losses.clear();
         self.playing = false;
         self.error = false;
@@ -794,6 +745,31 @@ impl Widget {
         self.root.message_once("warning", "sampling", message);
     }
 
+    /// Drops, here and in the viewer, what was drawn or is being drawn from the weights of the
+    /// training steps `gone` picks.
+    fn forget_drawn(&mut self, gone: impl Fn(usize) -> bool) {
+        if self
+            .sampling
+            .as_ref()
+            .is_some_and(|(_, c)| gone(c.model_step))
+        {
+            self.cancel_sampling();
+        }
+        if self
+            .density_job
+            .as_ref()
+            .is_some_and(|(_, d)| gone(d.model_step))
+        {
+            self.cancel_density();
+        }
+        if self.fields_asked.iter().any(|a| gone(a.1)) {
+            self.cancel_fields();
+        }
+        self.samples = self.samples.take().filter(|c| !gone(c.model_step));
+        self.density = self.density.take().filter(|d| !gone(d.model_step));
+        self.field = self.field.take().filter(|f| !gone(f.0));
+    }
+
     /// Drops the chain being drawn, here and in the viewer.
     fn cancel_sampling(&mut self) {
         if let Some((job, _)) = self.sampling.take() {
@@ -1047,6 +1023,16 @@ impl Widget {
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
         }
     }
+}
+
+fn spawn_trainer() -> Result<TrainerLink, String> {
+    TrainerLink::spawn("toy2d_trainer", "the training worker")
+        .map_err(|e| format!("Training needs a Web Worker, but {e}."))
+}
+
+fn spawn_viewer() -> Result<ViewerLink, String> {
+    ViewerLink::spawn("toy2d_viewer", "the sampling worker")
+        .map_err(|e| format!("Sampling needs a Web Worker, but {e}."))
 }
 
 fn js_err(e: wasm_bindgen::JsValue) -> String {

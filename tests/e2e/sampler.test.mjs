@@ -259,6 +259,41 @@ for (const backend of ['cpu', 'webgpu']) {
   });
 }
 
+// A chain whose frames pass the page's budget (128 MiB: 64 CIFAR-10 images × 1,000 steps) keeps one
+// step in k, its last, and while sampling the newest. The test sets a budget of 3 frames
+// (`__playground.frameBudget`, read when a chain starts) so a 10-step chain of 4 digits is thinned
+// the same way: ceil(10 / 3) = every 4th step, so steps 1, 5, 9 and the last, 10.
+test('a chain over the frame budget keeps one step in k and its last; the scrubber and the strip show those', { skip: !existsSync(join(WEIGHTS, `${UNET}.safetensors`)) && `no ${UNET} weights shipped yet` }, async () => {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 900, height: 1000 } });
+  const frameBytes = 2 * 4 * 28 * 28;
+  await context.addInitScript((b) => { window.__playground = { frameBudget: b }; }, 3 * frameBytes);
+  const r = await sample(context, `backend=cpu&model=${UNET}&sampler=dpm%2B%2B2m&steps=10&n=4&class=3&guidance=2`);
+  const { page } = r;
+  assert.equal(r.hook.stepMs.length, 10, 'every step is still timed');
+  assert.equal(Number(await page.$eval('input[name="scrub"]', (e) => e.max)), 3);
+  const labels = [];
+  for (let at = 0; at <= 3; at++) {
+    await page.$eval('input[name="scrub"]', (e, v) => { e.value = String(v); e.dispatchEvent(new Event('input')); }, at);
+    await page.waitForFunction((v) => document.querySelector('.view-row span')?.textContent.startsWith(v), ['step 1 ', 'step 5 ', 'step 9 ', 'step 10 '][at]);
+    labels.push(await page.$eval('.view-row span', (e) => e.textContent));
+  }
+  for (const [i, step] of [1, 5, 9, 10].entries()) {
+    assert.match(labels[i], new RegExp(`^step ${step} of 10 · t = [0-9.]+ · one step in 4 kept$`));
+  }
+  assert.match(await page.$eval('.counter', (e) => e.textContent), /^10 steps · /);
+  // the last kept step is the result: its x̂₀ canvas shows the sampled digits
+  await page.screenshot({ path: join(ARTIFACTS, 'sampler-thinned-last.png') });
+  // the strip has a column per kept step: 4 × (28 + 1) + 1 pixels, drawn at 2×
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('button[name="download-chain"]')]);
+  const file = join(ARTIFACTS, 'sampler-thinned-chain.png');
+  await download.saveAs(file);
+  const png = readFileSync(file);
+  assert.equal(png.readUInt32BE(16), 2 * (4 * 29 + 1), 'strip width');
+  assert.equal(png.readUInt32BE(20), 2 * (8 * 29 + 1), 'strip height: 4 images × (x_t, x̂₀)');
+  assert.deepEqual(r.errors, []);
+  await context.close();
+});
+
 // The chain runs in a Web Worker: a CPU step of the MNIST U-Net at 16 images takes ~0.7 s, and
 // the page must go on drawing frames meanwhile (it held the page for the whole step before). A
 // worker that dies (Burn's WebGPU runtime panics on a GPU out-of-memory error; here the test hook

@@ -17,6 +17,13 @@ pub fn publish(key: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(&hooks, &key.into(), value);
 }
 
+/// `window.__playground[key]` where a test set it to a number before the page started (e.g. a
+/// smaller frame budget, so a short chain is thinned as a long one would be).
+pub fn number(key: &str) -> Option<f64> {
+    let hooks = js_sys::Reflect::get(&js_sys::global(), &"__playground".into()).ok()?;
+    js_sys::Reflect::get(&hooks, &key.into()).ok()?.as_f64()
+}
+
 /// Sets `window.__playground[key]` to a function that queues `cmd` for the widget's loop: a test
 /// hook (e.g. to make a worker panic, as a GPU out-of-memory error would).
 pub fn publish_command<C: Clone + 'static>(key: &str, queue: &crate::controls::Queue<C>, cmd: C) {

@@ -4,3 +4,4 @@ pub mod images;
 pub mod loss_chart;
 pub mod loss_log;
 pub mod points;
+pub mod text;

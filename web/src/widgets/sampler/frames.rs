@@ -27,10 +27,11 @@ pub struct Frames {
 }
 
 impl Frames {
-    /// For a chain of `len` steps whose frames are `frame_bytes` each (x_t and x̂₀ together).
-    pub fn new(len: usize, frame_bytes: usize) -> Self {
+    /// For a chain of `len` steps whose frames are `frame_bytes` each (x_t and x̂₀ together),
+    /// within `budget` bytes ([`BUDGET`] but in a test); its first and last steps are always kept.
+    pub fn within(len: usize, frame_bytes: usize, budget: usize) -> Self {
         let total = len.saturating_mul(frame_bytes);
-        let stride = total.div_ceil(BUDGET).max(1);
+        let stride = total.div_ceil(budget.max(1)).max(1);
         Self {
             kept: Vec::with_capacity(len.div_ceil(stride) + 1),
             stride,
@@ -99,7 +100,7 @@ mod tests {
     #[wasm_bindgen_test]
     fn a_chain_within_the_budget_keeps_every_step() {
         // 64 MNIST images × 1,000 steps: 100 MB
-        let mut f = Frames::new(1000, 2 * 64 * 28 * 28);
+        let mut f = Frames::within(1000, 2 * 64 * 28 * 28, BUDGET);
         for i in 0..1000 {
             f.push(frame(i));
         }
@@ -111,7 +112,7 @@ mod tests {
     fn a_longer_chain_keeps_every_kth_step_its_last_and_the_newest() {
         // 64 CIFAR-10 images × 1,000 steps: 393 MB, so every 3rd step
         let bytes = 2 * 64 * 3 * 32 * 32;
-        let mut f = Frames::new(1000, bytes);
+        let mut f = Frames::within(1000, bytes, BUDGET);
         assert_eq!(f.stride(), 3);
         for i in 0..6 {
             f.push(frame(i));
@@ -130,5 +131,24 @@ mod tests {
         assert_eq!(f.seen(), 998);
         assert!(f.len() * bytes <= BUDGET + bytes);
         assert_eq!(f.last().map(|fr| fr.xt[0]), Some((997 % 256) as u8));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_smaller_budget_thins_a_short_chain() {
+        let bytes = 2 * 4 * 28 * 28;
+        let mut f = Frames::within(10, bytes, 3 * bytes);
+        assert_eq!(f.stride(), 4);
+        for i in 0..10 {
+            f.push(frame(i));
+        }
+        let idx: Vec<usize> = f.kept().iter().map(|fr| fr.index).collect();
+        assert_eq!(idx, vec![0, 4, 8, 9]);
+        // a budget of nothing still keeps the first step and the last
+        let mut g = Frames::within(10, bytes, 0);
+        for i in 0..10 {
+            g.push(frame(i));
+        }
+        let idx: Vec<usize> = g.kept().iter().map(|fr| fr.index).collect();
+        assert_eq!(idx, vec![0, 9]);
     }
 }

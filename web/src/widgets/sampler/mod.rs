@@ -15,9 +15,10 @@ use zoo::{Entry, Manifest, Net};
 
 use crate::backend::Backend;
 use crate::dom::{self, Root, el};
-use crate::hooks::{publish, publish_command};
+use crate::hooks::{self, publish, publish_command};
 use crate::readback::to_vec;
 use crate::render::images::{self, Grid};
+use crate::render::text;
 use crate::sampler_settings::{SamplerSettings, manifest_url};
 use crate::state::HashState;
 use crate::weights::{self, Source};
@@ -452,11 +453,15 @@ impl Widget {
                     return;
                 }
                 let grid = Grid::new(shape);
+                // a test may set `__playground.frameBudget` (bytes) to thin a short chain
+                let budget = hooks::number("frameBudget")
+                    .filter(|b| *b >= 1.0)
+                    .map_or(frames::BUDGET, |b| b as usize);
                 self.record = Some(Record {
                     model,
                     grid,
                     len,
-                    frames: Frames::new(len, 2 * grid.n * grid.c * grid.h * grid.w),
+                    frames: Frames::within(len, 2 * grid.n * grid.c * grid.h * grid.w, budget),
                     step_ms: Vec::new(),
                     compute_ms: Vec::new(),
                     read_ms: Vec::new(),
@@ -730,10 +735,10 @@ impl Widget {
             k => format!(" · one step in {k} kept"),
         };
         self.panel.scrub_label.set_text_content(Some(&format!(
-            "step {} of {} · t = {:.3}{thinned}",
+            "step {} of {} · t = {}{thinned}",
             frame.index + 1,
             rec.len,
-            frame.t
+            text::time(frame.t)
         )));
         let mean = rec.step_ms.iter().sum::<f64>() / rec.step_ms.len().max(1) as f64;
         let counter = match rec.total_ms {

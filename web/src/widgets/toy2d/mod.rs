@@ -24,6 +24,7 @@ use crate::backend::Backend;
 use crate::dom::{self, Root};
 use crate::hooks::{publish, publish_command};
 use crate::render::loss_log::LossLog;
+use crate::render::text;
 use crate::state::HashState;
 use crate::toy2d_settings::{DRAWN, EXTENT, MAX_DRAWN, MIN_POINTS, Toy2dSettings};
 use crate::worker::{Event, Floats};
@@ -841,7 +842,7 @@ impl Widget {
                     let t = if k == 0 {
                         "x_T, pure noise".to_string()
                     } else {
-                        format!("t = {:.3}", c.ts[k - 1])
+                        format!("t = {}", text::time(c.ts[k - 1]))
                     };
                     format!(
                         "step {k} / {} of {} ({t}) · grey: x_t, orange: x̂₀, blue: {} trajectories · model of step {}",
@@ -867,16 +868,18 @@ impl Widget {
                     .collect();
                 p.plot
                     .points(&norm.undo(&noised), "rgba(40, 50, 80, 0.7)", 2.5);
-                p.set_t_label(&format!("{t:.3}"));
+                p.set_t_label(&text::time(t));
                 format!(
-                    "the data noised to t = {t:.3}: x_t = α·x₀ + σ·ε with α = {:.3}, σ = {:.3}",
-                    level.alpha, level.sigma
+                    "the data noised to t = {}: x_t = α·x₀ + σ·ε with α = {:.3}, σ = {:.3}",
+                    text::time(t),
+                    level.alpha,
+                    level.sigma
                 )
             }
             "field" => {
                 p.plot.points(&data, "rgba(40, 50, 80, 0.18)", 2.0);
                 let t = set.noise.time_at(s.t);
-                p.set_t_label(&format!("{t:.3}"));
+                p.set_t_label(&text::time(t));
                 match &self.field {
                     Some((step, _, eps)) => {
                         let from = grid(FIELD_CELLS, EXTENT);
@@ -896,7 +899,8 @@ impl Widget {
                             .collect();
                         p.plot.arrows(&from, &dir, "rgba(20, 110, 90, 0.9)");
                         format!(
-                            "−ε̂ = σ·∇log p_t: where the model pushes points at t = {t:.3} (arrow length ∝ |ε̂|), EMA model of step {step}"
+                            "−ε̂ = σ·∇log p_t: where the model pushes points at t = {} (arrow length ∝ |ε̂|), EMA model of step {step}",
+                            text::time(t)
                         )
                     }
                     None => "computing the field…".into(),

@@ -1,12 +1,17 @@
 //! What the page says to its two workers, the trainer and the viewer, and what they answer.
 //! Every message about a run carries the run's `generation`, and every job of the viewer its
 //! number, so answers about a run or a job the page has since replaced are ignored.
+//!
+//! The two enums that carry weights, [`FromTrainer`] and [`ToViewer`], put a variant's fields under
+//! `body`: serde reads such an enum's `type` before its fields, so the weights' [`JsFloats`] stay
+//! one JS array from trainer to viewer. Under an internal tag serde first copies every field into
+//! a buffer of its own, which a preserved JS value does not survive.
 
 use diffusion::sampler::Options;
 use serde::{Deserialize, Serialize};
 use train::toy::ToyConfig;
 
-use crate::worker::{Floats, Link};
+use crate::worker::{Floats, JsFloats, Link};
 
 /// The page's end of the training worker.
 pub type TrainerLink = Link<ToTrainer, FromTrainer>;
@@ -43,7 +48,7 @@ pub enum ToTrainer {
 
 /// Worker → page.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case")]
+#[serde(tag = "type", content = "body", rename_all = "kebab-case")]
 pub enum FromTrainer {
     /// The run of `generation` is set up, on the device `note` names; or it could not be.
     Started {
@@ -60,11 +65,12 @@ pub enum FromTrainer {
         losses: Vec<f32>,
         training: bool,
     },
-    /// The EMA weights of `step`, flat (see `train::toy::Frozen::from_values`).
+    /// The EMA weights of `step`, flat (see `train::toy::Frozen::from_values`); the page passes
+    /// them on to the viewer unread.
     Weights {
         generation: u32,
         step: usize,
-        values: Floats,
+        values: JsFloats,
     },
     /// Training stopped on a diverging loss; the weights are back at `step`.
     Stopped {
@@ -91,7 +97,7 @@ pub struct SampleSpec {
 
 /// Page → viewer. Jobs are numbered by the page; each runs on the weights sent last before it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case")]
+#[serde(tag = "type", content = "body", rename_all = "kebab-case")]
 pub enum ToViewer {
     /// A fresh run (dropping the weights and jobs of any other): its data set is rebuilt from the
     /// same config and points as the trainer's, for its normalisation and process. The first
@@ -106,7 +112,7 @@ pub enum ToViewer {
     Weights {
         generation: u32,
         step: usize,
-        values: Floats,
+        values: JsFloats,
     },
     /// Draw a chain of samples (replacing any chain being drawn).
     Sample { job: u32, spec: SampleSpec },

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use super::messages::{FromTrainer, ToTrainer};
 use crate::readback::to_vec;
-use crate::worker::{self, Floats, Job};
+use crate::worker::{self, Job, JsFloats};
 use crate::{backend, dom};
 
 /// Milliseconds of training between two looks at the inbox (and two progress messages).
@@ -102,7 +102,7 @@ impl Job for Trainer {
                     Ok(values) => worker::post(&FromTrainer::Weights {
                         generation: self.generation,
                         step,
-                        values: Floats(values),
+                        values: JsFloats::new(&values),
                     }),
                     Err(message) => worker::post(&FromTrainer::Failed { message }),
                 }

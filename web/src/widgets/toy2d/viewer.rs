@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use super::jobs::{DensityJob, SampleJob, eps_field};
 use super::messages::{FromViewer, ToViewer};
 use crate::backend;
-use crate::worker::{self, Floats, Job};
+use crate::worker::{self, Floats, Job, JsFloats};
 
 /// Milliseconds of sampling between two looks at the inbox (at least one step).
 const SLICE_MS: f64 = 30.0;
@@ -27,7 +27,7 @@ struct Viewer {
     set: Option<ToySet>,
     /// The latest weights as they came (made into a model only when a job needs them, so of
     /// several that arrive together only the last is built) and as a model.
-    weights: Option<(usize, Floats)>,
+    weights: Option<(usize, JsFloats)>,
     frozen: Option<Frozen>,
     sample: Option<(u32, SampleJob)>,
     /// A field asked for: its job, the weights it was asked on, slider position and points.
@@ -169,7 +169,9 @@ impl Viewer {
                 return None;
             };
             let made = match (&self.set, &self.device) {
-                (Some(set), Some(device)) => Frozen::from_values(set, *step, &values.0, device),
+                (Some(set), Some(device)) => {
+                    Frozen::from_values(set, *step, &values.to_vec(), device)
+                }
                 _ => Err("the run was not set up".into()),
             };
             match made {

@@ -71,6 +71,8 @@ test('embedded in an iframe, the page is its widget alone: no site header', asyn
     widget: document.querySelector('#app').dataset.widget,
   }));
   assert.deepEqual(seen, { embedded: true, header: 'none', widget: 'mixture' });
+  // without static/embed.js the iframe keeps the height its author gave it
+  assert.equal(await page.$eval('iframe', (f) => f.clientHeight), 700);
   await page.screenshot({ path: join(ARTIFACTS, 'nav-embedded.png') });
   // the same page, not embedded, shows its header
   const { page: top } = await open(browser, `${server.url}#widget=mixture&backend=cpu&points=300`);
@@ -79,3 +81,47 @@ test('embedded in an iframe, the page is its widget alone: no site header', asyn
   await top.close();
   await page.close();
 });
+
+// static/embed.js, included once by the embedding page, sizes each playground iframe to its
+// widget: the page in the iframe reports its height whenever it changes (web/index.html).
+test('with static/embed.js an embedded widget gets the height it needs, and follows it', async () => {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+  await page.setContent(`<h1>A blog post</h1>
+    <iframe id="toy" src="${server.url}#widget=toy2d&backend=cpu&hide=settings" width="960" height="300"></iframe>
+    <p>after the widget</p>
+    <iframe id="other" src="about:blank" width="100" height="50"></iframe>
+    <script src="${server.url}static/embed.js"></script>`);
+  const frame = await (await page.waitForSelector('#toy')).contentFrame();
+  await frame.waitForFunction(() => document.querySelector('#app')?.dataset.status === 'ready', null, { timeout: 120_000, polling: 100 });
+  const content = () => frame.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
+  const outer = () => page.$eval('#toy', (f) => f.clientHeight);
+  const settle = async () => {
+    const want = await content();
+    await page.waitForFunction((h) => document.querySelector('#toy').clientHeight === h, want, { timeout: 10_000 });
+    return want;
+  };
+  const first = await settle();
+  assert.ok(first > 300, `the toy2d widget is taller than the 300 px it was given (${first})`);
+  // nothing inside scrolls: the frame's viewport holds its whole document
+  assert.ok(await frame.evaluate(() => document.documentElement.scrollHeight <= innerHeight + 1));
+  await page.screenshot({ path: join(ARTIFACTS, 'nav-embed-sized.png'), fullPage: true });
+  // the widget grows (a 400 px block) and shrinks back: the iframe follows
+  await frame.evaluate(() => {
+    const d = document.createElement('div');
+    d.id = 'grow';
+    d.style.height = '400px';
+    document.querySelector('#app').append(d);
+  });
+  assert.equal(await settle(), first + 400);
+  await frame.evaluate(() => document.querySelector('#grow').remove());
+  assert.equal(await settle(), first);
+  assert.equal(await outer(), first);
+  // an iframe that is not the playground is left alone, as is a message with a bad height
+  assert.equal(await page.$eval('#other', (f) => f.clientHeight), 50);
+  await frame.evaluate(() => parent.postMessage({ type: 'diffusion-playground:height', height: 'NaN' }, '*'));
+  await frame.evaluate(() => parent.postMessage({ type: 'diffusion-playground:height', height: -5 }, '*'));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(await outer(), first);
+  await page.close();
+});
+

@@ -109,6 +109,7 @@ impl Process {
         let betas = match kind {
             "linear" => BetaSchedule::Linear { start, end },
             "scaled_linear" => BetaSchedule::ScaledLinear { start, end },
+            "squaredcos_cap_v2" => BetaSchedule::Cosine,
             other => return Err(format!("unknown beta schedule '{other}' in the model list")),
         };
         DiscreteSchedule::new(betas, t).map_err(|e| e.to_string())

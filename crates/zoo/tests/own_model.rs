@@ -1,0 +1,185 @@
+//! A person's own diffusers `UNet2DModel` files, read into an entry (`zoo::own_entry`): the
+//! fixtures' tiny diffusers checkpoints load through it and sample, a scheduler config sets the
+//! process, and every wrong pick is its own sentence.
+
+use burn::prelude::*;
+use diffusion::sampler::Options;
+use serde_json::json;
+use zoo::{ChainSpec, ImageChain, Process, build, own_entry};
+
+fn fixture(name: &str) -> (String, Vec<u8>) {
+    // read when the test runs: a build reused from another checkout path keeps its own
+    let root =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let path = format!("{root}/../../tests/fixtures/diffusers/{name}");
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    (name.to_string(), bytes)
+}
+
+fn named(name: &str, value: serde_json::Value) -> (String, Vec<u8>) {
+    (name.to_string(), serde_json::to_vec(&value).unwrap())
+}
+
+#[test]
+fn the_diffusers_tiny_class_model_loads_and_samples_as_an_own_entry() {
+    let picked = vec![
+        fixture("unet_tiny_class_config.json"),
+        fixture("unet_tiny_class.safetensors"),
+    ];
+    let (entry, bytes) = own_entry(picked).unwrap();
+    assert_eq!(entry.id, "own: unet_tiny_class.safetensors");
+    assert_eq!(entry.architecture, "unet2d");
+    assert_eq!(entry.process, Some(Process::ddpm_linear()));
+    // num_class_embeds = 10: classes 0–8, and row 9 is "no class"
+    assert_eq!(entry.classes.len(), 9);
+    assert_eq!((entry.conditional, entry.null_class), (true, Some(9)));
+    assert_eq!(entry.bytes, bytes.len() as u64);
+    let device = Device::flex();
+    let net = build(&entry, &bytes, &device).unwrap();
+    // the header count equals the network's
+    assert_eq!(entry.params, net.num_params());
+    assert_eq!(entry.dtype, "F32");
+    let spec = ChainSpec {
+        sampler: "dpm++2m".into(),
+        options: Options {
+            steps: 3,
+            ..Options::default()
+        },
+        n: 2,
+        classes: vec![1, 8],
+        guidance: 1.0,
+        seed: 0,
+    };
+    let process = entry.process.clone().unwrap();
+    let x = ImageChain::new(&net, &process, &spec, &device)
+        .unwrap()
+        .run(|_| {})
+        .unwrap();
+    assert_eq!(x.dims(), [2, 3, 16, 16]);
+    let v = x.into_data().try_to_vec::<f32>().unwrap();
+    assert!(v.iter().all(|f| f.is_finite()));
+}
+
+#[test]
+fn an_unconditional_model_with_a_cosine_scheduler_config() {
+    let scheduler = json!({
+        "_class_name": "DDPMScheduler", "beta_schedule": "squaredcos_cap_v2",
+        "num_train_timesteps": 1000, "prediction_type": "epsilon"
+    });
+    let (entry, _) = own_entry(vec![
+        fixture("unet_tiny.safetensors"),
+        named("scheduler_config.json", scheduler),
+        fixture("unet_tiny_config.json"),
+    ])
+    .unwrap();
+    assert!(!entry.conditional && entry.classes.is_empty() && entry.null_class.is_none());
+    let process = entry.process.unwrap();
+    assert!(
+        matches!(&process, Process::Ddpm { beta_schedule, .. } if beta_schedule == "squaredcos_cap_v2")
+    );
+    // the cosine schedule's ᾱ at the last step is about 0 (diffusers' squaredcos_cap_v2)
+    let schedule = process.schedule().unwrap();
+    assert!(schedule.alpha_bar(999) < 1e-4);
+}
+
+#[test]
+fn every_wrong_pick_says_what_is_wrong() {
+    let config = || fixture("unet_tiny_config.json");
+    let weights = || fixture("unet_tiny.safetensors");
+    let cases: Vec<(Vec<(String, Vec<u8>)>, &str)> = vec![
+        (vec![config()], "no .safetensors file"),
+        (
+            vec![config(), weights(), fixture("unet_tiny_class.safetensors")],
+            "2 .safetensors files",
+        ),
+        (vec![weights()], "config.json was not picked"),
+        (
+            vec![
+                weights(),
+                named("config.json", json!({"_class_name": "AutoencoderKL"})),
+            ],
+            "describes a AutoencoderKL",
+        ),
+        (
+            vec![
+                config(),
+                weights(),
+                named(
+                    "scheduler_config.json",
+                    json!({"beta_schedule": "linear", "prediction_type": "v_prediction"}),
+                ),
+            ],
+            "predicts 'v_prediction'",
+        ),
+        (
+            vec![
+                config(),
+                weights(),
+                named("scheduler_config.json", json!({"beta_schedule": "sigmoid"})),
+            ],
+            "beta schedule 'sigmoid'",
+        ),
+        (
+            vec![
+                config(),
+                weights(),
+                ("notes.json".into(), b"{\"a\": 1}".to_vec()),
+            ],
+            "neither",
+        ),
+        (
+            vec![config(), weights(), ("broken.json".into(), b"{".to_vec())],
+            "not valid JSON",
+        ),
+        (
+            vec![config(), weights(), ("photo.png".into(), vec![0; 4])],
+            "photo.png is not one of",
+        ),
+        (
+            vec![config(), ("w.safetensors".into(), vec![1, 2, 3])],
+            "only 3 bytes",
+        ),
+        (
+            vec![
+                config(),
+                (
+                    "w.safetensors".into(),
+                    [200u64.to_le_bytes().to_vec(), b"{}".to_vec()].concat(),
+                ),
+            ],
+            "a header of 200 bytes",
+        ),
+        (
+            vec![
+                config(),
+                (
+                    "w.safetensors".into(),
+                    [2u64.to_le_bytes().to_vec(), b"{}".to_vec()].concat(),
+                ),
+            ],
+            "no tensors",
+        ),
+    ];
+    for (picked, want) in cases {
+        let names: Vec<String> = picked.iter().map(|(n, _)| n.clone()).collect();
+        let e = own_entry(picked)
+            .err()
+            .unwrap_or_else(|| panic!("{names:?} was taken"));
+        assert!(e.contains(want), "{names:?}: {e}");
+    }
+}
+
+#[test]
+fn weights_that_do_not_fit_the_config_are_refused_when_built() {
+    // the class model's weights with the unconditional config: the header reads, the build says
+    let (entry, bytes) = own_entry(vec![
+        fixture("unet_tiny_config.json"),
+        fixture("unet_tiny_class.safetensors"),
+    ])
+    .unwrap();
+    let e = build(&entry, &bytes, &Device::flex())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("class_embedding"), "{e}");
+}

@@ -294,6 +294,50 @@ test('a chain over the frame budget keeps one step in k and its last; the scrubb
   await context.close();
 });
 
+// A person's own diffusers UNet2DModel, from files picked in the page: the fixtures' tiny
+// class-conditional checkpoint from diffusers 0.42.1 (3×16×16, random weights, so its samples are
+// noise; its outputs equal diffusers' within 1e-4 natively, crates/models/tests/unet_parity.rs,
+// and the page runs the same zoo code as the native chain). A wrong pick is said, and the model
+// already open stays; weights that do not fit their config are refused with the tensor named.
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'diffusers');
+test('your own diffusers UNet2DModel from files: a wrong pick is said, a good one samples', { skip: !existsSync(join(WEIGHTS, `${UNET}.safetensors`)) && `no ${UNET} weights shipped yet` }, async () => {
+  const { page, errors } = await open(browser, `${server.url}#widget=sampler&backend=cpu&model=${UNET}&sampler=dpm%2B%2B2m&steps=4&n=4`);
+  await waitStatus(page, ['ready'], 120_000);
+  await page.click('details.own-model summary');
+  const input = 'input[name="own-files"]';
+  // only the config: nothing is opened, the shipped model stays ready
+  await page.setInputFiles(input, [join(FIXTURES, 'unet_tiny_class_config.json')]);
+  await page.waitForFunction(() => /Your model could not be opened: no \.safetensors file was picked/.test(document.querySelector('#app .messages').textContent));
+  assert.deepEqual(await page.$eval('#app', (e) => [e.dataset.status, e.dataset.model]), ['ready', UNET]);
+  // config and weights: the model is opened from the files, listed and chosen
+  const own = 'own: unet_tiny_class.safetensors';
+  await page.setInputFiles(input, [join(FIXTURES, 'unet_tiny_class_config.json'), join(FIXTURES, 'unet_tiny_class.safetensors')]);
+  await page.waitForFunction((id) => document.querySelector('#app').dataset.model === id, own);
+  const s = await waitStatus(page, ['ready', 'error'], 60_000);
+  assert.equal(s.status, 'ready', (await messages(page)).join('\n'));
+  assert.equal(s.source, 'local');
+  assert.equal(await page.$eval('select[name="model"]', (e) => e.value), own);
+  assert.match(await page.$eval('#app .messages', (e) => e.textContent), /Opened your model unet_tiny_class\.safetensors \([0-9]+ parameters, F32/);
+  // nine classes (the tenth row is "no class") in the class list, besides "every class" and "none"
+  assert.equal(await page.$$eval('select[name="class"] option', (o) => o.length), 11);
+  await page.click('button[name="sample"]');
+  const done = await waitStatus(page, ['done', 'error'], 120_000);
+  assert.equal(done.status, 'done', (await messages(page)).join('\n'));
+  const hook = await page.evaluate(() => ({ shape: window.__playground.shape, images: Array.from(window.__playground.images) }));
+  assert.deepEqual(hook.shape, [4, 3, 16, 16]);
+  assert.ok(hook.images.every(Number.isFinite));
+  assert.match(await page.$eval('.model-card', (e) => e.textContent), /your own model, opened from your files/);
+  await page.screenshot({ path: join(ARTIFACTS, 'sampler-own-model.png'), fullPage: true });
+  // the class model's weights under the unconditional config: refused, the tensor named
+  await page.setInputFiles(input, [join(FIXTURES, 'unet_tiny_config.json'), join(FIXTURES, 'unet_tiny_class.safetensors')]);
+  await page.waitForFunction(() => /class_embedding/.test(document.querySelector('#app .messages').textContent), null, { timeout: 60_000 });
+  // the shipped model opens again from the list
+  await page.selectOption('select[name="model"]', UNET);
+  assert.equal((await waitStatus(page, ['ready'], 60_000)).model, UNET);
+  assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+  await page.close();
+});
+
 // The chain runs in a Web Worker: a CPU step of the MNIST U-Net at 16 images takes ~0.7 s, and
 // the page must go on drawing frames meanwhile (it held the page for the whole step before). A
 // worker that dies (Burn's WebGPU runtime panics on a GPU out-of-memory error; here the test hook

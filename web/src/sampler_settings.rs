@@ -12,7 +12,7 @@ pub const MANIFEST: &str = "static/weights/manifest.json";
 /// Most images in one grid.
 pub const MAX_N: usize = 64;
 /// Controls that `hide=` can name besides the setting keys.
-pub const PANELS: [&str; 5] = ["settings", "buttons", "chain", "follow", "downloads"];
+pub const PANELS: [&str; 6] = ["settings", "buttons", "own", "chain", "follow", "downloads"];
 /// The hash keys of the settings (each is also a control name for `hide=`).
 pub const KEYS: [&str; 10] = [
     "model", "sampler", "steps", "eta", "snr", "n", "seed", "class", "guidance", "manifest",

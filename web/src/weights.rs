@@ -20,6 +20,8 @@ const CACHE: &str = "diffusion-playground-weights";
 pub enum Source {
     Network,
     Cache,
+    /// Files the person picked ("your own model").
+    Local,
 }
 
 impl Source {
@@ -28,6 +30,7 @@ impl Source {
         match self {
             Source::Network => "downloaded",
             Source::Cache => "cache",
+            Source::Local => "local",
         }
     }
 
@@ -36,6 +39,7 @@ impl Source {
         match self {
             Source::Network => "downloaded",
             Source::Cache => "from the browser's cache",
+            Source::Local => "from your files",
         }
     }
 }

@@ -100,6 +100,7 @@ pub async fn run(
         panel,
         link,
         file: None,
+        own: None,
         model: None,
         load: 0,
         respawned: false,
@@ -194,6 +195,8 @@ struct Widget {
     panel: Panel,
     link: ChainLink,
     file: Option<File>,
+    /// The person's own model, if they opened one: its id in the model list and its weights.
+    own: Option<(String, Vec<u8>)>,
     /// Set once the worker has built the file's network.
     model: Option<Model>,
     /// Numbers the loads sent to the worker.
@@ -252,21 +255,8 @@ impl Widget {
 
     async fn apply(&mut self, cmd: Cmd) {
         match cmd {
-            Cmd::Set(key, value) => {
-                let before = self.settings.model.clone();
-                self.hash.set(&key, Some(&value));
-                let mut h = self.hash.clone();
-                self.settings = SamplerSettings::read(&mut h, &self.manifest);
-                for w in h.warnings {
-                    self.root.message_unless_shown("warning", &w);
-                }
-                let _ = self.panel.fill(&self.settings, &self.manifest);
-                self.write_hash();
-                if self.settings.model != before {
-                    self.stop();
-                    self.load_model().await;
-                }
-            }
+            Cmd::Set(key, value) => self.set(&key, &value).await,
+            Cmd::OwnFiles => self.open_own().await,
             Cmd::Sample => self.start(),
             Cmd::Stop => {
                 if self.running.is_some() {
@@ -310,6 +300,66 @@ impl Widget {
         }
     }
 
+    /// A setting changed: the settings are read again (a bad value falls back, with a warning),
+    /// and a new model is loaded.
+    async fn set(&mut self, key: &str, value: &str) {
+        let before = self.settings.model.clone();
+        self.hash.set(key, Some(value));
+        let mut h = self.hash.clone();
+        self.settings = SamplerSettings::read(&mut h, &self.manifest);
+        for w in h.warnings {
+            self.root.message_unless_shown("warning", &w);
+        }
+        let _ = self.panel.fill(&self.settings, &self.manifest);
+        self.write_hash();
+        if self.settings.model != before {
+            self.stop();
+            self.load_model().await;
+        }
+    }
+
+    /// Reads the files picked in "your own model" and, if they make a model, adds it to the
+    /// model list (in place of an earlier one of the person's) and opens it. A wrong pick is said
+    /// in the page, and the model already open stays.
+    async fn open_own(&mut self) {
+        let opened = match panel::picked_files(&self.panel.own).await {
+            Ok(files) if files.is_empty() => return,
+            Ok(files) => zoo::own_entry(files),
+            Err(e) => Err(e),
+        };
+        match opened {
+            Ok((entry, bytes)) => {
+                self.root.message_once(
+                    "notice",
+                    "own",
+                    &format!(
+                        "Opened your model {} ({} parameters, {}, {}).",
+                        entry.file,
+                        entry.params,
+                        entry.dtype,
+                        entry.size_text()
+                    ),
+                );
+                let id = entry.id.clone();
+                self.manifest.models.retain(|m| !m.id.starts_with(zoo::OWN));
+                self.manifest.models.push(entry);
+                self.own = Some((id.clone(), bytes));
+                if self.settings.model == id {
+                    // the same file name again: the settings stay, the model is loaded anew
+                    self.stop();
+                    self.load_model().await;
+                } else {
+                    self.set("model", &id).await;
+                }
+            }
+            Err(e) => self.root.message_once(
+                "error",
+                "own",
+                &format!("Your model could not be opened: {e}."),
+            ),
+        }
+    }
+
     /// Drops the chain being sampled (the worker is told).
     fn stop(&mut self) {
         if let Some(r) = self.running.take() {
@@ -327,6 +377,21 @@ impl Widget {
         };
         self.root.set("status", "loading");
         self.root.set("model", &entry.id);
+        if let Some((_, bytes)) = self.own.as_ref().filter(|(id, _)| *id == entry.id) {
+            self.panel.set_progress(entry.bytes, entry.bytes);
+            self.file = Some(File {
+                entry,
+                bytes: bytes.clone(),
+                cached: false,
+                source: Source::Local,
+                started_ms: dom::now_ms(),
+            });
+            self.respawned = false;
+            if !self.link.dead() || self.respawn() {
+                self.send_load();
+            }
+            return;
+        }
         self.panel.counter.set_text_content(Some(&format!(
             "loading {} ({})…",
             entry.id,

@@ -23,6 +23,8 @@ pub enum Cmd {
     Pick(f64, f64),
     DownloadGrid,
     DownloadChain,
+    /// Files were picked in "your own model": read them and open the model they make.
+    OwnFiles,
     /// Test hook (`__playground.crashWorker()`): make the chain worker panic.
     CrashWorker,
 }
@@ -51,6 +53,8 @@ pub struct Panel {
     pub follow_label: Element,
     pub verdict: Element,
     pub card: Element,
+    /// The file input of "your own model".
+    pub own: Element,
     queue: Queue,
 }
 
@@ -124,6 +128,33 @@ impl Panel {
         let counter = el("span", "counter", "")?;
         bar.append_child(&counter)?;
         body.append_child(&bar)?;
+
+        // a person's own diffusers UNet2DModel, from files on their machine (nothing is uploaded)
+        let own_box = el("details", "own-model", "")?;
+        own_box.set_attribute("data-control", "own")?;
+        add(
+            &own_box,
+            "summary",
+            "",
+            "Sample your own diffusers UNet2DModel…",
+        )?;
+        add(
+            &own_box,
+            "p",
+            "",
+            "Pick its config.json and its .safetensors weights together (and its \
+             scheduler_config.json if it has one; without it: DDPM, linear β from 1e-4 to 0.02, \
+             T = 1000). ε-prediction models only. A class-conditional model's last class row is \
+             read as \"no class\", as in this project's models. The files stay on your machine.",
+        )?;
+        let own = dom::document().create_element("input")?;
+        own.set_attribute("type", "file")?;
+        own.set_attribute("name", "own-files")?;
+        own.set_attribute("multiple", "")?;
+        own.set_attribute("accept", ".json,.safetensors")?;
+        on(&own, "change", &queue, |_| Cmd::OwnFiles)?;
+        own_box.append_child(&own)?;
+        body.append_child(&own_box)?;
 
         let load = el("div", "download-progress", "")?;
         let progress = dom::document().create_element("progress")?;
@@ -223,6 +254,7 @@ impl Panel {
             follow_label,
             verdict,
             card,
+            own,
             queue,
         })
     }
@@ -345,6 +377,15 @@ fn card_lines(e: &Entry) -> Vec<String> {
         e.size_text(),
         r["data"].as_str().unwrap_or(&e.dataset)
     )];
+    if e.id.starts_with(zoo::OWN) {
+        lines[0] = format!(
+            "{} · {} parameters · {} weights ({}) · your own model, opened from your files",
+            e.architecture,
+            e.params,
+            e.dtype,
+            e.size_text()
+        );
+    }
     if let (Some(steps), Some(batch)) = (r["steps"].as_u64(), r["batch"].as_u64()) {
         lines.push(format!(
             "{steps} steps at batch {batch}, lr {}, EMA {}, on {} in {:.0} s",
@@ -407,4 +448,21 @@ fn add(parent: &Element, tag: &str, class: &str, text: &str) -> Result<Element, 
     let e = el(tag, class, text)?;
     parent.append_child(&e)?;
     Ok(e)
+}
+
+/// The files picked in `input` (an `<input type="file">`), each as its name and bytes.
+pub async fn picked_files(input: &Element) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let input: &web_sys::HtmlInputElement = input.dyn_ref().ok_or("not a file input")?;
+    let Some(list) = input.files() else {
+        return Ok(Vec::new());
+    };
+    let mut files = Vec::new();
+    for i in 0..list.length() {
+        let Some(file) = list.get(i) else { continue };
+        let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+            .await
+            .map_err(|e| format!("{} could not be read ({e:?})", file.name()))?;
+        files.push((file.name(), js_sys::Uint8Array::new(&buffer).to_vec()));
+    }
+    Ok(files)
 }

@@ -86,10 +86,12 @@ test('embedded in an iframe, the page is its widget alone: no site header', asyn
 // widget: the page in the iframe reports its height whenever it changes (web/index.html).
 test('with static/embed.js an embedded widget gets the height it needs, and follows it', async () => {
   const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+  // an about:blank iframe before the playground's (its origin is "null"), and one after it
   await page.setContent(`<h1>A blog post</h1>
+    <iframe id="blank" src="about:blank" width="100" height="40"></iframe>
     <iframe id="toy" src="${server.url}#widget=toy2d&backend=cpu&hide=settings" width="960" height="300"></iframe>
     <p>after the widget</p>
-    <iframe id="other" src="about:blank" width="100" height="50"></iframe>
+    <iframe id="other" srcdoc="<p>an ad</p>" width="100" height="50"></iframe>
     <script src="${server.url}static/embed.js"></script>`);
   const frame = await (await page.waitForSelector('#toy')).contentFrame();
   await frame.waitForFunction(() => document.querySelector('#app')?.dataset.status === 'ready', null, { timeout: 120_000, polling: 100 });
@@ -116,8 +118,12 @@ test('with static/embed.js an embedded widget gets the height it needs, and foll
   await frame.evaluate(() => document.querySelector('#grow').remove());
   assert.equal(await settle(), first);
   assert.equal(await outer(), first);
-  // an iframe that is not the playground is left alone, as is a message with a bad height
+  // an iframe that is not the playground is left alone, even when it asks to be resized
   assert.equal(await page.$eval('#other', (f) => f.clientHeight), 50);
+  await (await (await page.$('#other')).contentFrame()).evaluate(() => parent.postMessage({ type: 'diffusion-playground:height', height: 5000 }, '*'));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(await page.$$eval('#blank, #other', (fs) => fs.map((f) => f.clientHeight)), [40, 50]);
+  // and a message with a bad height changes nothing
   await frame.evaluate(() => parent.postMessage({ type: 'diffusion-playground:height', height: 'NaN' }, '*'));
   await frame.evaluate(() => parent.postMessage({ type: 'diffusion-playground:height', height: -5 }, '*'));
   await new Promise((r) => setTimeout(r, 200));

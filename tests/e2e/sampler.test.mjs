@@ -327,13 +327,16 @@ test('your own diffusers UNet2DModel from files: a wrong pick is said, a good on
   assert.deepEqual(hook.shape, [4, 3, 16, 16]);
   assert.ok(hook.images.every(Number.isFinite));
   assert.match(await page.$eval('.model-card', (e) => e.textContent), /your own model, opened from your files/);
+  // a link cannot open a person's files: the URL leaves the model out
+  assert.doesNotMatch(await page.evaluate(() => decodeURIComponent(location.hash)), /own/);
   await page.screenshot({ path: join(ARTIFACTS, 'sampler-own-model.png'), fullPage: true });
-  // the class model's weights under the unconditional config: refused, the tensor named
+  // the class model's weights under the unconditional config: refused with the tensor named, the
+  // entry leaves the list, and the default model opens
   await page.setInputFiles(input, [join(FIXTURES, 'unet_tiny_config.json'), join(FIXTURES, 'unet_tiny_class.safetensors')]);
-  await page.waitForFunction(() => /class_embedding/.test(document.querySelector('#app .messages').textContent), null, { timeout: 60_000 });
-  // the shipped model opens again from the list
-  await page.selectOption('select[name="model"]', UNET);
-  assert.equal((await waitStatus(page, ['ready'], 60_000)).model, UNET);
+  await page.waitForFunction(() => /class_embedding.*The default model opens instead/.test(document.querySelector('#app .messages').textContent), null, { timeout: 60_000 });
+  await page.waitForFunction((id) => document.querySelector('#app').dataset.model === id, manifest.default ?? UNET);
+  assert.equal((await waitStatus(page, ['ready'], 60_000)).model, manifest.default ?? UNET);
+  assert.deepEqual(await page.$$eval('select[name="model"] option', (o) => o.map((x) => x.value).filter((v) => v.startsWith('own'))), []);
   assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
   await page.close();
 });

@@ -14,4 +14,4 @@ pub use chain::{ChainSpec, IMAGE_CLIP, ImageChain};
 pub use load::{LoadError, build, check_digested, load, sha256_hex};
 pub use manifest::{Entry, Manifest, Process};
 pub use net::Net;
-pub use own::{OWN, own_entry};
+pub use own::{OWN, check_pick, own_entry};

@@ -5,42 +5,76 @@
 
 use serde_json::Value;
 
-use crate::manifest::{Entry, Process};
+use crate::manifest::{Entry, Process, human_bytes};
 
 /// The id prefix of a model a person brought (never a shipped id).
 pub const OWN: &str = "own: ";
+/// The largest weights file taken: the page holds it twice (for a reload into a new worker) and
+/// copies it once more to the worker. 256 MiB takes google/ddpm-cifar10-32 (143 MB in f32).
+pub const MAX_WEIGHTS_BYTES: u64 = 256 << 20;
+/// The largest config file taken.
+pub const MAX_JSON_BYTES: u64 = 1 << 20;
+/// Most class rows and training timesteps a config may ask for (each makes a list).
+const MAX_CLASS_ROWS: u64 = 1001;
+const MAX_TIMESTEPS: u64 = 100_000;
+
+/// Whether a picked file may be read at all, from its name and size (before its bytes are).
+pub fn check_pick(name: &str, bytes: u64) -> Result<(), String> {
+    let lower = name.to_ascii_lowercase();
+    let max = if lower.ends_with(".safetensors") {
+        MAX_WEIGHTS_BYTES
+    } else if lower.ends_with(".json") {
+        MAX_JSON_BYTES
+    } else {
+        return Err(format!(
+            "{name} is not one of a diffusers model's files (config.json, *.safetensors, \
+             scheduler_config.json)"
+        ));
+    };
+    if bytes > max {
+        return Err(format!(
+            "{name} is {}, more than the {} taken here (weights in f16 are half the size)",
+            human_bytes(bytes),
+            human_bytes(max)
+        ));
+    }
+    Ok(())
+}
 
 /// The entry for the files picked (name and bytes each) and the weights' bytes; every way the
-/// pick can be wrong is a sentence.
+/// pick can be wrong is a sentence. A pipeline's `model_index.json` among them is passed over.
 pub fn own_entry(files: Vec<(String, Vec<u8>)>) -> Result<(Entry, Vec<u8>), String> {
     let mut weights = Vec::new();
     let (mut config, mut scheduler) = (None, None);
     for (name, bytes) in files {
-        let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".safetensors") {
+        check_pick(&name, bytes.len() as u64)?;
+        if name.to_ascii_lowercase().ends_with(".safetensors") {
             weights.push((name, bytes));
-        } else if lower.ends_with(".json") {
-            let value: Value = serde_json::from_slice(&bytes)
-                .map_err(|e| format!("{name} is not valid JSON ({e})"))?;
-            let class = value
-                .get("_class_name")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            if class.ends_with("Scheduler") || value.get("beta_schedule").is_some() {
-                scheduler = Some((name, value));
-            } else if !class.is_empty() || value.get("block_out_channels").is_some() {
-                config = Some((name, value));
-            } else {
-                return Err(format!(
-                    "{name} is neither a model's config.json nor a scheduler_config.json"
-                ));
-            }
+            continue;
+        }
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{name} is not valid JSON ({e})"))?;
+        let class = value
+            .get("_class_name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let (slot, kind) = if class.ends_with("Pipeline") {
+            continue;
+        } else if class.ends_with("Scheduler") || value.get("beta_schedule").is_some() {
+            (&mut scheduler, "scheduler configs")
+        } else if !class.is_empty() || value.get("block_out_channels").is_some() {
+            (&mut config, "model configs")
         } else {
             return Err(format!(
-                "{name} is not one of a diffusers model's files (config.json, \
-                 *.safetensors, scheduler_config.json)"
+                "{name} is neither a model's config.json nor a scheduler_config.json"
+            ));
+        };
+        if let Some((first, _)) = slot {
+            return Err(format!(
+                "{first} and {name} are both {kind}: pick one model's"
             ));
         }
+        *slot = Some((name, value));
     }
     let (file, bytes) = match weights.len() {
         1 => weights.pop().expect("one"),
@@ -72,11 +106,9 @@ pub fn own_entry(files: Vec<(String, Vec<u8>)>) -> Result<(Entry, Vec<u8>), Stri
     };
     let (dtype, params) = header_summary(&bytes).map_err(|e| format!("{file}: {e}"))?;
     // this project's convention: the last class row means "no class" (classifier-free guidance)
-    let rows = config.get("num_class_embeds").and_then(Value::as_u64);
-    let classes: Vec<String> = match rows {
-        Some(r) if r >= 2 => (0..r - 1).map(|k| k.to_string()).collect(),
-        _ => Vec::new(),
-    };
+    let rows = count(&config, "num_class_embeds", 0..=MAX_CLASS_ROWS, 0)
+        .map_err(|e| format!("{config_name}: {e}"))?;
+    let classes: Vec<String> = (0..rows.saturating_sub(1)).map(|k| k.to_string()).collect();
     let entry = Entry {
         id: format!("{OWN}{file}"),
         file,
@@ -99,38 +131,68 @@ pub fn own_entry(files: Vec<(String, Vec<u8>)>) -> Result<(Entry, Vec<u8>), Stri
     Ok((entry, bytes))
 }
 
+/// `key` of `json` as a whole number within `range` (`default` when absent or null).
+fn count(
+    json: &Value,
+    key: &str,
+    range: std::ops::RangeInclusive<u64>,
+    default: u64,
+) -> Result<u64, String> {
+    match json.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(v) => v.as_u64().filter(|n| range.contains(n)).ok_or_else(|| {
+            format!(
+                "{key} {v} is not a whole number from {} to {}",
+                range.start(),
+                range.end()
+            )
+        }),
+    }
+}
+
 /// The process a diffusers scheduler config describes (DDPM-family fields, with diffusers'
 /// defaults), for an ε-prediction model.
 fn scheduler_process(name: &str, s: &Value) -> Result<Process, String> {
-    let prediction = s
-        .get("prediction_type")
-        .and_then(Value::as_str)
-        .unwrap_or("epsilon");
+    let text = |key: &str, default: &'static str| {
+        s.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or(default)
+            .to_string()
+    };
+    let prediction = text("prediction_type", "epsilon");
     if prediction != "epsilon" {
         return Err(format!(
             "{name} says the model predicts '{prediction}'; the sampler here runs ε-prediction \
              (epsilon) models"
         ));
     }
-    let beta_schedule = s
-        .get("beta_schedule")
-        .and_then(Value::as_str)
-        .unwrap_or("linear");
-    if !["linear", "scaled_linear", "squaredcos_cap_v2"].contains(&beta_schedule) {
+    let beta_schedule = text("beta_schedule", "linear");
+    if !["linear", "scaled_linear", "squaredcos_cap_v2"].contains(&beta_schedule.as_str()) {
         return Err(format!(
             "{name} asks for the beta schedule '{beta_schedule}'; known: linear, scaled_linear, \
              squaredcos_cap_v2"
         ));
     }
+    if s.get("trained_betas").is_some_and(|b| !b.is_null()) {
+        return Err(format!(
+            "{name} lists trained_betas, which the sampler here does not take"
+        ));
+    }
     let number = |key: &str, default: f64| s.get(key).and_then(Value::as_f64).unwrap_or(default);
+    let (beta_start, beta_end) = (number("beta_start", 1e-4), number("beta_end", 0.02));
+    if !(beta_start > 0.0 && beta_start <= beta_end && beta_end < 1.0) {
+        return Err(format!(
+            "{name}: beta_start {beta_start} and beta_end {beta_end} must satisfy 0 < start ≤ \
+             end < 1"
+        ));
+    }
+    let steps = count(s, "num_train_timesteps", 1..=MAX_TIMESTEPS, 1000)
+        .map_err(|e| format!("{name}: {e}"))?;
     let process = Process::Ddpm {
-        beta_schedule: beta_schedule.into(),
-        beta_start: number("beta_start", 1e-4),
-        beta_end: number("beta_end", 0.02),
-        num_train_timesteps: s
-            .get("num_train_timesteps")
-            .and_then(Value::as_u64)
-            .unwrap_or(1000) as usize,
+        beta_schedule,
+        beta_start,
+        beta_end,
+        num_train_timesteps: steps as usize,
     };
     process.schedule().map_err(|e| format!("{name}: {e}"))?;
     Ok(process)
@@ -156,7 +218,7 @@ fn header_summary(bytes: &[u8]) -> Result<(String, usize), String> {
         })?;
     let header: serde_json::Map<String, Value> =
         serde_json::from_slice(&bytes[8..end]).map_err(|e| not(e.to_string()))?;
-    let (mut dtypes, mut params) = (Vec::<String>::new(), 0usize);
+    let (mut dtypes, mut params) = (Vec::<String>::new(), 0u64);
     for (key, t) in header.iter().filter(|(k, _)| k.as_str() != "__metadata__") {
         let dtype = t.get("dtype").and_then(Value::as_str);
         let shape = t.get("shape").and_then(Value::as_array);
@@ -166,14 +228,18 @@ fn header_summary(bytes: &[u8]) -> Result<(String, usize), String> {
         if !dtypes.iter().any(|d| d == dtype) {
             dtypes.push(dtype.to_string());
         }
-        params += shape
+        let size = shape
             .iter()
-            .map(|d| d.as_u64().unwrap_or(0) as usize)
-            .product::<usize>();
+            .try_fold(1u64, |n, d| d.as_u64().and_then(|d| n.checked_mul(d)))
+            .ok_or_else(|| not(format!("tensor {key} has a bad shape")))?;
+        params = params
+            .checked_add(size)
+            .ok_or_else(|| not("too many parameters".into()))?;
     }
-    if params == 0 {
-        return Err(not("it holds no tensors".into()));
-    }
+    let params = usize::try_from(params)
+        .ok()
+        .filter(|&p| p > 0)
+        .ok_or_else(|| not(format!("it describes {params} parameters")))?;
     let dtype = match dtypes.as_slice() {
         [one] => one.clone(),
         _ => "mixed".into(),

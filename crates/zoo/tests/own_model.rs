@@ -157,9 +157,84 @@ fn every_wrong_pick_says_what_is_wrong() {
                     [2u64.to_le_bytes().to_vec(), b"{}".to_vec()].concat(),
                 ),
             ],
-            "no tensors",
+            "describes 0 parameters",
         ),
     ];
+    let with = |extra: serde_json::Value| {
+        let mut c: serde_json::Value = serde_json::from_slice(&config().1).unwrap();
+        for (k, v) in extra.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        vec![named("config.json", c), weights()]
+    };
+    let scheduler =
+        |s: serde_json::Value| vec![config(), weights(), named("scheduler_config.json", s)];
+    let shape = |dims: &str| {
+        let h = format!(
+            "{{\"w\": {{\"dtype\": \"F32\", \"shape\": {dims}, \"data_offsets\": [0, 0]}}}}"
+        );
+        [(h.len() as u64).to_le_bytes().to_vec(), h.into_bytes()].concat()
+    };
+    let cases: Vec<(Vec<(String, Vec<u8>)>, &str)> = cases
+        .into_iter()
+        .chain([
+            // sizes a crafted config could ask the page to allocate
+            (
+                with(json!({"num_class_embeds": 1_000_000_000u64})),
+                "num_class_embeds 1000000000 is not a whole number from 0 to 1001",
+            ),
+            (with(json!({"num_class_embeds": -3})), "num_class_embeds -3"),
+            (
+                scheduler(
+                    json!({"beta_schedule": "linear", "num_train_timesteps": 3_000_000_000u64}),
+                ),
+                "num_train_timesteps 3000000000",
+            ),
+            (
+                scheduler(json!({"beta_schedule": "linear", "num_train_timesteps": 0})),
+                "num_train_timesteps 0",
+            ),
+            (
+                scheduler(json!({"beta_schedule": "linear", "beta_start": 0.5, "beta_end": 0.1})),
+                "0 < start ≤ end < 1",
+            ),
+            (
+                scheduler(json!({"beta_schedule": "linear", "beta_end": 1.5})),
+                "0 < start ≤ end < 1",
+            ),
+            (
+                scheduler(json!({"beta_schedule": "linear", "trained_betas": [0.1, 0.2]})),
+                "trained_betas",
+            ),
+            (
+                vec![config(), config(), weights()],
+                "are both model configs",
+            ),
+            (
+                vec![
+                    config(),
+                    weights(),
+                    named("a.json", json!({"beta_schedule": "linear"})),
+                    named("b.json", json!({"_class_name": "DDIMScheduler"})),
+                ],
+                "are both scheduler configs",
+            ),
+            (
+                vec![
+                    config(),
+                    (
+                        "w.safetensors".into(),
+                        shape("[4294967296, 4294967296, 4294967296]"),
+                    ),
+                ],
+                "tensor w has a bad shape",
+            ),
+            (
+                vec![config(), ("w.safetensors".into(), shape("[2, -1]"))],
+                "tensor w has a bad shape",
+            ),
+        ])
+        .collect();
     for (picked, want) in cases {
         let names: Vec<String> = picked.iter().map(|(n, _)| n.clone()).collect();
         let e = own_entry(picked)
@@ -182,4 +257,29 @@ fn weights_that_do_not_fit_the_config_are_refused_when_built() {
         .unwrap()
         .to_string();
     assert!(e.contains("class_embedding"), "{e}");
+}
+
+#[test]
+fn a_pipelines_model_index_is_passed_over_and_sizes_are_checked_before_reading() {
+    let index = named(
+        "model_index.json",
+        json!({"_class_name": "DDPMPipeline", "unet": ["diffusers", "UNet2DModel"]}),
+    );
+    let (entry, _) = own_entry(vec![
+        index,
+        fixture("unet_tiny_config.json"),
+        fixture("unet_tiny.safetensors"),
+    ])
+    .unwrap();
+    assert_eq!(entry.id, "own: unet_tiny.safetensors");
+    assert!(zoo::check_pick("diffusion_pytorch_model.safetensors", 143 << 20).is_ok());
+    let e = zoo::check_pick("big.safetensors", 300 << 20).unwrap_err();
+    assert!(
+        e.contains("more than the 256.0 MiB") || e.contains("more than the 268.4 MB"),
+        "{e}"
+    );
+    let e = zoo::check_pick("config.json", 2 << 20).unwrap_err();
+    assert!(e.contains("config.json is"), "{e}");
+    let e = zoo::check_pick("model.ckpt", 10).unwrap_err();
+    assert!(e.contains("not one of"), "{e}");
 }

@@ -145,7 +145,8 @@ struct File {
     entry: Entry,
     bytes: Vec<u8>,
     source: Source,
-    /// In the browser's cache (so a reload into a new worker does not store it again).
+    /// In the browser's cache (so a reload into a new worker does not store it again), or not to
+    /// be stored there (a person's own files).
     cached: bool,
     /// When the page began to load it (ms since navigation).
     started_ms: f64,
@@ -382,7 +383,8 @@ impl Widget {
             self.file = Some(File {
                 entry,
                 bytes: bytes.clone(),
-                cached: false,
+                // a person's own files are not stored in the browser's cache
+                cached: true,
                 source: Source::Local,
                 started_ms: dom::now_ms(),
             });
@@ -444,6 +446,25 @@ impl Widget {
         ));
     }
 
+    /// The worker refused the person's own model: it leaves the list (with its bytes), the page
+    /// says why, and the default model opens.
+    async fn own_failed(&mut self, id: &str, e: &str) {
+        self.file = None;
+        self.own = None;
+        self.manifest.models.retain(|m| m.id != id);
+        self.root.message_once(
+            "error",
+            "own",
+            &format!("Your model could not be opened: {e}. The default model opens instead."),
+        );
+        self.hash.set("model", None);
+        let mut h = self.hash.clone();
+        self.settings = SamplerSettings::read(&mut h, &self.manifest);
+        let _ = self.panel.fill(&self.settings, &self.manifest);
+        self.write_hash();
+        self.load_model().await;
+    }
+
     /// A new worker in place of a dead one; false (and said in the page) if none could start.
     fn respawn(&mut self) -> bool {
         match spawn_link() {
@@ -479,6 +500,9 @@ impl Widget {
                 };
                 let id = file.entry.id.clone();
                 if let Some(e) = error {
+                    if id.starts_with(zoo::OWN) {
+                        return self.own_failed(&id, &e).await;
+                    }
                     return self.load_failed(&id, &e);
                 }
                 self.respawned = false;
@@ -913,7 +937,12 @@ impl Widget {
 
     fn write_hash(&mut self) {
         self.settings.write(&mut self.hash, &self.manifest);
-        let url = self.hash.to_hash();
+        // a person's own model cannot be opened from a link: the URL leaves it out
+        let mut shown = self.hash.clone();
+        if self.settings.model.starts_with(zoo::OWN) {
+            shown.set("model", None);
+        }
+        let url = shown.to_hash();
         if let Ok(history) = dom::window().history() {
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
         }

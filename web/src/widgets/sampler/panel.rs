@@ -450,15 +450,21 @@ fn add(parent: &Element, tag: &str, class: &str, text: &str) -> Result<Element, 
     Ok(e)
 }
 
-/// The files picked in `input` (an `<input type="file">`), each as its name and bytes.
+/// The files picked in `input` (an `<input type="file">`), each as its name and bytes; each is
+/// checked by name and size before it is read. The input is emptied, so that picking the same
+/// files again (fixed) is a change too.
 pub async fn picked_files(input: &Element) -> Result<Vec<(String, Vec<u8>)>, String> {
     let input: &web_sys::HtmlInputElement = input.dyn_ref().ok_or("not a file input")?;
     let Some(list) = input.files() else {
         return Ok(Vec::new());
     };
+    let picked: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+    input.set_value("");
+    for file in &picked {
+        zoo::check_pick(&file.name(), file.size() as u64)?;
+    }
     let mut files = Vec::new();
-    for i in 0..list.length() {
-        let Some(file) = list.get(i) else { continue };
+    for file in picked {
         let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
             .await
             .map_err(|e| format!("{} could not be read ({e:?})", file.name()))?;

@@ -145,3 +145,23 @@ fn a_checkpoint_of_another_model_is_refused_with_a_reason() {
             .contains("CrossAttnDownBlock2D")
     );
 }
+
+/// The config google/ddpm-cifar10-32 publishes (diffusers 0.0.4: no `mid_block_type`, no
+/// `add_attention`, which take their defaults) builds, with the DDPM paper's 35.7 M parameters.
+/// Its weights also use the old attention names, which loading renames (`unet::legacy_keys`).
+#[test]
+fn the_published_ddpm_cifar10_config_builds_with_its_parameter_count() {
+    use burn::module::Module;
+    let published = r#"{"_class_name": "UNet2DModel", "_diffusers_version": "0.0.4",
+        "act_fn": "silu", "attention_head_dim": null, "block_out_channels": [128, 256, 256, 256],
+        "center_input_sample": false,
+        "down_block_types": ["DownBlock2D", "AttnDownBlock2D", "DownBlock2D", "DownBlock2D"],
+        "downsample_padding": 0, "flip_sin_to_cos": false, "freq_shift": 1, "in_channels": 3,
+        "layers_per_block": 2, "mid_block_scale_factor": 1, "norm_eps": 1e-06,
+        "norm_num_groups": 32, "out_channels": 3, "sample_size": 32,
+        "time_embedding_type": "positional",
+        "up_block_types": ["UpBlock2D", "UpBlock2D", "AttnUpBlock2D", "UpBlock2D"]}"#;
+    let config = UNetConfig::from_json(published).unwrap();
+    let unet = UNet::new(&config, &Device::flex()).unwrap();
+    assert_eq!(unet.num_params(), 35_746_307);
+}

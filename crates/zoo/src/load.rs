@@ -121,7 +121,11 @@ pub fn build(entry: &Entry, bytes: &[u8], device: &Device) -> Result<Net, LoadEr
         id: entry.id.clone(),
         error,
     };
-    let parsed = SafeTensors::parse(bytes).map_err(model_error)?;
+    let mut parsed = SafeTensors::parse(bytes).map_err(model_error)?;
+    if entry.architecture == "unet2d" {
+        // older diffusers files name the attention projections differently
+        models::unet::rename_legacy_attention(&mut parsed);
+    }
     Net::from_entry(entry, device)
         .map_err(LoadError::Config)?
         .with_weights(&parsed)

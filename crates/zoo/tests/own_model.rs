@@ -283,3 +283,74 @@ fn a_pipelines_model_index_is_passed_over_and_sizes_are_checked_before_reading()
     let e = zoo::check_pick("model.ckpt", 10).unwrap_err();
     assert!(e.contains("not one of"), "{e}");
 }
+
+/// The class model's weights under the attention names diffusers used before its `Attention`
+/// class (`query`, `key`, `value`, `proj_attn`), as older checkpoints such as
+/// google/ddpm-cifar10-32 have them: opened as an own model, they give diffusers' stored outputs.
+#[test]
+fn weights_with_old_attention_names_load_and_match_diffusers() {
+    use models::{Dtype, SafeTensors};
+    let (_, bytes) = fixture("unet_tiny_class.safetensors");
+    let mut file = SafeTensors::parse(&bytes).unwrap();
+    let renamed: Vec<(String, String)> = file
+        .tensors
+        .keys()
+        .filter_map(|k| {
+            [
+                ("to_q", "query"),
+                ("to_k", "key"),
+                ("to_v", "value"),
+                ("to_out.0", "proj_attn"),
+            ]
+            .iter()
+            .find(|(new, _)| k.contains(&format!(".{new}.")))
+            .map(|(new, old)| {
+                (
+                    k.clone(),
+                    k.replace(&format!(".{new}."), &format!(".{old}.")),
+                )
+            })
+        })
+        .collect();
+    // attention blocks: one in the second down block, two in the first up block (an up block has
+    // one more layer), one in the middle; four projections each, weight and bias
+    assert_eq!(renamed.len(), 4 * 4 * 2);
+    for (new, old) in &renamed {
+        let t = file.tensors.remove(new).unwrap();
+        file.tensors.insert(old.clone(), t);
+    }
+    let old_bytes = file.to_bytes(Dtype::F32);
+    let (entry, bytes) = own_entry(vec![
+        fixture("unet_tiny_class_config.json"),
+        ("diffusion_pytorch_model.safetensors".into(), old_bytes),
+    ])
+    .unwrap();
+    let device = Device::flex();
+    let zoo::Net::UNet(unet) = build(&entry, &bytes, &device).unwrap() else {
+        panic!("not a U-Net")
+    };
+    let io = SafeTensors::parse(&fixture("unet_tiny_class_io.safetensors").1).unwrap();
+    let x = &io.tensors["x"];
+    let x = Tensor::<4>::from_data(TensorData::new(x.values.clone(), x.shape.clone()), &device);
+    let t = Tensor::<1>::from_floats(io.tensors["t"].values.as_slice(), &device);
+    let labels: Vec<i64> = io.tensors["class_labels"]
+        .values
+        .iter()
+        .map(|&v| v as i64)
+        .collect();
+    let y = unet
+        .forward(
+            x,
+            t,
+            Some(Tensor::<1, Int>::from_ints(labels.as_slice(), &device)),
+        )
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
+    let want = &io.tensors["y"].values;
+    let err = y
+        .iter()
+        .zip(want)
+        .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+    assert!(err < 1e-4, "max |ours − diffusers| = {err:.3e}");
+}

@@ -6,11 +6,13 @@
 mod attention;
 mod blocks;
 mod config;
+mod legacy_keys;
 mod resnet;
 
 pub use attention::AttentionBlock;
 pub use blocks::{BlockSettings, DownBlock, Downsample, MidBlock, UpBlock, Upsample};
 pub use config::UNetConfig;
+pub use legacy_keys::rename_legacy_attention;
 pub use resnet::ResnetBlock;
 
 use burn::nn::conv::Conv2d;

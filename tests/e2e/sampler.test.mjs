@@ -330,6 +330,17 @@ test('your own diffusers UNet2DModel from files: a wrong pick is said, a good on
   // a link cannot open a person's files: the URL leaves the model out
   assert.doesNotMatch(await page.evaluate(() => decodeURIComponent(location.hash)), /own/);
   await page.screenshot({ path: join(ARTIFACTS, 'sampler-own-model.png'), fullPage: true });
+  // an unconditional model whose scheduler config says it predicts v: opened and sampled as such
+  const scheduler = { name: 'scheduler_config.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ _class_name: 'DDIMScheduler', beta_schedule: 'squaredcos_cap_v2', prediction_type: 'v_prediction' })) };
+  const asBuffer = (name) => ({ name, mimeType: 'application/octet-stream', buffer: readFileSync(join(FIXTURES, name)) });
+  await page.setInputFiles(input, [asBuffer('unet_tiny_config.json'), asBuffer('unet_tiny.safetensors'), scheduler]);
+  await page.waitForFunction(() => document.querySelector('#app').dataset.model === 'own: unet_tiny.safetensors');
+  assert.equal((await waitStatus(page, ['ready', 'error'], 60_000)).status, 'ready', (await messages(page)).join('\n'));
+  await page.click('button[name="sample"]');
+  assert.equal((await waitStatus(page, ['done', 'error'], 120_000)).status, 'done', (await messages(page)).join('\n'));
+  const v = await page.evaluate(() => ({ shape: window.__playground.shape, images: Array.from(window.__playground.images) }));
+  assert.deepEqual(v.shape, [4, 3, 16, 16]);
+  assert.ok(v.images.every(Number.isFinite));
   // the class model's weights under the unconditional config: refused with the tensor named, the
   // entry leaves the list, and the default model opens
   await page.setInputFiles(input, [join(FIXTURES, 'unet_tiny_config.json'), join(FIXTURES, 'unet_tiny_class.safetensors')]);

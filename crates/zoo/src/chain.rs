@@ -35,6 +35,9 @@ struct UNetEps {
     /// [n] class labels, or [2n] (labels then "no class") when guided.
     labels: Option<Tensor<1, Int>>,
     scale: f64,
+    /// What the network outputs (ε for this project's models; guidance mixes any of them the
+    /// same way, as diffusers does).
+    prediction: Parameterization,
 }
 
 impl Denoiser<4> for UNetEps {
@@ -59,7 +62,7 @@ impl Denoiser<4> for UNetEps {
         } else {
             out
         };
-        Prediction::from_output(Parameterization::Epsilon, eps, x, level)
+        Prediction::from_output(self.prediction, eps, x, level)
     }
 }
 
@@ -86,11 +89,24 @@ pub struct ImageChain {
 }
 
 impl ImageChain {
-    /// A chain for `net` (trained on `process`) as `spec` asks; every mismatch (a sampler that
-    /// does not fit the process, a class the model does not have) is a sentence.
+    /// A chain for `net` (an ε-model or a score model, trained on `process`) as `spec` asks;
+    /// every mismatch (a sampler that does not fit the process, a class the model does not have)
+    /// is a sentence.
     pub fn new(
         net: &Net,
         process: &Process,
+        spec: &ChainSpec,
+        device: &Device,
+    ) -> Result<Self, String> {
+        Self::predicting(net, process, Parameterization::Epsilon, spec, device)
+    }
+
+    /// The same for a U-Net that outputs `prediction` (ε, v or x₀, as its scheduler config
+    /// says); the ScoreNet is a score model whatever `prediction` says.
+    pub fn predicting(
+        net: &Net,
+        process: &Process,
+        prediction: Parameterization,
         spec: &ChainSpec,
         device: &Device,
     ) -> Result<Self, String> {
@@ -142,6 +158,7 @@ impl ImageChain {
                     unet: unet.clone(),
                     labels: labels.map(|l| Tensor::<1, Int>::from_ints(l.as_slice(), device)),
                     scale: if guided { spec.guidance } else { 0.0 },
+                    prediction,
                 })
             }
             Net::ScoreNet(s) => Box::new(Score(s.clone())),

@@ -17,6 +17,8 @@ pub const MAX_JSON_BYTES: u64 = 1 << 20;
 /// Most class rows and training timesteps a config may ask for (each makes a list).
 const MAX_CLASS_ROWS: u64 = 1001;
 const MAX_TIMESTEPS: u64 = 100_000;
+/// The `prediction_type`s of a diffusers scheduler config that the sampler runs.
+const PREDICTIONS: [&str; 3] = ["epsilon", "v_prediction", "sample"];
 
 /// Whether a picked file may be read at all, from its name and size (before its bytes are).
 pub fn check_pick(name: &str, bytes: u64) -> Result<(), String> {
@@ -100,9 +102,9 @@ pub fn own_entry(files: Vec<(String, Vec<u8>)>) -> Result<(Entry, Vec<u8>), Stri
             ));
         }
     }
-    let process = match &scheduler {
+    let (process, prediction) = match &scheduler {
         Some((name, s)) => scheduler_process(name, s)?,
-        None => Process::ddpm_linear(),
+        None => (Process::ddpm_linear(), "epsilon".to_string()),
     };
     let (dtype, params) = header_summary(&bytes).map_err(|e| format!("{file}: {e}"))?;
     // this project's convention: the last class row means "no class" (classifier-free guidance)
@@ -115,7 +117,7 @@ pub fn own_entry(files: Vec<(String, Vec<u8>)>) -> Result<(Entry, Vec<u8>), Stri
         architecture: "unet2d".into(),
         config,
         process: Some(process),
-        prediction: "epsilon".into(),
+        prediction,
         dataset: "your own".into(),
         conditional: !classes.is_empty(),
         null_class: (!classes.is_empty()).then_some(classes.len()),
@@ -151,8 +153,8 @@ fn count(
 }
 
 /// The process a diffusers scheduler config describes (DDPM-family fields, with diffusers'
-/// defaults), for an ε-prediction model.
-fn scheduler_process(name: &str, s: &Value) -> Result<Process, String> {
+/// defaults) and what the model predicts (`prediction_type`).
+fn scheduler_process(name: &str, s: &Value) -> Result<(Process, String), String> {
     let text = |key: &str, default: &'static str| {
         s.get(key)
             .and_then(Value::as_str)
@@ -160,10 +162,10 @@ fn scheduler_process(name: &str, s: &Value) -> Result<Process, String> {
             .to_string()
     };
     let prediction = text("prediction_type", "epsilon");
-    if prediction != "epsilon" {
+    if !PREDICTIONS.contains(&prediction.as_str()) {
         return Err(format!(
-            "{name} says the model predicts '{prediction}'; the sampler here runs ε-prediction \
-             (epsilon) models"
+            "{name} says the model predicts '{prediction}'; the sampler here runs epsilon, \
+             v_prediction and sample models"
         ));
     }
     let beta_schedule = text("beta_schedule", "linear");
@@ -195,7 +197,7 @@ fn scheduler_process(name: &str, s: &Value) -> Result<Process, String> {
         num_train_timesteps: steps as usize,
     };
     process.schedule().map_err(|e| format!("{name}: {e}"))?;
-    Ok(process)
+    Ok((process, prediction))
 }
 
 /// The dtype (one, or "mixed") and the number of parameters a safetensors header describes, read

@@ -106,10 +106,10 @@ fn every_wrong_pick_says_what_is_wrong() {
                 weights(),
                 named(
                     "scheduler_config.json",
-                    json!({"beta_schedule": "linear", "prediction_type": "v_prediction"}),
+                    json!({"beta_schedule": "linear", "prediction_type": "flow"}),
                 ),
             ],
-            "predicts 'v_prediction'",
+            "predicts 'flow'",
         ),
         (
             vec![
@@ -353,4 +353,66 @@ fn weights_with_old_attention_names_load_and_match_diffusers() {
         .zip(want)
         .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
     assert!(err < 1e-4, "max |ours − diffusers| = {err:.3e}");
+}
+
+/// A scheduler config's `prediction_type` reaches the chain: the same network read as a
+/// v-prediction or an x₀-prediction model samples other images than as an ε-model, and a chain
+/// built for ε explicitly equals the default one.
+#[test]
+fn the_scheduler_configs_prediction_type_reaches_the_chain() {
+    use diffusion::Parameterization;
+    let open = |prediction: &str| {
+        own_entry(vec![
+            fixture("unet_tiny_config.json"),
+            fixture("unet_tiny.safetensors"),
+            named(
+                "scheduler_config.json",
+                json!({"_class_name": "DDIMScheduler", "prediction_type": prediction}),
+            ),
+        ])
+        .unwrap()
+    };
+    let device = Device::flex();
+    let spec = ChainSpec {
+        sampler: "ddim".into(),
+        options: Options {
+            steps: 3,
+            ..Options::default()
+        },
+        n: 1,
+        classes: vec![],
+        guidance: 0.0,
+        seed: 1,
+    };
+    let mut finals = Vec::new();
+    for (name, p) in [
+        ("epsilon", Parameterization::Epsilon),
+        ("v_prediction", Parameterization::Velocity),
+        ("sample", Parameterization::Sample),
+    ] {
+        let (entry, bytes) = open(name);
+        assert_eq!(entry.prediction, name);
+        assert_eq!(entry.prediction.parse::<Parameterization>().unwrap(), p);
+        let net = build(&entry, &bytes, &device).unwrap();
+        let process = entry.process.unwrap();
+        let x = ImageChain::predicting(&net, &process, p, &spec, &device)
+            .unwrap()
+            .run(|_| {})
+            .unwrap();
+        finals.push(x.into_data().try_to_vec::<f32>().unwrap());
+        if p == Parameterization::Epsilon {
+            let default = ImageChain::new(&net, &process, &spec, &device)
+                .unwrap()
+                .run(|_| {})
+                .unwrap();
+            assert_eq!(default.into_data().try_to_vec::<f32>().unwrap(), finals[0]);
+        }
+    }
+    let differ = |a: &[f32], b: &[f32]| a.iter().zip(b).any(|(x, y)| (x - y).abs() > 1e-3);
+    assert!(
+        differ(&finals[0], &finals[1])
+            && differ(&finals[0], &finals[2])
+            && differ(&finals[1], &finals[2])
+    );
+    assert!(finals.iter().flatten().all(|v| v.is_finite()));
 }

@@ -6,7 +6,7 @@
 //! device computes while the worker reads and posts.
 
 use burn::prelude::*;
-use diffusion::Step;
+use diffusion::{Parameterization, Step};
 use wasm_bindgen::prelude::*;
 use zoo::{ImageChain, Net};
 
@@ -24,7 +24,8 @@ pub fn sampler_chain() {
 #[derive(Default)]
 struct ChainWorker {
     device: Option<Device>,
-    net: Option<Net>,
+    /// The loaded network and what it outputs (its entry's `prediction`).
+    net: Option<(Net, Parameterization)>,
     running: Option<Running>,
 }
 
@@ -55,14 +56,21 @@ impl Job for ChainWorker {
             ToChain::Load { load, entry, bytes } => {
                 self.running = None;
                 self.net = None;
-                let built = match &self.device {
-                    Some(device) => zoo::build(&entry, &bytes, device).map_err(|e| e.to_string()),
-                    None => Err("the sampler's worker has no device open".into()),
+                let prediction = entry
+                    .prediction
+                    .parse::<Parameterization>()
+                    .map_err(|e| e.to_string());
+                let built = match (&self.device, prediction) {
+                    (Some(device), Ok(p)) => zoo::build(&entry, &bytes, device)
+                        .map(|net| (net, p))
+                        .map_err(|e| e.to_string()),
+                    (None, _) => Err("the sampler's worker has no device open".into()),
+                    (_, Err(e)) => Err(e),
                 };
                 let (classes, error) = match built {
-                    Ok(net) => {
+                    Ok((net, p)) => {
                         let classes = net.classes();
-                        self.net = Some(net);
+                        self.net = Some((net, p));
                         (classes, None)
                     }
                     Err(e) => (None, Some(e)),
@@ -75,7 +83,7 @@ impl Job for ChainWorker {
             }
             ToChain::Sample { run, process, spec } => {
                 self.running = None;
-                let (Some(net), Some(device)) = (&self.net, &self.device) else {
+                let (Some((net, prediction)), Some(device)) = (&self.net, &self.device) else {
                     return worker::post(&FromChain::Started {
                         run,
                         len: 0,
@@ -83,7 +91,7 @@ impl Job for ChainWorker {
                         error: Some("no model is loaded".into()),
                     });
                 };
-                match ImageChain::new(net, &process, &spec, device) {
+                match ImageChain::predicting(net, &process, *prediction, &spec, device) {
                     Ok(mut chain) => {
                         worker::post(&FromChain::Started {
                             run,

@@ -142,10 +142,11 @@ impl Panel {
             &own_box,
             "p",
             "",
-            "Pick its config.json and its .safetensors weights together (and its \
-             scheduler_config.json if it has one; without it: DDPM, linear β from 1e-4 to 0.02, \
-             T = 1000). ε-prediction models only. A class-conditional model's last class row is \
-             read as \"no class\", as in this project's models. The files stay on your machine.",
+            "Pick its config.json and its .safetensors weights together, and its \
+             scheduler_config.json if it has one (its β schedule and what the model predicts: \
+             ε, v or x₀; without it: DDPM, linear β from 1e-4 to 0.02, T = 1000, ε). A \
+             class-conditional model's last class row is read as \"no class\", as in this \
+             project's models. The files stay on your machine.",
         )?;
         let own = dom::document().create_element("input")?;
         own.set_attribute("type", "file")?;

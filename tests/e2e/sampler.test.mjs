@@ -307,7 +307,7 @@ test('your own diffusers UNet2DModel from files: a wrong pick is said, a good on
   const input = 'input[name="own-files"]';
   // only the config: nothing is opened, the shipped model stays ready
   await page.setInputFiles(input, [join(FIXTURES, 'unet_tiny_class_config.json')]);
-  await page.waitForFunction(() => /Your model could not be opened: no \.safetensors file was picked/.test(document.querySelector('#app .messages').textContent));
+  await page.waitForFunction(() => /Your model could not be opened: no \.safetensors file is among them/.test(document.querySelector('#app .messages').textContent));
   assert.deepEqual(await page.$eval('#app', (e) => [e.dataset.status, e.dataset.model]), ['ready', UNET]);
   // config and weights: the model is opened from the files, listed and chosen
   const own = 'own: unet_tiny_class.safetensors';

@@ -30,6 +30,45 @@ pub fn load_run(dir: &Path, device: &Device) -> Result<Run, String> {
     Ok(Run { net, state })
 }
 
+/// A diffusers `UNet2DModel` from a folder, read as the page reads a person's own files
+/// (`zoo::own_entry`): the model folder's `config.json`, `.safetensors` and
+/// `scheduler_config.json`, or a pipeline folder's `unet/` and `scheduler/`. Returns the network,
+/// its process and what it predicts.
+pub fn load_diffusers(
+    dir: &Path,
+    device: &Device,
+) -> Result<(Net, Process, diffusion::Parameterization), String> {
+    let unet = dir.join("unet");
+    let folders = if unet.is_dir() {
+        vec![unet, dir.join("scheduler")]
+    } else {
+        vec![dir.to_path_buf()]
+    };
+    let mut files = Vec::new();
+    for folder in folders.iter().filter(|f| f.is_dir()) {
+        let listed = std::fs::read_dir(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+        let mut paths: Vec<_> = listed.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            let Some(name) = name.filter(|n| n.ends_with(".json") || n.ends_with(".safetensors"))
+            else {
+                continue;
+            };
+            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            files.push((name, bytes));
+        }
+    }
+    let (entry, bytes) = zoo::own_entry(files).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let prediction = entry
+        .prediction
+        .parse()
+        .map_err(|e: diffusion::DiffusionError| e.to_string())?;
+    let process = entry.process.clone().ok_or("no process")?;
+    let net = zoo::build(&entry, &bytes, device).map_err(|e| e.to_string())?;
+    Ok((net, process, prediction))
+}
+
 /// The process a preset's network was trained on (none for the classifier).
 pub fn process_of(net: &Net) -> Option<Process> {
     match net {

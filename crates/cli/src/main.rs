@@ -33,11 +33,20 @@ enum Command {
     /// mnist-classifier) on its data set; writes model.safetensors (EMA weights), train.safetensors,
     /// config.json, state.json and log.csv into --out.
     Train(diffuse::train_cmd::TrainArgs),
-    /// Sample a grid of images from a trained run directory (and optionally the chain as a strip).
+    /// Sample a grid of images from a trained run directory, or from a diffusers UNet2DModel
+    /// folder (and optionally the chain as a strip).
     Sample {
         /// Run directory written by `train` (model.safetensors, state.json).
+        #[arg(
+            long,
+            required_unless_present = "diffusers",
+            conflicts_with = "diffusers"
+        )]
+        run: Option<PathBuf>,
+        /// A diffusers UNet2DModel folder: config.json and a .safetensors file (and
+        /// scheduler_config.json if any), or a pipeline folder with unet/ and scheduler/.
         #[arg(long)]
-        run: PathBuf,
+        diffusers: Option<PathBuf>,
         #[arg(long, default_value = "dpm++2m")]
         sampler: String,
         #[arg(long, default_value_t = 20)]
@@ -180,6 +189,7 @@ fn main() -> ExitCode {
         })()),
         Command::Sample {
             run,
+            diffusers,
             sampler,
             steps,
             eta,
@@ -192,7 +202,8 @@ fn main() -> ExitCode {
             out,
             chain,
         } => report(sample_cmd(
-            &run,
+            run.as_deref(),
+            diffusers.as_deref(),
             sampler,
             steps,
             eta,
@@ -309,7 +320,8 @@ fn report(r: Result<(), String>) -> ExitCode {
 
 #[allow(clippy::too_many_arguments)]
 fn sample_cmd(
-    run: &std::path::Path,
+    run: Option<&std::path::Path>,
+    diffusers: Option<&std::path::Path>,
     sampler: String,
     steps: usize,
     eta: f64,
@@ -322,9 +334,17 @@ fn sample_cmd(
     out: &std::path::Path,
     chain: Option<&std::path::Path>,
 ) -> Result<(), String> {
-    use diffuse::generate::{grid_png, load_run, sample};
+    use diffuse::generate::{grid_png, load_diffusers, load_run, process_of};
     let device = diffuse::device::pick(device)?;
-    let r = load_run(run, &device)?;
+    let (net, process, prediction) = match (run, diffusers) {
+        (Some(run), _) => {
+            let net = load_run(run, &device)?.net;
+            let process = process_of(&net).ok_or("a classifier does not generate images")?;
+            (net, process, diffusion::Parameterization::Epsilon)
+        }
+        (None, Some(dir)) => load_diffusers(dir, &device)?,
+        (None, None) => return Err("give --run or --diffusers".into()),
+    };
     let classes = (0..n).map(|i| class.map_or(i % 10, usize::from)).collect();
     let options = diffusion::sampler::Options {
         steps,
@@ -343,7 +363,7 @@ fn sample_cmd(
     };
     let mut frames: Vec<(Vec<f32>, Vec<f32>)> = Vec::new();
     let started = std::time::Instant::now();
-    let x = sample(&r.net, &spec, &device, |s| {
+    let x = zoo::ImageChain::predicting(&net, &process, prediction, &spec, &device)?.run(|s| {
         if chain.is_some() {
             let first = |t: &Tensor<4>| {
                 let [_, c, h, w] = t.dims();

@@ -80,16 +80,16 @@ pub fn own_entry(files: Vec<(String, Vec<u8>)>) -> Result<(Entry, Vec<u8>), Stri
     }
     let (file, bytes) = match weights.len() {
         1 => weights.pop().expect("one"),
-        0 => return Err("no .safetensors file was picked: pick the weights too".into()),
+        0 => return Err("no .safetensors file is among them: the weights are needed too".into()),
         n => {
             return Err(format!(
-                "{n} .safetensors files were picked: pick one model's"
+                "{n} .safetensors files are among them: one model's weights are needed"
             ));
         }
     };
     let Some((config_name, config)) = config else {
         return Err(
-            "the model's config.json was not picked (diffusers saves it beside \
+            "the model's config.json is missing (diffusers saves it beside \
                     diffusion_pytorch_model.safetensors)"
                 .into(),
         );

@@ -92,7 +92,7 @@ fn every_wrong_pick_says_what_is_wrong() {
             vec![config(), weights(), fixture("unet_tiny_class.safetensors")],
             "2 .safetensors files",
         ),
-        (vec![weights()], "config.json was not picked"),
+        (vec![weights()], "config.json is missing"),
         (
             vec![
                 weights(),

@@ -26,3 +26,11 @@ for name in "${!CHAINS[@]}"; do
   log "$name"
   "$CARGO_TARGET_DIR/release/examples/reference_chain" static/weights "$hash" > "$OUT/$name.json"
 done
+# a person's own diffusers model (tests/fixtures/diffusers' tiny class-conditional U-Net), opened
+# from its files as the page opens them
+log "own-unet-tiny-class"
+"$CARGO_TARGET_DIR/release/examples/reference_chain" static/weights \
+  'model=own%3A%20unet_tiny_class.safetensors&sampler=dpm%2B%2B2m&steps=4&n=4' \
+  tests/fixtures/diffusers/unet_tiny_class_config.json tests/fixtures/diffusers/unet_tiny_class.safetensors \
+  > "$OUT/own-unet-tiny-class.json"
+

@@ -326,6 +326,14 @@ test('your own diffusers UNet2DModel from files: a wrong pick is said, a good on
   const hook = await page.evaluate(() => ({ shape: window.__playground.shape, images: Array.from(window.__playground.images) }));
   assert.deepEqual(hook.shape, [4, 3, 16, 16]);
   assert.ok(hook.images.every(Number.isFinite));
+  // the same files, settings and seed natively (scripts/reference-chains.sh): the same images
+  const ref = JSON.parse(readFileSync(join(REFERENCE, 'own-unet-tiny-class.json'), 'utf8'));
+  assert.equal(ref.model, own);
+  assert.deepEqual(ref.shape, hook.shape);
+  let worst = 0;
+  for (let i = 0; i < hook.images.length; i++) worst = Math.max(worst, Math.abs(hook.images[i] - ref.images[i]));
+  metrics.own_model_cpu = { native_max_diff: worst, unsaturated_values: ref.images.filter((v) => Math.abs(v) < 0.999).length };
+  assert.ok(worst < TOLERANCE.cpu, `the page's images differ from the native chain's by up to ${worst}`);
   assert.match(await page.$eval('.model-card', (e) => e.textContent), /your own model, opened from your files/);
   // a link cannot open a person's files: the URL leaves the model out
   assert.doesNotMatch(await page.evaluate(() => decodeURIComponent(location.hash)), /own/);

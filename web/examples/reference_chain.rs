@@ -5,6 +5,9 @@
 //! against the stored output: same seed, same numbers up to float rounding.
 //!
 //! `cargo run --release -p playground-web --example reference_chain -- static/weights 'model=…&n=2&…'`
+//!
+//! With files after the hash, they are a person's own diffusers model, added to the model list as
+//! the page adds one (`zoo::own_entry`; the hash names it `model=own%3A%20<weights file name>`).
 
 #[cfg(not(target_family = "wasm"))]
 fn main() -> Result<(), String> {
@@ -13,24 +16,49 @@ fn main() -> Result<(), String> {
     use playground_web::state::HashState;
 
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [dir, hash] = args.as_slice() else {
-        return Err("usage: reference_chain WEIGHTS_DIR 'HASH'".into());
+    let [dir, hash, own @ ..] = args.as_slice() else {
+        return Err("usage: reference_chain WEIGHTS_DIR 'HASH' [OWN_MODEL_FILE ...]".into());
     };
     let dir = std::path::Path::new(dir);
     let read = |name: &str| {
         std::fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()))
     };
-    let manifest = zoo::Manifest::parse(&String::from_utf8_lossy(&read("manifest.json")?))?;
+    let mut manifest = zoo::Manifest::parse(&String::from_utf8_lossy(&read("manifest.json")?))?;
+    let mut own_bytes = None;
+    if !own.is_empty() {
+        let mut files = Vec::new();
+        for path in own {
+            let path = std::path::Path::new(path);
+            let name = path
+                .file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into());
+            files.push((
+                name,
+                std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?,
+            ));
+        }
+        let (entry, bytes) = zoo::own_entry(files)?;
+        manifest.models.push(entry);
+        own_bytes = Some(bytes);
+    }
     let mut state = HashState::parse(&format!("#widget=sampler&{hash}"));
     let settings = SamplerSettings::read(&mut state, &manifest);
     let entry = manifest
         .get(&settings.model)
         .ok_or(format!("no model {}", settings.model))?;
     let device = Device::flex();
-    let net = zoo::load(entry, &read(&entry.file)?, &device).map_err(|e| e.to_string())?;
+    let net = match own_bytes.as_deref() {
+        Some(bytes) if entry.id.starts_with(zoo::OWN) => zoo::build(entry, bytes, &device),
+        _ => zoo::load(entry, &read(&entry.file)?, &device),
+    }
+    .map_err(|e| e.to_string())?;
+    let prediction = entry
+        .prediction
+        .parse()
+        .map_err(|e: diffusion::DiffusionError| e.to_string())?;
     let process = entry.process.clone().ok_or("not an image model")?;
     let spec = settings.spec(net.classes());
-    let x = zoo::ImageChain::new(&net, &process, &spec, &device)?.run(|_| {})?;
+    let x = zoo::ImageChain::predicting(&net, &process, prediction, &spec, &device)?.run(|_| {})?;
     let shape = x.dims();
     let images: Vec<f64> = x
         .into_data()

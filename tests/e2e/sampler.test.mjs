@@ -360,6 +360,28 @@ test('your own diffusers UNet2DModel from files: a wrong pick is said, a good on
   await page.close();
 });
 
+// The same own model on WebGPU (SwiftShader here): the page's chain equals the native one within
+// the WebGPU tolerance.
+test('your own diffusers UNet2DModel on WebGPU: the native chain\'s images', { skip: !existsSync(join(WEIGHTS, `${UNET}.safetensors`)) && `no ${UNET} weights shipped yet` }, async () => {
+  const { page, errors } = await open(browser, `${server.url}#widget=sampler&backend=webgpu&model=${UNET}&sampler=dpm%2B%2B2m&steps=4&n=4`);
+  await waitStatus(page, ['ready'], 180_000);
+  assert.equal(await page.$eval('#app', (e) => e.dataset.backend), 'webgpu');
+  await page.click('details.own-model summary');
+  await page.setInputFiles('input[name="own-files"]', [join(FIXTURES, 'unet_tiny_class_config.json'), join(FIXTURES, 'unet_tiny_class.safetensors')]);
+  await page.waitForFunction(() => document.querySelector('#app').dataset.model === 'own: unet_tiny_class.safetensors');
+  assert.equal((await waitStatus(page, ['ready', 'error'], 120_000)).status, 'ready', (await messages(page)).join('\n'));
+  await page.click('button[name="sample"]');
+  assert.equal((await waitStatus(page, ['done', 'error'], 300_000)).status, 'done', (await messages(page)).join('\n'));
+  const images = await page.evaluate(() => Array.from(window.__playground.images));
+  const ref = JSON.parse(readFileSync(join(REFERENCE, 'own-unet-tiny-class.json'), 'utf8'));
+  let worst = 0;
+  for (let i = 0; i < images.length; i++) worst = Math.max(worst, Math.abs(images[i] - ref.images[i]));
+  metrics.own_model_webgpu = { native_max_diff: worst };
+  assert.ok(worst < TOLERANCE.webgpu, `the page's images differ from the native chain's by up to ${worst} on WebGPU`);
+  assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+  await page.close();
+});
+
 // The chain runs in a Web Worker: a CPU step of the MNIST U-Net at 16 images takes ~0.7 s, and
 // the page must go on drawing frames meanwhile (it held the page for the whole step before). A
 // worker that dies (Burn's WebGPU runtime panics on a GPU out-of-memory error; here the test hook

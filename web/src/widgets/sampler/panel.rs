@@ -76,9 +76,10 @@ impl Panel {
             &body,
             "p",
             "lede",
-            "Pick a model trained by this project, press Sample, and watch noise turn into \
-             images: each step shows the current sample x_t and the model's guess of the clean \
-             image x̂₀. Click an image to follow it. Every setting is in the URL.",
+            "Pick a model trained by this project (or open your own), press Sample, and watch \
+             noise turn into images: each step shows the current sample x_t and the model's \
+             guess of the clean image x̂₀. Click an image to follow it. Every setting is in the \
+             URL.",
         )?;
 
         let settings = el("div", "settings", "")?;

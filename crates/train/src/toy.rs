@@ -143,6 +143,15 @@ impl ToySet {
         Self::with_data(config, data)
     }
 
+    /// The given points when there are some (drawn by hand), else the config's data set: what
+    /// the page and both of its workers build from the same message.
+    pub fn of(config: ToyConfig, drawn: Option<Vec<f32>>) -> Result<Self, String> {
+        match drawn {
+            Some(points) => Self::with_data(config, points),
+            None => Self::new(config),
+        }
+    }
+
     /// Given points (e.g. drawn by hand), normalised like every data set.
     pub fn with_data(config: ToyConfig, mut data: Vec<f32>) -> Result<Self, String> {
         if data.len() < 2 * 8 || data.len() % 2 != 0 {

@@ -495,29 +495,24 @@ impl Widget {
         self.set = None;
         let s = &self.settings;
         let config = s.config();
-        let made = if s.data == DRAWN {
-            if s.drawn.len() / 2 < MIN_POINTS {
-                let _ = self.panel.fill(&self.settings);
-                self.root.message_once(
-                    "notice",
-                    "draw",
-                    &format!(
-                        "Click or drag on the plot to draw points ({} so far, at least {MIN_POINTS} to train on).",
-                        s.drawn.len() / 2
-                    ),
-                );
-                return;
-            }
-            ToySet::with_data(config.clone(), s.drawn.clone())
-        } else {
-            ToySet::new(config.clone())
-        };
-        match made {
+        let drawn = (s.data == DRAWN).then(|| s.drawn.clone());
+        if drawn.is_some() && s.drawn.len() / 2 < MIN_POINTS {
+            let _ = self.panel.fill(&self.settings);
+            self.root.message_once(
+                "notice",
+                "draw",
+                &format!(
+                    "Click or drag on the plot to draw points ({} so far, at least {MIN_POINTS} to train on).",
+                    s.drawn.len() / 2
+                ),
+            );
+            return;
+        }
+        match ToySet::of(config.clone(), drawn.clone()) {
             Ok(set) => {
                 let mut z = SeededNoise::new(s.seed.wrapping_add(0xf0a4));
                 self.forward_noise = z.normals(set.data.len().min(2 * SHOWN));
                 self.set = Some(set);
-                let drawn = (s.data == DRAWN).then(|| s.drawn.clone());
                 self.viewer.send(ToViewer::Start {
                     generation: self.generation,
                     config: config.clone(),

@@ -61,10 +61,7 @@ impl Job for Trainer {
                     Some(why) => format!("Training runs in a Web Worker. {why}"),
                     None => "Training runs in a Web Worker.".to_string(),
                 };
-                let set = match drawn {
-                    Some(points) => ToySet::with_data(config, points),
-                    None => ToySet::new(config),
-                };
+                let set = ToySet::of(config, drawn);
                 let run = set.and_then(|set| ToyRun::on(set, &device));
                 let error = run.as_ref().err().cloned();
                 self.run = run.ok();

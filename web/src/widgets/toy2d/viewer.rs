@@ -64,10 +64,7 @@ impl Job for Viewer {
                     self.device = Some(device);
                     worker::post(&FromViewer::Opened { note });
                 }
-                let set = match drawn {
-                    Some(points) => ToySet::with_data(config, points),
-                    None => ToySet::new(config),
-                };
+                let set = ToySet::of(config, drawn);
                 // the trainer reports the same error to the page
                 self.set = set.ok();
             }

@@ -60,9 +60,31 @@ fn bad(msg: impl Into<String>) -> ModelError {
     ModelError::NotSafetensors(msg.into())
 }
 
-impl SafeTensors {
-    /// Parses and decodes a whole file. Checks the header length, the JSON, every entry's dtype,
-    /// shape and byte range, and that the file holds all the bytes the header describes.
+/// One tensor as a checked header describes it: its dtype, shape and bytes in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TensorInfo {
+    pub dtype: Dtype,
+    pub shape: Vec<usize>,
+    pub bytes: std::ops::Range<usize>,
+}
+
+impl TensorInfo {
+    pub fn count(&self) -> usize {
+        self.shape.iter().product()
+    }
+}
+
+/// A file's header, checked against the file without decoding a tensor: what a caller needs to
+/// know of a large file before (or instead of) decoding it.
+#[derive(Debug, Clone, Default)]
+pub struct Header {
+    pub tensors: BTreeMap<String, TensorInfo>,
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl Header {
+    /// Parses the header of a whole file. Checks the header length, the JSON, every entry's
+    /// dtype, shape and byte range, and that the file holds all the bytes the header describes.
     pub fn parse(bytes: &[u8]) -> Result<Self, ModelError> {
         if bytes.len() >= 1 && (bytes[0] == b'<' || bytes.starts_with(b"\xef\xbb\xbf<")) {
             return Err(bad(
@@ -91,8 +113,8 @@ impl SafeTensors {
         let Value::Object(header) = header else {
             return Err(bad("its header is not a JSON object"));
         };
-        let data = &bytes[8 + n..];
-        let mut out = SafeTensors::default();
+        let data = 8 + n;
+        let mut out = Header::default();
         for (key, entry) in header {
             if key == "__metadata__" {
                 if let Value::Object(m) = entry {
@@ -128,16 +150,50 @@ impl SafeTensors {
                     offsets[1] - offsets[0]
                 )));
             }
-            if offsets[1] > data.len() {
+            if offsets[1] > bytes.len() - data {
                 return Err(ModelError::Truncated {
-                    expected: 8 + n + offsets[1],
+                    expected: data + offsets[1],
                     got: bytes.len(),
                 });
             }
-            let raw = &data[offsets[0]..offsets[1]];
-            let values = decode(raw, dtype);
-            out.dtypes.insert(key.clone(), dtype);
-            out.tensors.insert(key, TensorF32 { shape, values });
+            let range = data + offsets[0]..data + offsets[1];
+            out.tensors.insert(
+                key,
+                TensorInfo {
+                    dtype,
+                    shape,
+                    bytes: range,
+                },
+            );
+        }
+        Ok(out)
+    }
+
+    /// Parameters in all tensors (each tensor's bytes lie within the file, so this cannot
+    /// overflow).
+    pub fn params(&self) -> usize {
+        self.tensors.values().map(TensorInfo::count).sum()
+    }
+}
+
+impl SafeTensors {
+    /// Parses and decodes a whole file ([`Header::parse`]'s checks, then every tensor to f32).
+    pub fn parse(bytes: &[u8]) -> Result<Self, ModelError> {
+        let header = Header::parse(bytes)?;
+        let mut out = SafeTensors {
+            metadata: header.metadata,
+            ..SafeTensors::default()
+        };
+        for (key, info) in header.tensors {
+            let values = decode(&bytes[info.bytes], info.dtype);
+            out.dtypes.insert(key.clone(), info.dtype);
+            out.tensors.insert(
+                key,
+                TensorF32 {
+                    shape: info.shape,
+                    values,
+                },
+            );
         }
         Ok(out)
     }

@@ -5,6 +5,8 @@
 
 use serde_json::Value;
 
+use models::safetensors::Header;
+
 use crate::manifest::{Entry, Process, human_bytes};
 
 /// The id prefix of a model a person brought (never a shipped id).
@@ -200,51 +202,17 @@ fn scheduler_process(name: &str, s: &Value) -> Result<(Process, String), String>
     Ok((process, prediction))
 }
 
-/// The dtype (one, or "mixed") and the number of parameters a safetensors header describes, read
-/// from the header alone (the page must not decode a large file twice).
+/// The dtype (one, or "mixed") and the number of parameters of a weights file, from its header
+/// alone, checked against the file (the page must not decode a large file twice).
 fn header_summary(bytes: &[u8]) -> Result<(String, usize), String> {
-    let not = |why: String| format!("not a safetensors file ({why})");
-    let len = bytes
-        .get(..8)
-        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
-        .ok_or_else(|| not(format!("only {} bytes", bytes.len())))?;
-    let end = usize::try_from(len)
-        .ok()
-        .and_then(|n| n.checked_add(8))
-        .filter(|&e| e <= bytes.len())
-        .ok_or_else(|| {
-            not(format!(
-                "a header of {len} bytes in a file of {}",
-                bytes.len()
-            ))
-        })?;
-    let header: serde_json::Map<String, Value> =
-        serde_json::from_slice(&bytes[8..end]).map_err(|e| not(e.to_string()))?;
-    let (mut dtypes, mut params) = (Vec::<String>::new(), 0u64);
-    for (key, t) in header.iter().filter(|(k, _)| k.as_str() != "__metadata__") {
-        let dtype = t.get("dtype").and_then(Value::as_str);
-        let shape = t.get("shape").and_then(Value::as_array);
-        let (Some(dtype), Some(shape)) = (dtype, shape) else {
-            return Err(not(format!("tensor {key} has no dtype or shape")));
-        };
-        if !dtypes.iter().any(|d| d == dtype) {
-            dtypes.push(dtype.to_string());
-        }
-        let size = shape
-            .iter()
-            .try_fold(1u64, |n, d| d.as_u64().and_then(|d| n.checked_mul(d)))
-            .ok_or_else(|| not(format!("tensor {key} has a bad shape")))?;
-        params = params
-            .checked_add(size)
-            .ok_or_else(|| not("too many parameters".into()))?;
-    }
-    let params = usize::try_from(params)
-        .ok()
-        .filter(|&p| p > 0)
-        .ok_or_else(|| not(format!("it describes {params} parameters")))?;
+    let header = Header::parse(bytes).map_err(|e| e.to_string())?;
+    let mut dtypes: Vec<&str> = header.tensors.values().map(|t| t.dtype.name()).collect();
+    dtypes.sort_unstable();
+    dtypes.dedup();
     let dtype = match dtypes.as_slice() {
-        [one] => one.clone(),
+        [] => return Err("it holds no tensors".into()),
+        [one] => one.to_string(),
         _ => "mixed".into(),
     };
-    Ok((dtype, params))
+    Ok((dtype, header.params()))
 }

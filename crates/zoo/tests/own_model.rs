@@ -147,7 +147,7 @@ fn every_wrong_pick_says_what_is_wrong() {
                     [200u64.to_le_bytes().to_vec(), b"{}".to_vec()].concat(),
                 ),
             ],
-            "a header of 200 bytes",
+            "its header describes 208",
         ),
         (
             vec![
@@ -157,7 +157,7 @@ fn every_wrong_pick_says_what_is_wrong() {
                     [2u64.to_le_bytes().to_vec(), b"{}".to_vec()].concat(),
                 ),
             ],
-            "describes 0 parameters",
+            "it holds no tensors",
         ),
     ];
     let with = |extra: serde_json::Value| {
@@ -227,11 +227,11 @@ fn every_wrong_pick_says_what_is_wrong() {
                         shape("[4294967296, 4294967296, 4294967296]"),
                     ),
                 ],
-                "tensor w has a bad shape",
+                "'w' claims shape",
             ),
             (
                 vec![config(), ("w.safetensors".into(), shape("[2, -1]"))],
-                "tensor w has a bad shape",
+                "'w' has no valid shape",
             ),
         ])
         .collect();

@@ -256,7 +256,7 @@ impl Widget {
 
     async fn apply(&mut self, cmd: Cmd) {
         match cmd {
-            Cmd::Set(key, value) => self.set(&key, &value).await,
+            Cmd::Set(key, value) => self.set(&key, Some(&value)).await,
             Cmd::OwnFiles => self.open_own().await,
             Cmd::Sample => self.start(),
             Cmd::Stop => {
@@ -301,11 +301,11 @@ impl Widget {
         }
     }
 
-    /// A setting changed: the settings are read again (a bad value falls back, with a warning),
-    /// and a new model is loaded.
-    async fn set(&mut self, key: &str, value: &str) {
+    /// A setting changed (or was dropped, `None`, for its default): the settings are read again
+    /// (a bad value falls back, with a warning), and a new model is loaded.
+    async fn set(&mut self, key: &str, value: Option<&str>) {
         let before = self.settings.model.clone();
-        self.hash.set(key, Some(value));
+        self.hash.set(key, value);
         let mut h = self.hash.clone();
         self.settings = SamplerSettings::read(&mut h, &self.manifest);
         for w in h.warnings {
@@ -350,7 +350,7 @@ impl Widget {
                     self.stop();
                     self.load_model().await;
                 } else {
-                    self.set("model", &id).await;
+                    self.set("model", Some(&id)).await;
                 }
             }
             Err(e) => self.root.message_once(
@@ -378,31 +378,21 @@ impl Widget {
         };
         self.root.set("status", "loading");
         self.root.set("model", &entry.id);
-        if let Some((_, bytes)) = self.own.as_ref().filter(|(id, _)| *id == entry.id) {
-            self.panel.set_progress(entry.bytes, entry.bytes);
-            self.file = Some(File {
-                entry,
-                bytes: bytes.clone(),
-                // a person's own files are not stored in the browser's cache
-                cached: true,
-                source: Source::Local,
-                started_ms: dom::now_ms(),
-            });
-            self.respawned = false;
-            if !self.link.dead() || self.respawn() {
-                self.send_load();
-            }
-            return;
-        }
-        self.panel.counter.set_text_content(Some(&format!(
-            "loading {} ({})…",
-            entry.id,
-            entry.size_text()
-        )));
         let started_ms = dom::now_ms();
-        let panel = &self.panel;
-        let mut progress = |got: u64, total: u64| panel.set_progress(got, total);
-        match weights::fetch_checked(&self.settings.manifest, &entry, &mut progress).await {
+        let got = match self.own.as_ref().filter(|(id, _)| *id == entry.id) {
+            Some((_, bytes)) => Ok((bytes.clone(), Source::Local)),
+            None => {
+                self.panel.counter.set_text_content(Some(&format!(
+                    "loading {} ({})…",
+                    entry.id,
+                    entry.size_text()
+                )));
+                let panel = &self.panel;
+                let mut progress = |got: u64, total: u64| panel.set_progress(got, total);
+                weights::fetch_checked(&self.settings.manifest, &entry, &mut progress).await
+            }
+        };
+        match got {
             Ok((bytes, source)) => {
                 self.panel.set_progress(entry.bytes, entry.bytes);
                 self.panel.counter.set_text_content(Some(&format!(
@@ -413,7 +403,8 @@ impl Widget {
                 self.file = Some(File {
                     entry,
                     bytes,
-                    cached: source == Source::Cache,
+                    // already in the browser's cache, or a person's own files (never stored)
+                    cached: source != Source::Network,
                     source,
                     started_ms,
                 });
@@ -457,12 +448,7 @@ impl Widget {
             "own",
             &format!("Your model could not be opened: {e}. The default model opens instead."),
         );
-        self.hash.set("model", None);
-        let mut h = self.hash.clone();
-        self.settings = SamplerSettings::read(&mut h, &self.manifest);
-        let _ = self.panel.fill(&self.settings, &self.manifest);
-        self.write_hash();
-        self.load_model().await;
+        self.set("model", None).await;
     }
 
     /// A new worker in place of a dead one; false (and said in the page) if none could start.

@@ -2,7 +2,6 @@
 
 pub mod bpd_cmd;
 pub mod cifar_eval;
-pub mod conformance;
 pub mod device;
 pub mod eval_cmd;
 pub mod export_cmd;

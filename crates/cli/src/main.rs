@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use burn::prelude::*;
 use clap::{Parser, Subcommand};
-use diffuse::conformance::{Case, run};
+use diffusion::conformance::{Case, run};
 
 #[derive(Parser)]
 #[command(

@@ -163,9 +163,10 @@ pub fn unet_config(id: &str) -> UNetConfig {
 
 /// The DDPM schedule every U-Net preset is trained and sampled on (linear β, T = 1000).
 pub fn unet_schedule() -> DiscreteSchedule {
-    zoo::Process::ddpm_linear()
-        .schedule()
-        .expect("valid schedule")
+    let process = zoo::Process::ddpm_linear()
+        .process()
+        .expect("valid schedule");
+    process.as_schedule().expect("a DDPM process").clone()
 }
 
 /// A preset's network with fresh weights.

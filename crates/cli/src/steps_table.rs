@@ -5,9 +5,8 @@
 
 use burn::prelude::*;
 use diffusion::metrics::energy_distance;
-use diffusion::sampler::{Options, SAMPLERS, build, ensure_finite};
-use diffusion::sde::Vp;
-use diffusion::{BetaSchedule, DiffusionError, DiscreteSchedule, GaussianMixture, SeededNoise};
+use diffusion::sampler::{Family, Options, SamplerInfo, TABLE, build, ensure_finite};
+use diffusion::{DiffusionError, GaussianMixture, Process, SeededNoise};
 
 pub struct Table {
     pub points: usize,
@@ -19,23 +18,24 @@ pub struct Table {
 }
 
 fn sample(
-    name: &str,
+    info: &SamplerInfo,
     steps: usize,
     mix: &GaussianMixture,
     n: usize,
     seed: u64,
     device: &Device,
 ) -> Result<Vec<f32>, DiffusionError> {
-    let schedule = DiscreteSchedule::new(BetaSchedule::LINEAR, 1000)?;
-    let sde = Vp::default();
+    let process = match info.family {
+        Family::Discrete => Process::ddpm("linear", 1000)?,
+        Family::Sde => Process::sde("vp")?,
+    };
     let mut sampler = build::<2>(
-        name,
+        info.name,
         &Options {
             steps,
             ..Options::default()
         },
-        &schedule,
-        &sde,
+        &process,
     )?;
     let mut noise = SeededNoise::new(seed);
     let start: Vec<f32> = noise
@@ -62,18 +62,18 @@ pub fn steps_table(points: usize, steps: &[usize], seed: u64, device: &Device) -
     let mix = GaussianMixture::ring(8, 2.0, 0.1).expect("a valid ring");
     let data = mix.sample(points, &mut SeededNoise::new(seed + 1)).0;
     let other = mix.sample(points, &mut SeededNoise::new(seed + 2)).0;
-    let rows = SAMPLERS
+    let rows = TABLE
         .iter()
-        .map(|&(name, _)| {
+        .map(|info| {
             let cells = steps
                 .iter()
                 .map(|&s| {
-                    sample(name, s, &mix, points, seed, device)
+                    sample(info, s, &mix, points, seed, device)
                         .map(|x| energy_distance(&x, &data, 2))
                         .map_err(|e| e.to_string())
                 })
                 .collect();
-            (name, cells)
+            (info.name, cells)
         })
         .collect();
     Table {

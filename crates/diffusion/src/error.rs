@@ -27,6 +27,15 @@ pub enum DiffusionError {
     Noise(String),
     #[error("the sample became NaN or infinite at step {step} (t = {t})")]
     NotFinite { step: usize, t: f64 },
+    /// A sampler asked of a process of the other family (a discrete sampler on an SDE, or the
+    /// reverse): it names both and what to do.
+    #[error("{sampler} {needs}, not {process}: {fix}")]
+    Unfit {
+        sampler: String,
+        needs: &'static str,
+        process: String,
+        fix: &'static str,
+    },
     #[error("{0}")]
     Unsupported(String),
 }

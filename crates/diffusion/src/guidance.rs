@@ -4,8 +4,8 @@
 use burn::prelude::*;
 
 use crate::Level;
+use crate::denoiser::Denoiser;
 use crate::predict::Prediction;
-use crate::sampler::Denoiser;
 
 /// A guided denoiser from a conditional and an unconditional one (usually one network called with
 /// a class label and with the “no class” label).

@@ -7,8 +7,8 @@
 use burn::prelude::*;
 
 use crate::DiffusionError;
+use crate::denoiser::Denoiser;
 use crate::noise::{NoiseSource, normal_like};
-use crate::sampler::Denoiser;
 use crate::sde::{Sde, reverse_drift};
 
 /// How ∇·f̃ is computed.

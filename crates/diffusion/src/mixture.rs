@@ -7,8 +7,8 @@
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 
+use crate::denoiser::Denoiser;
 use crate::predict::Prediction;
-use crate::sampler::Denoiser;
 use crate::{DiffusionError, Level, SeededNoise};
 
 /// Σ_k w_k·N(μ_k, s_k²·I) in `dim` dimensions.

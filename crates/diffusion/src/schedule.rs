@@ -27,6 +27,22 @@ impl BetaSchedule {
         start: 0.00085,
         end: 0.012,
     };
+
+    /// The schedule diffusers' `beta_schedule` names, with its `beta_start` and `beta_end` (the
+    /// cosine schedule has no ends to take). Model lists, people's own scheduler configs and the
+    /// conformance fixtures all say it this way, so they share one reading of it.
+    pub fn from_diffusers(name: &str, start: f64, end: f64) -> Result<Self, DiffusionError> {
+        match name {
+            "linear" => Ok(Self::Linear { start, end }),
+            "scaled_linear" => Ok(Self::ScaledLinear { start, end }),
+            "squaredcos_cap_v2" => Ok(Self::Cosine),
+            other => Err(DiffusionError::Unknown {
+                what: "beta schedule",
+                name: other.into(),
+                known: "linear, scaled_linear, squaredcos_cap_v2",
+            }),
+        }
+    }
 }
 
 /// The DDPM posterior q(x_{t'} | x_t, x₀) = N(c₀·x₀ + c_t·x_t, σ²·I) between two noise levels

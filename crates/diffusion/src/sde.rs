@@ -1,10 +1,11 @@
 //! Continuous-time forward SDEs (Song et al. 2021, score_sde's `sde_lib`): dx = f(t)·x dt + g(t) dW
 //! on t ∈ [0, 1], whose marginal is x_t = α(t)·x₀ + σ(t)·ε. One trait; VP, sub-VP, VE and the seeds'
-//! VE are values of it, so samplers never branch on the kind.
+//! VE are values of it, so samplers never branch on the kind, and [`SdeKind`] is any of them as
+//! one owned value.
 
 use burn::prelude::*;
 
-use crate::sampler::Denoiser;
+use crate::denoiser::Denoiser;
 use crate::{DiffusionError, Level};
 
 /// A linear-drift forward SDE.
@@ -172,29 +173,92 @@ impl Sde for SeedVe {
     }
 }
 
-/// The SDEs by name, for the CLI and the page. They are constants, so a sampler built on one can
-/// outlive whatever looked it up (the page keeps samplers across animation frames).
-pub fn by_name(name: &str) -> Result<&'static dyn Sde, DiffusionError> {
-    static VP: Vp = Vp {
-        beta_min: 0.1,
-        beta_max: 20.0,
-    };
-    static SUB_VP: SubVp = SubVp(VP);
-    static VE: Ve = Ve {
-        sigma_min: 0.01,
-        sigma_max: 50.0,
-    };
-    static SEED_VE: SeedVe = SeedVe { sigma: 25.0 };
-    match name {
-        "vp" => Ok(&VP),
-        "subvp" | "sub-vp" => Ok(&SUB_VP),
-        "ve" => Ok(&VE),
-        "seed-ve" => Ok(&SEED_VE),
-        other => Err(DiffusionError::Unknown {
-            what: "SDE",
-            name: other.into(),
-            known: "vp, subvp, ve, seed-ve",
-        }),
+/// One of the core's SDEs as an owned value: what a [`crate::Process`] holds and SDE samplers
+/// keep, so a sampler borrows nothing and can be stepped across animation frames (and sent to a
+/// worker) without the SDE being a `'static` borrow.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SdeKind {
+    Vp(Vp),
+    SubVp(SubVp),
+    Ve(Ve),
+    SeedVe(SeedVe),
+}
+
+impl SdeKind {
+    /// The SDEs by the names the CLI and the page use, each with its default parameters.
+    pub fn by_name(name: &str) -> Result<Self, DiffusionError> {
+        match name {
+            "vp" => Ok(Self::Vp(Vp::default())),
+            "subvp" | "sub-vp" => Ok(Self::SubVp(SubVp::default())),
+            "ve" => Ok(Self::Ve(Ve::default())),
+            "seed-ve" => Ok(Self::SeedVe(SeedVe::default())),
+            other => Err(DiffusionError::Unknown {
+                what: "SDE",
+                name: other.into(),
+                known: "vp, subvp, ve, seed-ve",
+            }),
+        }
+    }
+
+    /// The name [`SdeKind::by_name`] knows it by (whatever its parameters).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Vp(_) => "vp",
+            Self::SubVp(_) => "subvp",
+            Self::Ve(_) => "ve",
+            Self::SeedVe(_) => "seed-ve",
+        }
+    }
+
+    fn inner(&self) -> &dyn Sde {
+        match self {
+            Self::Vp(s) => s,
+            Self::SubVp(s) => s,
+            Self::Ve(s) => s,
+            Self::SeedVe(s) => s,
+        }
+    }
+}
+
+impl Sde for SdeKind {
+    fn level(&self, t: f64) -> Level {
+        self.inner().level(t)
+    }
+    fn drift(&self, t: f64) -> f64 {
+        self.inner().drift(t)
+    }
+    fn diffusion(&self, t: f64) -> f64 {
+        self.inner().diffusion(t)
+    }
+    fn t_min(&self) -> f64 {
+        self.inner().t_min()
+    }
+    fn prior_sigma(&self) -> f64 {
+        self.inner().prior_sigma()
+    }
+}
+
+impl From<Vp> for SdeKind {
+    fn from(s: Vp) -> Self {
+        Self::Vp(s)
+    }
+}
+
+impl From<SubVp> for SdeKind {
+    fn from(s: SubVp) -> Self {
+        Self::SubVp(s)
+    }
+}
+
+impl From<Ve> for SdeKind {
+    fn from(s: Ve) -> Self {
+        Self::Ve(s)
+    }
+}
+
+impl From<SeedVe> for SdeKind {
+    fn from(s: SeedVe) -> Self {
+        Self::SeedVe(s)
     }
 }
 
@@ -212,10 +276,14 @@ mod tests {
                 s.prior_sigma(),
             )
         };
-        assert_eq!(at(by_name("vp").unwrap()), at(&Vp::default()));
-        assert_eq!(at(by_name("subvp").unwrap()), at(&SubVp::default()));
-        assert_eq!(at(by_name("ve").unwrap()), at(&Ve::default()));
-        assert_eq!(at(by_name("seed-ve").unwrap()), at(&SeedVe::default()));
-        assert!(by_name("vpp").is_err());
+        let named = |name| SdeKind::by_name(name).unwrap();
+        assert_eq!(at(&named("vp")), at(&Vp::default()));
+        assert_eq!(at(&named("subvp")), at(&SubVp::default()));
+        assert_eq!(at(&named("ve")), at(&Ve::default()));
+        assert_eq!(at(&named("seed-ve")), at(&SeedVe::default()));
+        assert_eq!(named("sub-vp").name(), "subvp");
+        assert_eq!(at(&named("ve")).3, Ve::default().prior_sigma());
+        assert_eq!(named("ve").t_min(), 1e-5);
+        assert!(SdeKind::by_name("vpp").is_err());
     }
 }

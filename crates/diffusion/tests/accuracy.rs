@@ -131,24 +131,20 @@ fn sde_samplers_on_the_ring() {
     let (vp, ve, seed) = (Vp::default(), Ve::default(), SeedVe::default());
     check(
         "euler-maruyama vp",
-        &mut ReverseSde::euler_maruyama(&vp, 500).unwrap(),
+        &mut ReverseSde::euler_maruyama(vp, 500).unwrap(),
         &mix,
     );
     check(
         "euler-maruyama seed-ve",
-        &mut ReverseSde::euler_maruyama(&seed, 500).unwrap(),
+        &mut ReverseSde::euler_maruyama(seed, 500).unwrap(),
         &mix,
     );
     check(
         "pc ve",
-        &mut ReverseSde::predictor_corrector(&ve, 500, 0.16, 1).unwrap(),
+        &mut ReverseSde::predictor_corrector(ve, 500, 0.16, 1).unwrap(),
         &mix,
     );
-    check(
-        "pf-ode heun vp",
-        &mut FlowHeun::new(&vp, 100).unwrap(),
-        &mix,
-    );
+    check("pf-ode heun vp", &mut FlowHeun::new(vp, 100).unwrap(), &mix);
     check(
         "pc score_sde_ve",
         &mut VePredictorCorrector::new(500, 0.01, 50.0, 0.16, 1, 1e-5).unwrap(),
@@ -172,7 +168,7 @@ fn unequal_weights_need_annealing() {
     );
     check(
         "pc ve (unequal)",
-        &mut ReverseSde::predictor_corrector(&ve, 500, 0.16, 1).unwrap(),
+        &mut ReverseSde::predictor_corrector(ve, 500, 0.16, 1).unwrap(),
         &mix,
     );
 
@@ -191,7 +187,7 @@ fn unequal_weights_need_annealing() {
 fn rk45_on_the_ring() {
     let mix = ring();
     let vp = Vp::default();
-    let mut rk = FlowRk45::<2>::new(&vp, 1e-5, 1e-5).unwrap();
+    let mut rk = FlowRk45::<2>::new(vp, 1e-5, 1e-5).unwrap();
     let mut noise = SeededNoise::new(7);
     let start: Vec<f32> = noise.normals(N * 2);
     let mut x = Tensor::<2>::from_data(TensorData::new(start, [N, 2]), &common::device());

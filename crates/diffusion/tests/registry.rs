@@ -2,36 +2,97 @@
 mod common;
 
 use burn::prelude::*;
-use diffusion::sampler::{Network, Options, SAMPLERS, build, ensure_finite};
-use diffusion::sde::Vp;
-use diffusion::{BetaSchedule, DiffusionError, DiscreteSchedule, Parameterization, SeededNoise};
+use diffusion::sampler::{
+    Family, Network, Options, SAMPLERS, TABLE, build, ensure_finite, fitting, info, samplers_for,
+};
+use diffusion::{DiffusionError, Parameterization, Process, SeededNoise};
 
-fn schedule() -> DiscreteSchedule {
-    DiscreteSchedule::new(BetaSchedule::LINEAR, 1000).unwrap()
+fn schedule() -> Process {
+    Process::ddpm("linear", 1000).unwrap()
+}
+
+fn vp() -> Process {
+    Process::sde("vp").unwrap()
+}
+
+/// The process a sampler of the table steps.
+fn process_for(name: &str) -> Process {
+    match info(name).expect("a listed sampler").family {
+        Family::Discrete => schedule(),
+        Family::Sde => vp(),
+    }
 }
 
 #[test]
 fn every_listed_sampler_builds_and_unknown_names_are_errors() {
-    let (s, sde) = (schedule(), Vp::default());
-    for (name, _) in SAMPLERS {
-        let sampler = build::<2>(name, &Options::default(), &s, &sde)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(sampler.len() > 0, "{name}");
+    for s in TABLE {
+        let sampler = build::<2>(s.name, &Options::default(), &process_for(s.name))
+            .unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        assert!(!sampler.is_empty(), "{}", s.name);
     }
-    let e = build::<2>("plms", &Options::default(), &s, &sde)
+    let e = build::<2>("plms", &Options::default(), &schedule())
         .err()
         .unwrap();
     assert!(
         matches!(e, DiffusionError::Unknown { .. }) && e.to_string().contains("ddim"),
         "{e}"
     );
+    // the known names are the table's
+    let names: Vec<&str> = TABLE.iter().map(|s| s.name).collect();
+    assert!(e.to_string().contains(&names.join(", ")), "{e}");
+}
+
+/// A sampler of the other family is refused with a sentence naming the sampler, the process and
+/// what to do, in both directions.
+#[test]
+fn a_sampler_that_does_not_fit_the_process_says_so() {
+    let e = build::<2>("ddim", &Options::default(), &vp())
+        .err()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        e,
+        "ddim steps a discrete schedule, not the vp SDE: train with DDPM to use it"
+    );
+    let e = build::<2>("pc", &Options::default(), &schedule())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.starts_with("pc integrates an SDE, not a discrete schedule")
+            && e.ends_with("train on an SDE to use it"),
+        "{e}"
+    );
+}
+
+/// The derived lists agree with the table: every sampler in exactly one family, in table order.
+#[test]
+fn the_table_is_the_one_list_of_samplers() {
+    let names: Vec<&str> = TABLE.iter().map(|s| s.name).collect();
+    assert_eq!(SAMPLERS.iter().map(|(n, _)| *n).collect::<Vec<_>>(), names);
+    let (discrete, sde) = (fitting(false), fitting(true));
+    assert_eq!(discrete.len() + sde.len(), TABLE.len());
+    assert_eq!(
+        sde,
+        ["euler-maruyama", "pc", "pf-heun", "annealed-langevin"]
+    );
+    assert_eq!(samplers_for(true), sde);
+    for s in TABLE {
+        assert!(s.fits(&process_for(s.name)) && s.fits_kind(s.family == Family::Sde));
+        assert!(!s.fits_kind(s.family != Family::Sde));
+    }
+    let readers = |f: fn(&&diffusion::sampler::SamplerInfo) -> bool| {
+        TABLE.iter().filter(f).map(|s| s.name).collect::<Vec<_>>()
+    };
+    assert_eq!(readers(|s| s.reads_eta), ["ddim"]);
+    assert_eq!(readers(|s| s.reads_snr), ["pc"]);
+    assert!(info("nope").is_none());
 }
 
 #[test]
 fn bad_settings_are_errors() {
-    let (s, sde) = (schedule(), Vp::default());
     let bad = |name: &str, opts: Options| {
-        build::<2>(name, &opts, &s, &sde)
+        build::<2>(name, &opts, &process_for(name))
             .err()
             .map(|e| e.to_string())
     };
@@ -74,15 +135,13 @@ fn nan_in_a_model_output_is_reported_with_its_step() {
             }
         },
     };
-    let (s, sde) = (schedule(), Vp::default());
     let mut sampler = build::<2>(
         "ddim",
         &Options {
             steps: 10,
             ..Options::default()
         },
-        &s,
-        &sde,
+        &schedule(),
     )
     .unwrap();
     let mut noise = SeededNoise::new(0);
@@ -112,7 +171,6 @@ fn nan_in_a_model_output_is_reported_with_its_step() {
 fn ddpm_chains_end_without_added_noise() {
     let point =
         diffusion::GaussianMixture::new(vec![1.0], vec![vec![0.5, -0.5]], vec![1e-3]).unwrap();
-    let (s, sde) = (schedule(), Vp::default());
     for name in ["ddpm", "ddpm-large"] {
         let mut sampler = build::<2>(
             name,
@@ -120,8 +178,7 @@ fn ddpm_chains_end_without_added_noise() {
                 steps: 50,
                 ..Options::default()
             },
-            &s,
-            &sde,
+            &schedule(),
         )
         .unwrap();
         let mut noise = SeededNoise::new(1);
@@ -150,7 +207,7 @@ fn ddpm_chains_end_without_added_noise() {
 fn dpm_leading_spacing_matches_diffusers() {
     use diffusion::sampler::{DpmOptions, DpmSolverPP2M, Spacing};
     let dpm = DpmSolverPP2M::<2>::new(
-        &schedule(),
+        schedule().as_schedule().unwrap(),
         4,
         DpmOptions {
             spacing: Spacing::Leading,

@@ -27,6 +27,23 @@ fn cosine_matches_diffusers() {
     check("cosine", BetaSchedule::Cosine);
 }
 
+/// diffusers' `beta_schedule` names, read once for model lists, scheduler configs and fixtures.
+#[test]
+fn diffusers_names_are_the_schedules() {
+    let named = |n| BetaSchedule::from_diffusers(n, 1e-4, 0.02);
+    assert_eq!(named("linear"), Ok(BetaSchedule::LINEAR));
+    assert_eq!(
+        BetaSchedule::from_diffusers("scaled_linear", 0.00085, 0.012),
+        Ok(BetaSchedule::SCALED_LINEAR)
+    );
+    assert_eq!(named("squaredcos_cap_v2"), Ok(BetaSchedule::Cosine));
+    let e = named("sigmoid").unwrap_err();
+    assert!(
+        matches!(e, DiffusionError::Unknown { .. }) && e.to_string().contains("squaredcos_cap_v2"),
+        "{e}"
+    );
+}
+
 #[test]
 fn too_short_is_an_error() {
     assert_eq!(

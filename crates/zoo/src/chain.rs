@@ -110,8 +110,9 @@ impl ImageChain {
         spec: &ChainSpec,
         device: &Device,
     ) -> Result<Self, String> {
-        let fits = diffusion::sampler::samplers_for(process.is_sde());
-        if !fits.contains(&spec.sampler.as_str()) {
+        let fits =
+            diffusion::sampler::info(&spec.sampler).is_some_and(|s| s.fits_kind(process.is_sde()));
+        if !fits {
             return Err(format!(
                 "sampler '{}' does not fit this model ({}); use one of: {}",
                 spec.sampler,
@@ -120,7 +121,7 @@ impl ImageChain {
                 } else {
                     "an ε-model on a discrete DDPM schedule"
                 },
-                fits.join(", ")
+                diffusion::sampler::fitting(process.is_sde()).join(", ")
             ));
         }
         if spec.n == 0 {
@@ -164,8 +165,7 @@ impl ImageChain {
             Net::ScoreNet(s) => Box::new(Score(s.clone())),
             Net::Classifier(_) => return Err("a classifier does not generate images".into()),
         };
-        let schedule = process.schedule()?;
-        let sampler = build::<4>(&spec.sampler, &spec.options, &schedule, process.sde()?)
+        let sampler = build::<4>(&spec.sampler, &spec.options, &process.process()?)
             .map_err(|e| e.to_string())?;
         Ok(Self {
             sampler,

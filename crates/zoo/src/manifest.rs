@@ -1,7 +1,7 @@
 //! `static/weights/manifest.json`: one entry per shipped weights file, written by `diffuse export`
 //! and read by the page to offer, download, verify and build each model.
 
-use diffusion::sde::{Sde, SeedVe};
+use diffusion::sde::{SdeKind, SeedVe};
 use diffusion::{BetaSchedule, DiscreteSchedule};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -89,63 +89,37 @@ impl Process {
         matches!(self, Process::Sde { .. })
     }
 
-    /// The discrete schedule (for an SDE process, the default linear one, which its samplers
-    /// ignore).
-    pub fn schedule(&self) -> Result<DiscreteSchedule, String> {
-        let (kind, start, end, t) = match self {
+    /// The core's process for this record, checked: a schedule by its diffusers name, or an SDE
+    /// of the core (the seeds' VE with the record's σ, which must exceed 1). Samplers built on it
+    /// own it, so one made per chain needs nothing kept for the program's life.
+    pub fn process(&self) -> Result<diffusion::Process, String> {
+        match self {
             Process::Ddpm {
                 beta_schedule,
                 beta_start,
                 beta_end,
                 num_train_timesteps,
-            } => (
-                beta_schedule.as_str(),
-                *beta_start,
-                *beta_end,
-                *num_train_timesteps,
-            ),
-            Process::Sde { .. } => ("linear", 1e-4, 0.02, 1000),
-        };
-        let betas = match kind {
-            "linear" => BetaSchedule::Linear { start, end },
-            "scaled_linear" => BetaSchedule::ScaledLinear { start, end },
-            "squaredcos_cap_v2" => BetaSchedule::Cosine,
-            other => return Err(format!("unknown beta schedule '{other}' in the model list")),
-        };
-        DiscreteSchedule::new(betas, t).map_err(|e| e.to_string())
-    }
-
-    /// The SDE (for a DDPM process, the seeds' VE SDE, which its samplers ignore).
-    pub fn sde(&self) -> Result<&'static dyn Sde, String> {
-        match self {
+            } => {
+                let kind = BetaSchedule::from_diffusers(beta_schedule, *beta_start, *beta_end)
+                    .map_err(|e| e.to_string())?;
+                DiscreteSchedule::new(kind, *num_train_timesteps)
+                    .map(diffusion::Process::Discrete)
+                    .map_err(|e| e.to_string())
+            }
             Process::Sde { sde, sigma } if sde == "seed-ve" => {
-                if *sigma == SeedVe::default().sigma {
-                    diffusion::sde::by_name("seed-ve").map_err(|e| e.to_string())
-                } else if sigma.is_finite() && *sigma > 1.0 {
-                    Ok(seed_ve_with(*sigma))
+                if sigma.is_finite() && *sigma > 1.0 {
+                    Ok(diffusion::Process::Sde(SdeKind::SeedVe(SeedVe {
+                        sigma: *sigma,
+                    })))
                 } else {
                     Err(format!(
                         "the seed VE SDE needs σ > 1, the model list says {sigma}"
                     ))
                 }
             }
-            Process::Sde { sde, .. } => diffusion::sde::by_name(sde).map_err(|e| e.to_string()),
-            Process::Ddpm { .. } => diffusion::sde::by_name("seed-ve").map_err(|e| e.to_string()),
+            Process::Sde { sde, .. } => diffusion::Process::sde(sde).map_err(|e| e.to_string()),
         }
     }
-}
-
-/// The seeds' VE SDE with a σ other than the default, made once per distinct σ and kept for the
-/// program's life (samplers hold their process for as long as they live).
-fn seed_ve_with(sigma: f64) -> &'static SeedVe {
-    static MADE: std::sync::Mutex<Vec<&'static SeedVe>> = std::sync::Mutex::new(Vec::new());
-    let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(sde) = made.iter().find(|s| s.sigma == sigma) {
-        return sde;
-    }
-    let sde: &'static SeedVe = Box::leak(Box::new(SeedVe { sigma }));
-    made.push(sde);
-    sde
 }
 
 impl Manifest {
@@ -206,7 +180,7 @@ impl Manifest {
 impl Entry {
     /// The samplers of the core that fit this model's process.
     pub fn samplers(&self) -> Vec<&'static str> {
-        diffusion::sampler::samplers_for(self.process.as_ref().is_some_and(Process::is_sde))
+        diffusion::sampler::fitting(self.process.as_ref().is_some_and(Process::is_sde))
     }
 
     /// "12.3 MB"-style size for people.
@@ -266,6 +240,28 @@ mod tests {
         ] {
             assert!(!is_site_path(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_record_becomes_the_core_process_or_a_sentence() {
+        let ddpm = Process::ddpm_linear().process().unwrap();
+        assert_eq!(ddpm.as_schedule().map(|s| s.len()), Some(1000));
+        let ve = Process::seed_ve(30.0).process().unwrap();
+        assert_eq!(ve.as_sde(), Some(&SdeKind::SeedVe(SeedVe { sigma: 30.0 })));
+        let e = Process::seed_ve(0.5).process().unwrap_err();
+        assert!(e.contains("σ > 1"), "{e}");
+        let vp = Process::Sde {
+            sde: "vp".into(),
+            sigma: 0.0,
+        };
+        assert!(vp.process().unwrap().is_sde());
+        let cosine = Process::Ddpm {
+            beta_schedule: "sigmoid".into(),
+            beta_start: 1e-4,
+            beta_end: 0.02,
+            num_train_timesteps: 1000,
+        };
+        assert!(cosine.process().unwrap_err().contains("sigmoid"));
     }
 
     #[test]

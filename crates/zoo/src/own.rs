@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 
+use diffusion::BetaSchedule;
 use models::safetensors::Header;
 
 use crate::manifest::{Entry, Process, human_bytes};
@@ -170,20 +171,17 @@ fn scheduler_process(name: &str, s: &Value) -> Result<(Process, String), String>
              v_prediction and sample models"
         ));
     }
+    let number = |key: &str, default: f64| s.get(key).and_then(Value::as_f64).unwrap_or(default);
+    let (beta_start, beta_end) = (number("beta_start", 1e-4), number("beta_end", 0.02));
     let beta_schedule = text("beta_schedule", "linear");
-    if !["linear", "scaled_linear", "squaredcos_cap_v2"].contains(&beta_schedule.as_str()) {
-        return Err(format!(
-            "{name} asks for the beta schedule '{beta_schedule}'; known: linear, scaled_linear, \
-             squaredcos_cap_v2"
-        ));
-    }
+    // the name first; the ends are checked below, once trained_betas is ruled out
+    BetaSchedule::from_diffusers(&beta_schedule, beta_start, beta_end)
+        .map_err(|e| format!("{name}: {e}"))?;
     if s.get("trained_betas").is_some_and(|b| !b.is_null()) {
         return Err(format!(
             "{name} lists trained_betas, which the sampler here does not take"
         ));
     }
-    let number = |key: &str, default: f64| s.get(key).and_then(Value::as_f64).unwrap_or(default);
-    let (beta_start, beta_end) = (number("beta_start", 1e-4), number("beta_end", 0.02));
     if !(beta_start > 0.0 && beta_start <= beta_end && beta_end < 1.0) {
         return Err(format!(
             "{name}: beta_start {beta_start} and beta_end {beta_end} must satisfy 0 < start ≤ \
@@ -198,7 +196,7 @@ fn scheduler_process(name: &str, s: &Value) -> Result<(Process, String), String>
         beta_end,
         num_train_timesteps: steps as usize,
     };
-    process.schedule().map_err(|e| format!("{name}: {e}"))?;
+    process.process().map_err(|e| format!("{name}: {e}"))?;
     Ok((process, prediction))
 }
 

@@ -263,12 +263,10 @@ fn batched_guidance_equals_two_calls() {
     let x2 = reference.start();
     // the reference chain's model is replaced by the two-call guidance through a sampler of the
     // same kind, fed the same x
-    let schedule = process.schedule().unwrap();
     let mut sampler = diffusion::sampler::build::<4>(
         "dpm++2m",
         &spec(2, vec![], 0.0).options,
-        &schedule,
-        process.sde().unwrap(),
+        &process.process().unwrap(),
     )
     .unwrap();
     let mut noise = diffusion::SeededNoise::new(99);

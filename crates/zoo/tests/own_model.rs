@@ -78,8 +78,8 @@ fn an_unconditional_model_with_a_cosine_scheduler_config() {
         matches!(&process, Process::Ddpm { beta_schedule, .. } if beta_schedule == "squaredcos_cap_v2")
     );
     // the cosine schedule's ᾱ at the last step is about 0 (diffusers' squaredcos_cap_v2)
-    let schedule = process.schedule().unwrap();
-    assert!(schedule.alpha_bar(999) < 1e-4);
+    let process = process.process().unwrap();
+    assert!(process.as_schedule().unwrap().alpha_bar(999) < 1e-4);
 }
 
 #[test]
@@ -117,7 +117,7 @@ fn every_wrong_pick_says_what_is_wrong() {
                 weights(),
                 named("scheduler_config.json", json!({"beta_schedule": "sigmoid"})),
             ],
-            "beta schedule 'sigmoid'",
+            "unknown beta schedule “sigmoid”",
         ),
         (
             vec![

@@ -19,7 +19,10 @@ pub use dpm_solver::DpmOptions;
 pub use dpm_solver::DpmSolverPP2M;
 pub use karras::{Euler, EulerAncestral, Heun, KarrasSigmas};
 pub use langevin::{AnnealedLangevin, time_at_sigma};
-pub use registry::{Options, SAMPLERS, SDE_SAMPLERS, build, ensure_finite, samplers_for};
+pub use registry::{
+    Family, Options, SAMPLERS, SamplerInfo, TABLE, build, ensure_finite, fitting, info,
+    samplers_for,
+};
 pub use rk45::FlowRk45;
 #[cfg(not(target_family = "wasm"))]
 pub use rk45::block_on;
@@ -29,31 +32,10 @@ pub use ve_pc::VePredictorCorrector;
 
 use burn::prelude::*;
 
+use crate::DiffusionError;
+pub use crate::denoiser::{Denoiser, Network};
 use crate::noise::NoiseSource;
-use crate::predict::{Parameterization, Prediction};
-use crate::{DiffusionError, Level};
-
-/// What every sampler talks to: the model's predictions at a sample `x` whose noise level is
-/// `level` (x = α·x₀ + σ·ε), at time `t` in the process's own units (a training timestep for DDPM
-/// schedules, possibly fractional; σ for variance-exploding ones).
-pub trait Denoiser<const D: usize> {
-    fn predict(&self, x: &Tensor<D>, t: f64, level: Level) -> Prediction<D>;
-}
-
-/// A network that outputs one [`Parameterization`], as a [`Denoiser`].
-pub struct Network<F> {
-    pub kind: Parameterization,
-    pub f: F,
-}
-
-impl<const D: usize, F> Denoiser<D> for Network<F>
-where
-    F: Fn(&Tensor<D>, f64, Level) -> Tensor<D>,
-{
-    fn predict(&self, x: &Tensor<D>, t: f64, level: Level) -> Prediction<D> {
-        Prediction::from_output(self.kind, (self.f)(x, t, level), x, level)
-    }
-}
+use crate::predict::Prediction;
 
 /// One step of a chain: the new sample and the clean sample the model predicted on the way.
 #[derive(Debug, Clone)]

@@ -1,50 +1,184 @@
-//! Every sampler of the core by the name the CLI and the page use, built from one set of options,
-//! so callers never match on sampler types themselves.
+//! Every sampler of the core by the name the CLI and the page use, in one table (what it is, which
+//! process it steps, which options it reads), built from one set of options and a [`Process`], so
+//! callers never match on sampler types or keep their own lists of names.
+
+use std::sync::OnceLock;
 
 use super::*;
-use crate::DiscreteSchedule;
-use crate::sde::Sde;
+use crate::sde::SdeKind;
+use crate::{DiscreteSchedule, Process};
 
-/// (name, what it is).
-pub const SAMPLERS: &[(&str, &str)] = &[
-    ("ddpm", "DDPM ancestral, σ² = β̃ (fixed small)"),
-    ("ddpm-large", "DDPM ancestral, σ² = β (fixed large)"),
-    (
-        "ddim",
-        "DDIM with η (0: deterministic PF-ODE solver, 1: ancestral)",
+/// Which processes a sampler steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// A discrete DDPM schedule (a model of ε at training timesteps).
+    Discrete,
+    /// A continuous SDE (a model of the SDE's score).
+    Sde,
+}
+
+impl Family {
+    /// The family of a process that is (or is not) an SDE.
+    pub fn of(is_sde: bool) -> Self {
+        if is_sde {
+            Family::Sde
+        } else {
+            Family::Discrete
+        }
+    }
+
+    /// What a sampler of this family does, for messages ("ddim steps a discrete schedule").
+    fn needs(self) -> &'static str {
+        match self {
+            Family::Discrete => "steps a discrete schedule",
+            Family::Sde => "integrates an SDE",
+        }
+    }
+
+    /// What a person training a toy model does to get a process of this family.
+    fn fix(self) -> &'static str {
+        match self {
+            Family::Discrete => "train with DDPM to use it",
+            Family::Sde => "train on an SDE to use it",
+        }
+    }
+}
+
+/// One sampler of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SamplerInfo {
+    pub name: &'static str,
+    /// What it is, in a line.
+    pub about: &'static str,
+    pub family: Family,
+    /// Whether it reads [`Options::eta`] (a page shows the η control only then).
+    pub reads_eta: bool,
+    /// Whether it reads [`Options::snr`].
+    pub reads_snr: bool,
+}
+
+impl SamplerInfo {
+    /// Whether it steps `process`.
+    pub fn fits(&self, process: &Process) -> bool {
+        self.family == process.family()
+    }
+
+    /// The same from whether the process is an SDE: the page knows only a process's name before
+    /// it builds one.
+    pub fn fits_kind(&self, is_sde: bool) -> bool {
+        self.family == Family::of(is_sde)
+    }
+}
+
+const fn info_of(name: &'static str, about: &'static str, family: Family) -> SamplerInfo {
+    SamplerInfo {
+        name,
+        about,
+        family,
+        reads_eta: false,
+        reads_snr: false,
+    }
+}
+
+/// Every sampler [`build`] makes, in the order the CLI and the page list them.
+pub const TABLE: &[SamplerInfo] = &[
+    info_of(
+        "ddpm",
+        "DDPM ancestral, σ² = β̃ (fixed small)",
+        Family::Discrete,
     ),
-    ("dpm++2m", "DPM-Solver++(2M)"),
-    ("dpm++2m-karras", "DPM-Solver++(2M) on Karras σ"),
-    ("euler", "Euler on the PF-ODE in σ (k-diffusion)"),
-    ("euler-a", "Euler-ancestral (k-diffusion)"),
-    (
+    info_of(
+        "ddpm-large",
+        "DDPM ancestral, σ² = β (fixed large)",
+        Family::Discrete,
+    ),
+    SamplerInfo {
+        reads_eta: true,
+        ..info_of(
+            "ddim",
+            "DDIM with η (0: deterministic PF-ODE solver, 1: ancestral)",
+            Family::Discrete,
+        )
+    },
+    info_of("dpm++2m", "DPM-Solver++(2M)", Family::Discrete),
+    info_of(
+        "dpm++2m-karras",
+        "DPM-Solver++(2M) on Karras σ",
+        Family::Discrete,
+    ),
+    info_of(
+        "euler",
+        "Euler on the PF-ODE in σ (k-diffusion)",
+        Family::Discrete,
+    ),
+    info_of("euler-a", "Euler-ancestral (k-diffusion)", Family::Discrete),
+    info_of(
         "heun",
         "Heun on the PF-ODE in σ, Karras σ (2 evaluations per step)",
+        Family::Discrete,
     ),
-    ("euler-maruyama", "Euler–Maruyama on the reverse SDE"),
-    (
-        "pc",
-        "predictor–corrector: Langevin corrector (snr) + Euler–Maruyama",
+    info_of(
+        "euler-maruyama",
+        "Euler–Maruyama on the reverse SDE",
+        Family::Sde,
     ),
-    ("pf-heun", "Heun on the probability-flow ODE of the SDE"),
-    (
+    SamplerInfo {
+        reads_snr: true,
+        ..info_of(
+            "pc",
+            "predictor–corrector: Langevin corrector (snr) + Euler–Maruyama",
+            Family::Sde,
+        )
+    },
+    info_of(
+        "pf-heun",
+        "Heun on the probability-flow ODE of the SDE",
+        Family::Sde,
+    ),
+    info_of(
         "annealed-langevin",
         "annealed Langevin dynamics (NCSN), 10 levels",
+        Family::Sde,
     ),
 ];
 
-/// The samplers of [`SAMPLERS`] that integrate an SDE (they need a model of the SDE's score); the
-/// others step a discrete DDPM schedule.
-pub const SDE_SAMPLERS: [&str; 4] = ["euler-maruyama", "pc", "pf-heun", "annealed-langevin"];
+/// The table's entry for sampler `name`.
+pub fn info(name: &str) -> Option<&'static SamplerInfo> {
+    TABLE.iter().find(|s| s.name == name)
+}
 
-/// The samplers of [`SAMPLERS`] that fit a process: the SDE samplers for an SDE, the others for a
-/// discrete DDPM schedule.
-pub fn samplers_for(sde: bool) -> Vec<&'static str> {
-    SAMPLERS
+/// The samplers that fit a process that is (or is not) an SDE, in table order.
+pub fn fitting(is_sde: bool) -> Vec<&'static str> {
+    TABLE
         .iter()
-        .map(|(name, _)| *name)
-        .filter(|name| SDE_SAMPLERS.contains(name) == sde)
+        .filter(|s| s.fits_kind(is_sde))
+        .map(|s| s.name)
         .collect()
+}
+
+/// The names of [`TABLE`], for the known-names list of an unknown sampler's error.
+fn known() -> &'static str {
+    static KNOWN: OnceLock<String> = OnceLock::new();
+    KNOWN.get_or_init(|| TABLE.iter().map(|s| s.name).collect::<Vec<_>>().join(", "))
+}
+
+const PAIRS: [(&str, &str); TABLE.len()] = {
+    let mut out = [("", ""); TABLE.len()];
+    let mut i = 0;
+    while i < TABLE.len() {
+        out[i] = (TABLE[i].name, TABLE[i].about);
+        i += 1;
+    }
+    out
+};
+
+/// (name, what it is) of every sampler of [`TABLE`].
+pub const SAMPLERS: &[(&str, &str)] = &PAIRS;
+
+/// The samplers that fit a process: the SDE samplers for an SDE, the others for a discrete DDPM
+/// schedule (the same as [`fitting`]).
+pub fn samplers_for(sde: bool) -> Vec<&'static str> {
+    fitting(sde)
 }
 
 /// Sampler settings; each sampler reads the ones it has.
@@ -73,49 +207,74 @@ impl Default for Options {
     }
 }
 
-/// Builds sampler `name`: discrete-time samplers run on `schedule`, SDE samplers on `sde`.
-pub fn build<'a, const D: usize>(
+/// Builds sampler `name` on `process`. The sampler owns what it needs of the process, so the box
+/// borrows nothing; a sampler of the other family is an error naming both.
+pub fn build<const D: usize>(
+    name: &str,
+    opts: &Options,
+    process: &Process,
+) -> Result<Box<dyn Sampler<D>>, DiffusionError> {
+    let info = info(name).ok_or_else(|| DiffusionError::Unknown {
+        what: "sampler",
+        name: name.into(),
+        known: known(),
+    })?;
+    match process {
+        _ if !info.fits(process) => Err(DiffusionError::Unfit {
+            sampler: name.into(),
+            needs: info.family.needs(),
+            process: process.describe(),
+            fix: info.family.fix(),
+        }),
+        Process::Discrete(schedule) => discrete(name, opts, schedule),
+        Process::Sde(sde) => continuous(name, opts, *sde),
+    }
+}
+
+fn discrete<const D: usize>(
     name: &str,
     opts: &Options,
     schedule: &DiscreteSchedule,
-    sde: &'a dyn Sde,
-) -> Result<Box<dyn Sampler<D> + 'a>, DiffusionError> {
+) -> Result<Box<dyn Sampler<D>>, DiffusionError> {
     let n = opts.steps;
     let ladder = |karras| KarrasSigmas::new(schedule, n, Spacing::Linspace, 0, karras);
+    let ddpm = |variance| {
+        Ddpm::new(schedule, n, Spacing::Trailing, 0, variance)
+            .map(|d| d.with_clean_end(true).with_clip(opts.clip))
+    };
+    let dpm = |karras| {
+        DpmSolverPP2M::<D>::new(
+            schedule,
+            n,
+            DpmOptions {
+                karras,
+                clip: opts.clip,
+                ..DpmOptions::default()
+            },
+        )
+    };
     Ok(match name {
-        "ddpm" => Box::new(
-            Ddpm::new(schedule, n, Spacing::Trailing, 0, Variance::FixedSmall)?
-                .with_clean_end(true)
-                .with_clip(opts.clip),
-        ),
-        "ddpm-large" => Box::new(
-            Ddpm::new(schedule, n, Spacing::Trailing, 0, Variance::FixedLarge)?
-                .with_clean_end(true)
-                .with_clip(opts.clip),
-        ),
+        "ddpm" => Box::new(ddpm(Variance::FixedSmall)?),
+        "ddpm-large" => Box::new(ddpm(Variance::FixedLarge)?),
         "ddim" => Box::new(
             Ddim::new(schedule, n, Spacing::Trailing, opts.eta)?.with_clip(opts.clip, false),
         ),
-        "dpm++2m" => Box::new(DpmSolverPP2M::<D>::new(
-            schedule,
-            n,
-            DpmOptions {
-                clip: opts.clip,
-                ..DpmOptions::default()
-            },
-        )?),
-        "dpm++2m-karras" => Box::new(DpmSolverPP2M::<D>::new(
-            schedule,
-            n,
-            DpmOptions {
-                karras: true,
-                clip: opts.clip,
-                ..DpmOptions::default()
-            },
-        )?),
+        "dpm++2m" => Box::new(dpm(false)?),
+        "dpm++2m-karras" => Box::new(dpm(true)?),
         "euler" => Box::new(Euler::new(ladder(false)?)),
         "euler-a" => Box::new(EulerAncestral::new(ladder(false)?)),
         "heun" => Box::new(Heun::<D>::new(ladder(false)?)),
+        other => return Err(not_built(other)),
+    })
+}
+
+fn continuous<const D: usize>(
+    name: &str,
+    opts: &Options,
+    sde: SdeKind,
+) -> Result<Box<dyn Sampler<D>>, DiffusionError> {
+    let n = opts.steps;
+    Ok(match name {
         "euler-maruyama" => Box::new(ReverseSde::euler_maruyama(sde, n.max(2))?),
         "pc" => Box::new(ReverseSde::predictor_corrector(sde, n.max(2), opts.snr, 1)?),
         "pf-heun" => Box::new(FlowHeun::new(sde, n)?),
@@ -123,7 +282,7 @@ pub fn build<'a, const D: usize>(
             let levels = n.clamp(1, 10);
             let (hi, lo, eps) = opts.langevin;
             Box::new(AnnealedLangevin::new(
-                sde,
+                &sde,
                 levels,
                 hi,
                 lo,
@@ -131,14 +290,14 @@ pub fn build<'a, const D: usize>(
                 n.div_ceil(levels),
             )?)
         }
-        other => {
-            return Err(DiffusionError::Unknown {
-                what: "sampler",
-                name: other.into(),
-                known: "ddpm, ddpm-large, ddim, dpm++2m, dpm++2m-karras, euler, euler-a, heun, euler-maruyama, pc, pf-heun, annealed-langevin",
-            });
-        }
+        other => return Err(not_built(other)),
     })
+}
+
+/// A name in [`TABLE`] that [`build`] has no constructor for (a table edited without `build`;
+/// the registry's tests build every entry).
+fn not_built(name: &str) -> DiffusionError {
+    DiffusionError::Unsupported(format!("sampler {name} is listed but cannot be built"))
 }
 
 /// Fails with the step and time where a sample first stopped being finite.

@@ -9,7 +9,7 @@ use burn::prelude::*;
 use super::Denoiser;
 use super::Step;
 use crate::DiffusionError;
-use crate::sde::{Sde, reverse_drift};
+use crate::sde::{Sde, SdeKind, reverse_drift};
 
 const C: [f64; 6] = [0.2, 0.3, 0.8, 8.0 / 9.0, 1.0, 1.0];
 const A: [&[f64]; 6] = [
@@ -49,9 +49,10 @@ const E: [f64; 7] = [
     -1.0 / 40.0,
 ];
 
-/// Adaptive RK45 from t = 1 down to the SDE's t_min.
-pub struct FlowRk45<'a, const D: usize> {
-    sde: &'a dyn Sde,
+/// Adaptive RK45 from t = 1 down to the SDE's t_min. It owns its SDE, so it borrows nothing
+/// across the awaits of its steps.
+pub struct FlowRk45<const D: usize> {
+    sde: SdeKind,
     t: f64,
     h: f64,
     rtol: f64,
@@ -62,9 +63,10 @@ pub struct FlowRk45<'a, const D: usize> {
     accepted: usize,
 }
 
-impl<'a, const D: usize> FlowRk45<'a, D> {
+impl<const D: usize> FlowRk45<D> {
     /// seed 000 uses rtol = atol = 1e-5.
-    pub fn new(sde: &'a dyn Sde, rtol: f64, atol: f64) -> Result<Self, DiffusionError> {
+    pub fn new(sde: impl Into<SdeKind>, rtol: f64, atol: f64) -> Result<Self, DiffusionError> {
+        let sde = sde.into();
         for (name, v) in [("rtol", rtol), ("atol", atol)] {
             if !(v > 0.0 && v.is_finite()) {
                 return Err(DiffusionError::OutOfRange {
@@ -99,7 +101,7 @@ impl<'a, const D: usize> FlowRk45<'a, D> {
 
     fn slope(&mut self, model: &dyn Denoiser<D>, x: &Tensor<D>, t: f64) -> (Tensor<D>, Tensor<D>) {
         self.nfe += 1;
-        reverse_drift(self.sde, model, x, t, true)
+        reverse_drift(&self.sde, model, x, t, true)
     }
 
     /// Takes the next accepted step (retrying rejected ones), or `Ok(None)` at t_min.

@@ -8,7 +8,7 @@ use super::langevin::correct;
 use super::{Denoiser, Sampler, Step};
 use crate::DiffusionError;
 use crate::noise::{NoiseSource, normal_like};
-use crate::sde::{Sde, reverse_drift};
+use crate::sde::{Sde, SdeKind, reverse_drift};
 
 fn times(sde: &dyn Sde, steps: usize) -> Result<Vec<f64>, DiffusionError> {
     if steps < 2 {
@@ -26,8 +26,10 @@ fn times(sde: &dyn Sde, steps: usize) -> Result<Vec<f64>, DiffusionError> {
 
 /// Euler–Maruyama on the reverse SDE, optionally with Langevin corrector steps first (the
 /// predictor–corrector sampler). The last step adds no noise (it returns the mean, as seed 000).
-pub struct ReverseSde<'a> {
-    sde: &'a dyn Sde,
+/// It owns its SDE, so a built sampler borrows nothing.
+#[derive(Debug, Clone)]
+pub struct ReverseSde {
+    sde: SdeKind,
     times: Vec<f64>,
     dt: f64,
     /// (snr, corrector steps); 0 steps is plain Euler–Maruyama.
@@ -35,9 +37,10 @@ pub struct ReverseSde<'a> {
     next: usize,
 }
 
-impl<'a> ReverseSde<'a> {
-    pub fn euler_maruyama(sde: &'a dyn Sde, steps: usize) -> Result<Self, DiffusionError> {
-        let times = times(sde, steps)?;
+impl ReverseSde {
+    pub fn euler_maruyama(sde: impl Into<SdeKind>, steps: usize) -> Result<Self, DiffusionError> {
+        let sde = sde.into();
+        let times = times(&sde, steps)?;
         Ok(Self {
             sde,
             dt: times[0] - times[1],
@@ -49,7 +52,7 @@ impl<'a> ReverseSde<'a> {
 
     /// Predictor–corrector: `correct_steps` Langevin steps with `snr` (seed 000: 0.16, 1 step).
     pub fn predictor_corrector(
-        sde: &'a dyn Sde,
+        sde: impl Into<SdeKind>,
         steps: usize,
         snr: f64,
         correct_steps: usize,
@@ -67,7 +70,7 @@ impl<'a> ReverseSde<'a> {
     }
 }
 
-impl<const D: usize> Sampler<D> for ReverseSde<'_> {
+impl<const D: usize> Sampler<D> for ReverseSde {
     fn len(&self) -> usize {
         self.times.len()
     }
@@ -90,7 +93,7 @@ impl<const D: usize> Sampler<D> for ReverseSde<'_> {
         for _ in 0..self.corrector.1 {
             x = correct(model, x, t, self.sde.level(t), self.corrector.0, noise)?;
         }
-        let (drift, x0) = reverse_drift(self.sde, model, &x, t, false);
+        let (drift, x0) = reverse_drift(&self.sde, model, &x, t, false);
         let mean = x.clone() - drift * self.dt;
         let next = if i + 1 == self.times.len() {
             mean
@@ -107,24 +110,27 @@ impl<const D: usize> Sampler<D> for ReverseSde<'_> {
     }
 }
 
-/// Heun's method on the probability-flow ODE (2 model evaluations per step, 1 on the last).
-pub struct FlowHeun<'a> {
-    sde: &'a dyn Sde,
+/// Heun's method on the probability-flow ODE (2 model evaluations per step, 1 on the last). It
+/// owns its SDE, as [`ReverseSde`] does.
+#[derive(Debug, Clone)]
+pub struct FlowHeun {
+    sde: SdeKind,
     times: Vec<f64>,
     next: usize,
 }
 
-impl<'a> FlowHeun<'a> {
-    pub fn new(sde: &'a dyn Sde, steps: usize) -> Result<Self, DiffusionError> {
+impl FlowHeun {
+    pub fn new(sde: impl Into<SdeKind>, steps: usize) -> Result<Self, DiffusionError> {
+        let sde = sde.into();
         Ok(Self {
+            times: times(&sde, steps + 1)?,
             sde,
-            times: times(sde, steps + 1)?,
             next: 0,
         })
     }
 }
 
-impl<const D: usize> Sampler<D> for FlowHeun<'_> {
+impl<const D: usize> Sampler<D> for FlowHeun {
     fn len(&self) -> usize {
         self.times.len() - 1
     }
@@ -145,9 +151,9 @@ impl<const D: usize> Sampler<D> for FlowHeun<'_> {
         }
         let (t, t_next) = (self.times[i], self.times[i + 1]);
         let dt = t_next - t;
-        let (d1, x0) = reverse_drift(self.sde, model, x, t, true);
+        let (d1, x0) = reverse_drift(&self.sde, model, x, t, true);
         let euler = x.clone() + d1.clone() * dt;
-        let (d2, _) = reverse_drift(self.sde, model, &euler, t_next, true);
+        let (d2, _) = reverse_drift(&self.sde, model, &euler, t_next, true);
         self.next += 1;
         Ok(Some(Step {
             index: i,

@@ -1,0 +1,89 @@
+//! One sampling chain over a frozen toy model, stepped by its caller: natively by
+//! [`super::ToyRun::sample`], in the page by its sampling job between async readbacks. Both walk
+//! this one, with one seed rule ([`super::sampling_noise`]), so a link gives the same samples in
+//! either place.
+
+use burn::prelude::*;
+use diffusion::sampler::{Options, Sampler};
+use diffusion::{SeededNoise, Step};
+
+use super::{Frozen, sampling_noise};
+
+/// A chain of `n` points from x_T to x₀. It owns its model, sampler and noise and borrows
+/// nothing, so the page can keep it across async turns while training goes on.
+pub struct ToyChain {
+    frozen: Frozen,
+    sampler: Box<dyn Sampler<2>>,
+    noise: SeededNoise,
+    /// x_T, kept for the caller to read back when it likes.
+    start: Tensor<2>,
+    /// The sample after the last step taken (x_T before the first).
+    x: Tensor<2>,
+}
+
+impl ToyChain {
+    /// A chain of `n` points with sampler `sampler` and `options`, its noise from `seed`'s
+    /// sampling stream; x_T is drawn at once.
+    pub fn new(
+        frozen: Frozen,
+        sampler: &str,
+        options: &Options,
+        n: usize,
+        seed: u64,
+    ) -> Result<Self, String> {
+        let sampler = frozen.sampler(sampler, options)?;
+        let mut noise = sampling_noise(seed);
+        let start = frozen.start(n, sampler.as_ref(), &mut noise);
+        Ok(Self {
+            frozen,
+            sampler,
+            noise,
+            x: start.clone(),
+            start,
+        })
+    }
+
+    /// x_T (not read back).
+    pub fn start(&self) -> Tensor<2> {
+        self.start.clone()
+    }
+
+    /// The current sample: x_T before the first step, x₀ after the last (not read back).
+    pub fn x(&self) -> &Tensor<2> {
+        &self.x
+    }
+
+    /// Steps in the chain.
+    pub fn len(&self) -> usize {
+        self.sampler.len()
+    }
+
+    /// True for a chain without steps.
+    pub fn is_empty(&self) -> bool {
+        self.sampler.is_empty()
+    }
+
+    /// The training step of the weights it samples from.
+    pub fn model_step(&self) -> usize {
+        self.frozen.step
+    }
+
+    /// The frozen model it samples from.
+    pub fn frozen(&self) -> &Frozen {
+        &self.frozen
+    }
+
+    /// Takes the next step and moves the chain on to its sample, or `Ok(None)` once done.
+    /// Synchronous and without readback: the caller reads what it shows when it can.
+    pub fn step(&mut self) -> Result<Option<Step<2>>, String> {
+        let model = self.frozen.denoiser();
+        let step = self
+            .sampler
+            .step(&model, &self.x, &mut self.noise)
+            .map_err(|e| e.to_string())?;
+        if let Some(step) = &step {
+            self.x = step.x.clone();
+        }
+        Ok(step)
+    }
+}

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Regenerates tests/e2e/fixtures/reference/<model>.json: the final images of the page's e2e
 # chains computed natively (web/examples/reference_chain.rs, the page's own settings parsing and
-# chain on Burn's native CPU backend). The e2e tests compare the page against them; run this
+# chain on Burn's native CPU backend), and toy2d-<name>.json: the 2-D trainer's samples after the
+# same training natively (web/examples/toy_chain.rs). The e2e tests compare the page against them; run this
 # after shipping new weights (the fixtures record the sha256 they were made from).
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$REPO"
 OUT=tests/e2e/fixtures/reference
 mkdir -p "$OUT"
-cargo build --quiet --release --locked -p playground-web --example reference_chain
+cargo build --quiet --release --locked -p playground-web --example reference_chain --example toy_chain
 # fixture name → the URL hash its e2e test opens (without backend=). CIFAR-10 has a short chain
 # for WebGPU, whose emulation (SwiftShader) takes ~14 s per evaluation of the 6.8 M-parameter
 # U-Net on one image, plus ~30 s compiling its kernels.
@@ -34,3 +35,8 @@ log "own-unet-tiny-class"
   tests/fixtures/diffusers/unet_tiny_class_config.json tests/fixtures/diffusers/unet_tiny_class.safetensors \
   > "$OUT/own-unet-tiny-class.json"
 
+# the 2-D trainer: the same settings and seed trained and sampled natively (toy2d.test.mjs opens
+# this hash with backend=cpu&autoplay=1)
+log "toy2d-moons"
+"$CARGO_TARGET_DIR/release/examples/toy_chain" \
+  'data=moons&seed=4&train_steps=30&n=200&steps=10' > "$OUT/toy2d-moons.json"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Trunk's post_build hook (Trunk.toml): builds the app a second time without its `webgpu` feature
 # (the CPU-only build), runs wasm-bindgen on it, names its files by content hash as Trunk names its
-# own, and writes those names into the loader in the staged index.html. Same target directory and
-# release profile as Trunk's build, so only the crates that the feature touches compile twice.
+# own, and writes playground.js: the module that picks one of the two builds and loads it, for the
+# page's loader (Trunk.toml) and for host pages that mount widgets themselves. Same target
+# directory and release profile as Trunk's build, so only the crates that the feature touches
+# compile twice.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 : "${TRUNK_STAGING_DIR:?run by trunk build as a post_build hook (Trunk.toml)}"
 cd "$REPO"
@@ -20,6 +22,9 @@ js="$(hashed "$bindgen/app.js" .js)"
 wasm="$(hashed "$bindgen/app_bg.wasm" _bg.wasm)"
 cp "$bindgen/app.js" "$TRUNK_STAGING_DIR/$js"
 cp "$bindgen/app_bg.wasm" "$TRUNK_STAGING_DIR/$wasm"
-index="$TRUNK_STAGING_DIR/index.html"
-grep -q '@CPU_JS@' "$index" || { echo "no @CPU_JS@ in $index: Trunk.toml's pattern_script has changed?" >&2; exit 1; }
-sed -i "s/@CPU_JS@/$js/; s/@CPU_WASM@/$wasm/" "$index"
+full_js="$(cd "$TRUNK_STAGING_DIR" && ls playground-web-*.js | grep -v -- '-cpu-' | grep -E -- '-[0-9a-f]{16}\.js$')"
+full_wasm="$(cd "$TRUNK_STAGING_DIR" && ls playground-web-*_bg.wasm | grep -v -- '-cpu-')"
+[ "$(echo "$full_js" | wc -l)" = 1 ] && [ "$(echo "$full_wasm" | wc -l)" = 1 ] \
+  || { echo "expected one full build in $TRUNK_STAGING_DIR, found: $full_js $full_wasm" >&2; exit 1; }
+sed -e "s/@FULL_JS@/$full_js/; s/@FULL_WASM@/$full_wasm/; s/@CPU_JS@/$js/; s/@CPU_WASM@/$wasm/" \
+  "$REPO/web/playground.js" > "$TRUNK_STAGING_DIR/playground.js"

@@ -125,3 +125,18 @@ test('an unknown widget is an error message, not a blank page', async () => {
   await page.screenshot({ path: join(ARTIFACTS, 'unknown-widget.png') });
   await page.close();
 });
+
+test('"Sample again" runs the chain with the next seed and writes it to the URL', async () => {
+  const { page, errors } = await open(plainBrowser, `${server.url}#backend=cpu&steps=5&points=300&seed=7`, { hideWebGpu: true });
+  assert.equal((await waitStatus(page, ['ready', 'error'])).status, 'ready');
+  const first = await page.evaluate(() => Array.from(window.__playground.points));
+  await page.click('button[name="again"]');
+  await page.waitForFunction(() => location.hash.includes('seed=8'), null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('#app').dataset.status === 'ready'
+    && document.querySelector('.caption').textContent.includes('x₀'), null, { timeout: 120_000 });
+  const second = await page.evaluate(() => Array.from(window.__playground.points));
+  assert.equal(second.length, first.length);
+  assert.notDeepEqual(second, first);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

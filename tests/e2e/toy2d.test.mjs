@@ -119,6 +119,29 @@ for (const backend of ['cpu', 'webgpu']) {
   });
 }
 
+// One toy chain: the page's samples equal those of the same settings and seed trained and sampled
+// natively (web/examples/toy_chain.rs, scripts/reference-chains.sh), up to float rounding: the
+// same ToyRun, the same ToyChain and one seed rule on both sides.
+test('the page trains and samples what the native engine does for the same link', async () => {
+  const ref = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'reference', 'toy2d-moons.json'), 'utf8'));
+  const { page, errors } = await open(browser, `${server.url}#widget=toy2d&backend=cpu&autoplay=1&${ref.hash}`);
+  const state = await waitStatus(page, ['paused', 'error'], 300_000);
+  assert.equal(state.status, 'paused', (await messages(page)).join(' | '));
+  assert.equal(state.sampleStep, String(ref.step));
+  const { data, samples } = await page.evaluate(() => ({
+    data: Array.from(window.__playground.data.slice(0, 16)),
+    samples: Array.from(window.__playground.samples),
+  }));
+  assert.deepEqual(data, ref.data.map(Math.fround), 'the same data set');
+  assert.equal(samples.length, ref.samples.length);
+  const diff = Math.max(...samples.map((v, i) => Math.abs(v - ref.samples[i])));
+  metrics.native_chain = { max_abs_diff: diff, values: samples.length, steps: ref.step };
+  console.log(`toy2d page vs native: ${JSON.stringify(metrics.native_chain)}`);
+  assert.ok(diff < 1e-3, `page and native samples differ by up to ${diff}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 // Sampling runs in the viewer worker: a long chain on a large network does not hold the page, and
 // new sampler settings replace it mid-way (the page cancels it and asks for the new one).
 test('a long chain gives way to new sampler settings while the page keeps drawing', async () => {

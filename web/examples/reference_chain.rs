@@ -12,8 +12,8 @@
 #[cfg(not(target_family = "wasm"))]
 fn main() -> Result<(), String> {
     use burn::prelude::*;
-    use playground_web::sampler_settings::SamplerSettings;
-    use playground_web::state::HashState;
+    use playground_web::settings::HashState;
+    use playground_web::settings::sampler::SamplerSettings;
 
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [dir, hash, own @ ..] = args.as_slice() else {
@@ -44,8 +44,8 @@ fn main() -> Result<(), String> {
     let mut state = HashState::parse(&format!("#widget=sampler&{hash}"));
     let settings = SamplerSettings::read(&mut state, &manifest);
     let entry = manifest
-        .get(&settings.model)
-        .ok_or(format!("no model {}", settings.model))?;
+        .get(settings.model())
+        .ok_or(format!("no model {}", settings.model()))?;
     let device = Device::flex();
     let net = match own_bytes.as_deref() {
         Some(bytes) if entry.id.starts_with(zoo::OWN) => zoo::build(entry, bytes, &device),

@@ -9,7 +9,7 @@
 use burn::prelude::*;
 use wasm_bindgen::JsValue;
 
-use crate::state::BackendChoice;
+use crate::settings::BackendChoice;
 
 /// The backend that ended up running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

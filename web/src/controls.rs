@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
 use crate::dom::{self, el};
+use crate::settings::{Control, Setting};
 
 /// A widget's command queue.
 pub type Queue<C> = Rc<RefCell<Vec<C>>>;
@@ -98,4 +99,34 @@ pub fn labelled_options(
     }
     set_value(sel, selected);
     Ok(())
+}
+
+/// One labelled control of a settings form from its row of the settings table (`<label
+/// class=class data-control=key>label <select|input name=key></label>`): a change pushes
+/// `make(key, value)`.
+pub fn setting_row<C: 'static>(
+    setting: &Setting,
+    class: &str,
+    queue: &Queue<C>,
+    make: fn(&'static str, String) -> C,
+) -> Result<Element, JsValue> {
+    let text = if class.is_empty() {
+        setting.label.to_string()
+    } else {
+        format!("{} ", setting.label)
+    };
+    let row = el("label", class, &text)?;
+    row.set_attribute("data-control", setting.key)?;
+    let control = match setting.control {
+        Control::Number(step) => {
+            let (min, max) = setting.range().unwrap_or_default();
+            input("number", &min, &max, step, "")?
+        }
+        _ => dom::document().create_element("select")?,
+    };
+    control.set_attribute("name", setting.key)?;
+    let key = setting.key;
+    on(&control, "change", queue, move |v| make(key, v))?;
+    row.append_child(&control)?;
+    Ok(row)
 }

@@ -90,65 +90,6 @@ pub async fn yield_now() {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
-/// The widget's root element and the state it shows to tests and embeds (`data-*`).
-#[derive(Clone)]
-pub struct Root(pub Element);
-
-impl Root {
-    pub fn set(&self, key: &str, value: &str) {
-        let _ = self.0.set_attribute(&format!("data-{key}"), value);
-    }
-
-    /// Shows a message banner (`kind` is `notice`, `warning` or `error`) at the top of the widget.
-    pub fn message(&self, kind: &str, text: &str) {
-        let Ok(m) = el("p", &format!("message {kind}"), text) else {
-            return;
-        };
-        let _ = m.set_attribute("role", if kind == "error" { "alert" } else { "status" });
-        let area = self.0.query_selector(".messages").ok().flatten();
-        let _ = area.unwrap_or_else(|| self.0.clone()).append_child(&m);
-    }
-
-    /// Like [`Root::message`], but a later message with the same `key` replaces this one in place
-    /// (for hints that repeat, so the page does not grow a banner per event).
-    pub fn message_once(&self, kind: &str, key: &str, text: &str) {
-        let selector = format!(".message[data-key=\"{key}\"]");
-        if let Ok(Some(m)) = self.0.query_selector(&selector) {
-            m.set_class_name(&format!("message {kind}"));
-            m.set_text_content(Some(text));
-            return;
-        }
-        self.message(kind, text);
-        if let Ok(all) = self.0.query_selector_all(".messages .message") {
-            if let Some(m) = all
-                .get(all.length().saturating_sub(1))
-                .and_then(|n| n.dyn_into::<Element>().ok())
-            {
-                let _ = m.set_attribute("data-key", key);
-            }
-        }
-    }
-
-    /// Like [`Root::message`], unless a message with the same text is on the page already.
-    pub fn message_unless_shown(&self, kind: &str, text: &str) {
-        if let Ok(all) = self.0.query_selector_all(".messages .message") {
-            let shown = (0..all.length())
-                .filter_map(|i| all.get(i)?.text_content())
-                .any(|t| t == text);
-            if shown {
-                return;
-            }
-        }
-        self.message(kind, text);
-    }
-
-    /// Puts the widget in the error state with a message a person can read.
-    pub fn fail(&self, text: &str) {
-        self.set("status", "error");
-        self.message("error", text);
-    }
-}
-
 /// A future started now rather than when first awaited (Rust futures are lazy): the page can set
 /// a download going and do other work meanwhile.
 pub struct Eager<T> {

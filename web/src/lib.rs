@@ -1,10 +1,13 @@
-//! The playground's browser app: one entry point that reads the URL hash, picks a compute backend
-//! (WebGPU through Burn's wgpu runtime, else Burn's CPU backend) and mounts the widget the hash
-//! names. Only [`state`] is platform-independent (and tested natively); the rest runs in wasm.
+//! The playground's browser app: widgets mounted as instances ([`mount`]: any number in one
+//! document; the page's own one on `#app` from its URL hash), each on the compute backend it
+//! asks for (WebGPU through Burn's wgpu runtime, else Burn's CPU backend). [`settings`] and the
+//! widgets' sessions are platform-independent and tested natively; the DOM and worker glue runs in
+//! wasm. `docs/architecture.md` is the map.
 
-pub mod sampler_settings;
-pub mod state;
-pub mod toy2d_settings;
+pub mod floats;
+pub mod render;
+pub mod settings;
+pub mod widgets;
 
 #[cfg(target_family = "wasm")]
 mod app;
@@ -15,15 +18,13 @@ mod controls;
 #[cfg(target_family = "wasm")]
 mod dom;
 #[cfg(target_family = "wasm")]
-mod hooks;
+pub mod mount;
 #[cfg(target_family = "wasm")]
 pub mod readback;
 #[cfg(target_family = "wasm")]
-mod render;
+mod root;
 #[cfg(target_family = "wasm")]
 mod weights;
-#[cfg(target_family = "wasm")]
-mod widgets;
 #[cfg(target_family = "wasm")]
 mod worker;
 

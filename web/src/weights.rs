@@ -3,46 +3,18 @@
 //! ([`zoo::check_digested`]) before a byte is used; [`zoo::build`] then checks every tensor where
 //! the network is built. Failures are sentences for the page.
 
-use burn::prelude::*;
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Cache, Response};
-use zoo::{Entry, Manifest, Net};
+use zoo::{Entry, Manifest};
 
 use crate::dom;
 
 /// The Cache Storage bucket the weights live in.
 const CACHE: &str = "diffusion-playground-weights";
 
-/// Where a download came from, for the page to say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    Network,
-    Cache,
-    /// Files the person picked ("your own model").
-    Local,
-}
-
-impl Source {
-    /// The widget root's `data-source`.
-    pub fn attr(self) -> &'static str {
-        match self {
-            Source::Network => "downloaded",
-            Source::Cache => "cache",
-            Source::Local => "local",
-        }
-    }
-
-    /// For people.
-    pub fn phrase(self) -> &'static str {
-        match self {
-            Source::Network => "downloaded",
-            Source::Cache => "from the browser's cache",
-            Source::Local => "from your files",
-        }
-    }
-}
+pub use crate::widgets::sampler::session::Source;
 
 fn js_text(e: &JsValue) -> String {
     e.as_string()
@@ -279,21 +251,6 @@ pub async fn fetch_checked(
 pub async fn remember(manifest_url: &str, entry: &Entry, bytes: &mut [u8]) {
     let url = file_url(manifest_url, entry);
     store(&cache_key(&url, entry), bytes).await;
-}
-
-/// The network of `entry` on `device`: [`fetch_checked`], built, and cached if it was downloaded.
-pub async fn load(
-    manifest_url: &str,
-    entry: &Entry,
-    device: &Device,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<(Net, Source), String> {
-    let (mut bytes, source) = fetch_checked(manifest_url, entry, progress).await?;
-    let net = zoo::build(entry, &bytes, device).map_err(|e| e.to_string())?;
-    if source == Source::Network {
-        remember(manifest_url, entry, &mut bytes).await;
-    }
-    Ok((net, source))
 }
 
 /// The SHA-256 for [`zoo::check_digested`], computed only when the size is right: otherwise the

@@ -7,7 +7,7 @@ use diffusion::sampler::{Ddim, Sampler};
 use diffusion::{BetaSchedule, DiscreteSchedule, GaussianMixture, SeededNoise, Spacing};
 use playground_web::backend::{self, BackendKind};
 use playground_web::readback::to_vec;
-use playground_web::state::BackendChoice;
+use playground_web::settings::BackendChoice;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -6,56 +6,7 @@ use web_sys::{HtmlCanvasElement, ImageData};
 
 use crate::dom;
 
-/// Gap between tiles, in pixels.
-pub const GAP: usize = 1;
-
-/// The layout of a grid of `n` images of size `h`×`w`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Grid {
-    pub n: usize,
-    pub c: usize,
-    pub h: usize,
-    pub w: usize,
-    pub cols: usize,
-}
-
-impl Grid {
-    /// A near-square grid for `[n, c, h, w]`.
-    pub fn new([n, c, h, w]: [usize; 4]) -> Self {
-        let cols = ((n as f64).sqrt().ceil() as usize).max(1);
-        Self { n, c, h, w, cols }
-    }
-
-    pub fn rows(&self) -> usize {
-        self.n.div_ceil(self.cols)
-    }
-
-    pub fn width(&self) -> usize {
-        self.cols * (self.w + GAP) + GAP
-    }
-
-    pub fn height(&self) -> usize {
-        self.rows() * (self.h + GAP) + GAP
-    }
-
-    /// Top-left pixel of tile `i`.
-    pub fn origin(&self, i: usize) -> (usize, usize) {
-        (
-            (i % self.cols) * (self.w + GAP) + GAP,
-            (i / self.cols) * (self.h + GAP) + GAP,
-        )
-    }
-
-    /// The image under a point of the canvas (canvas pixels), if any.
-    pub fn hit(&self, x: f64, y: f64) -> Option<usize> {
-        let (col, row) = (
-            (x as usize).saturating_sub(GAP) / (self.w + GAP),
-            (y as usize).saturating_sub(GAP) / (self.h + GAP),
-        );
-        let i = row * self.cols + col;
-        (col < self.cols && i < self.n).then_some(i)
-    }
-}
+pub use super::grid::{GAP, Grid};
 
 /// RGBA pixels of an empty `layout`: the light grey of the gaps.
 pub fn blank(layout: &Grid) -> Vec<u8> {

@@ -95,11 +95,8 @@ impl LossLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasm_bindgen_test::*;
 
-    wasm_bindgen_test_configure!(run_in_browser);
-
-    #[wasm_bindgen_test]
+    #[test]
     fn bins_hold_the_mean_log_loss_and_stay_few_however_long_the_run() {
         let mut log = LossLog::default();
         log.extend([10.0, 1000.0, f32::NAN, 0.0]);
@@ -121,7 +118,7 @@ mod tests {
         assert_eq!(log.last(), Some(10.0f32.powi((n as i32 - 1) % 2)));
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn truncating_rebins_what_is_kept() {
         let mut log = LossLog::default();
         log.extend((0..2 * MAX_BINS + 3).map(|_| 100.0));

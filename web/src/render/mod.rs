@@ -1,7 +1,13 @@
-//! Canvas renderers: each draws one kind of picture from plain host data.
+//! Canvas renderers: each draws one kind of picture from plain host data. The loss log and the
+//! labels are plain data (native); the rest draws on canvases.
 
-pub mod images;
-pub mod loss_chart;
+pub mod grid;
 pub mod loss_log;
-pub mod points;
 pub mod text;
+
+#[cfg(target_family = "wasm")]
+pub mod images;
+#[cfg(target_family = "wasm")]
+pub mod loss_chart;
+#[cfg(target_family = "wasm")]
+pub mod points;

@@ -13,11 +13,8 @@ pub fn time(t: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasm_bindgen_test::*;
 
-    wasm_bindgen_test_configure!(run_in_browser);
-
-    #[wasm_bindgen_test]
+    #[test]
     fn timesteps_read_as_whole_numbers_and_continuous_times_keep_three_decimals() {
         assert_eq!(time(100.0), "100");
         assert_eq!(time(999.0), "999");

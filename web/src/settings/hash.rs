@@ -1,6 +1,7 @@
-//! The page's state as it lives in the URL hash (`#widget=mixture&backend=cpu&steps=50`), so a link
-//! reproduces a widget and an embed is just an iframe with a hash. Parsing never fails: a bad value
-//! falls back to its default and leaves a warning the page shows.
+//! The URL-hash format (`#widget=mixture&backend=cpu&steps=50`): a widget's settings as they live in
+//! the page's hash, in an embed's attribute or in a `mount` call, so a link reproduces a widget.
+//! Parsing never fails: the widget's settings table ([`super`]) reads each value, and a bad one falls
+//! back to its default and leaves a warning the widget shows.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -110,72 +111,6 @@ impl HashState {
         }
     }
 
-    /// An integer parameter in `min..=max`; a missing value gives `default`, a bad one gives
-    /// `default` and a warning.
-    pub fn int(&mut self, key: &str, default: u64, min: u64, max: u64) -> u64 {
-        let Some(raw) = self.params.get(key) else {
-            return default;
-        };
-        match raw.parse::<u64>() {
-            Ok(v) if (min..=max).contains(&v) => v,
-            _ => {
-                self.warnings.push(format!(
-                    "“{key}={raw}” is not a whole number from {min} to {max}; using {default}."
-                ));
-                default
-            }
-        }
-    }
-
-    /// A number in `min..=max` (decimal or exponent notation); a missing value gives `default`,
-    /// a bad one gives `default` and a warning.
-    pub fn float(&mut self, key: &str, default: f64, min: f64, max: f64) -> f64 {
-        let Some(raw) = self.params.get(key) else {
-            return default;
-        };
-        match raw.parse::<f64>() {
-            Ok(v) if v.is_finite() && (min..=max).contains(&v) => v,
-            _ => {
-                self.warnings.push(format!(
-                    "“{key}={raw}” is not a number from {min} to {max}; using {default}."
-                ));
-                default
-            }
-        }
-    }
-
-    /// One of `options`; a missing value gives `default`, an unknown one gives `default` and a
-    /// warning that lists the options.
-    pub fn choice(&mut self, key: &str, default: &str, options: &[&str]) -> String {
-        let Some(raw) = self.params.get(key) else {
-            return default.to_string();
-        };
-        if options.contains(&raw.as_str()) {
-            return raw.clone();
-        }
-        self.warnings.push(format!(
-            "“{key}={raw}” is not one of {}; using {default}.",
-            options.join(", ")
-        ));
-        default.to_string()
-    }
-
-    /// `1`/`true` or `0`/`false` (a bare `key` counts as true).
-    pub fn flag(&mut self, key: &str, default: bool) -> bool {
-        match self.params.get(key).map(String::as_str) {
-            None => default,
-            Some("1" | "true" | "") => true,
-            Some("0" | "false") => false,
-            Some(raw) => {
-                self.warnings.push(format!(
-                    "“{key}={raw}” is not 1 or 0; using {}.",
-                    u8::from(default)
-                ));
-                default
-            }
-        }
-    }
-
     /// A comma-separated list (empty items dropped).
     pub fn list(&self, key: &str) -> Vec<String> {
         self.params.get(key).map_or_else(Vec::new, |v| {
@@ -185,22 +120,6 @@ impl HashState {
                 .map(String::from)
                 .collect()
         })
-    }
-
-    /// `hide=`: the controls to hide, each one of `panels` or `keys` (an unknown name is kept,
-    /// harmlessly, with a warning that lists the known ones).
-    pub fn hide(&mut self, panels: &[&str], keys: &[&str]) -> Vec<String> {
-        let hide = self.list("hide");
-        for h in &hide {
-            if !panels.contains(&h.as_str()) && !keys.contains(&h.as_str()) {
-                self.warnings.push(format!(
-                    "hide={h}: there is no control called “{h}” (known: {}, {}).",
-                    panels.join(", "),
-                    keys.join(", ")
-                ));
-            }
-        }
-        hide
     }
 
     /// The raw value of `key`.
@@ -281,21 +200,14 @@ mod tests {
     }
 
     #[test]
-    fn reads_widget_backend_and_numbers() {
-        let mut s = HashState::parse("#widget=mixture&backend=cpu&steps=20");
+    fn reads_widget_and_backend() {
+        let s = HashState::parse("#widget=mixture&backend=cpu&steps=20");
         assert_eq!(s.backend, BackendChoice::Cpu);
-        assert_eq!(s.int("steps", 50, 1, 1000), 20);
-        assert_eq!(s.int("seed", 7, 0, 100), 7);
+        assert_eq!(s.raw("steps"), Some("20"));
         assert!(s.warnings.is_empty());
-    }
-
-    #[test]
-    fn bad_values_fall_back_with_a_warning() {
-        let mut s = HashState::parse("#backend=tpu&steps=-3&points=1e9");
-        assert_eq!(s.backend, BackendChoice::Auto);
-        assert_eq!(s.int("steps", 50, 1, 1000), 50);
-        assert_eq!(s.int("points", 2000, 1, 20000), 2000);
-        assert_eq!(s.warnings.len(), 3, "{:?}", s.warnings);
+        let bad = HashState::parse("#backend=tpu");
+        assert_eq!(bad.backend, BackendChoice::Auto);
+        assert_eq!(bad.warnings.len(), 1, "{:?}", bad.warnings);
     }
 
     #[test]
@@ -306,28 +218,17 @@ mod tests {
     }
 
     #[test]
-    fn floats_choices_flags_and_lists() {
-        let mut s = HashState::parse("#lr=3e-4&sampler=ddim&autoplay=1&hide=lr,,width&x=2");
-        assert_eq!(s.float("lr", 1e-3, 1e-6, 1.0), 3e-4);
-        assert_eq!(s.choice("sampler", "ddpm", &["ddpm", "ddim"]), "ddim");
-        assert!(s.flag("autoplay", false));
+    fn lists_drop_empty_items() {
+        let s = HashState::parse("#hide=lr,,width");
         assert_eq!(s.list("hide"), ["lr", "width"]);
-        assert!(s.warnings.is_empty());
-        assert_eq!(s.float("x", 1.0, 0.0, 1.0), 1.0);
-        assert_eq!(s.choice("sampler2", "a", &["a"]), "a");
-        let mut bad = HashState::parse("#lr=NaN&sampler=rk9&autoplay=yes");
-        assert_eq!(bad.float("lr", 1e-3, 1e-6, 1.0), 1e-3);
-        assert_eq!(bad.choice("sampler", "ddpm", &["ddpm"]), "ddpm");
-        assert!(!bad.flag("autoplay", false));
-        assert_eq!(bad.warnings.len(), 3, "{:?}", bad.warnings);
     }
 
     #[test]
     fn with_round_trips_through_parse() {
         let s = HashState::parse("#seed=1&widget=mixture&note=a%20b%26c%");
         let h = s.with("seed", "2");
-        let mut t = HashState::parse(&h);
-        assert_eq!(t.int("seed", 0, 0, 9), 2);
+        let t = HashState::parse(&h);
+        assert_eq!(t.raw("seed"), Some("2"));
         assert_eq!(t.params.get("note").map(String::as_str), Some("a b&c%"));
     }
 }

@@ -1,41 +1,52 @@
-//! The widgets the page can mount, each on its own root element.
+//! The widgets, each mounted as an instance on its own root element. A widget is a session (its
+//! state and transitions, native and unit-tested), views and a thin DOM/worker glue (wasm).
 
+pub mod event;
+pub mod sampler;
+pub mod toy2d;
+
+#[cfg(target_family = "wasm")]
 mod mixture;
-mod sampler;
-mod toy2d;
 
-use crate::backend::Backend;
-use crate::dom::Root;
-use crate::state::{HashState, Widget};
+#[cfg(target_family = "wasm")]
+pub use start::{Starting, mount};
 
-/// A widget being started: the widget, with what it starts before the backend is chosen
-/// (downloads, its worker), so that this overlaps the backend's start instead of following it.
-pub enum Starting {
-    Mixture,
-    Toy2d,
-    Sampler(sampler::Early),
-}
+#[cfg(target_family = "wasm")]
+mod start {
+    use super::{mixture, sampler, toy2d};
+    use crate::backend::Backend;
+    use crate::root::Root;
+    use crate::settings::{HashState, Widget};
 
-impl Starting {
-    pub fn new(widget: Widget, state: &mut HashState) -> Self {
-        match widget {
-            Widget::Mixture => Starting::Mixture,
-            Widget::Toy2d => Starting::Toy2d,
-            Widget::Sampler => Starting::Sampler(sampler::Early::start(state)),
+    /// A widget being started: the widget, with what it starts before the backend is chosen
+    /// (downloads, its worker), so that this overlaps the backend's start instead of following it.
+    pub enum Starting {
+        Mixture,
+        Toy2d,
+        Sampler(sampler::Early),
+    }
+
+    impl Starting {
+        pub fn new(widget: Widget, hash: &mut HashState) -> Self {
+            match widget {
+                Widget::Mixture => Starting::Mixture,
+                Widget::Toy2d => Starting::Toy2d,
+                Widget::Sampler => Starting::Sampler(sampler::Early::start(hash)),
+            }
         }
     }
-}
 
-/// Mounts the widget on `root` and runs it; an `Err` is a message for the page.
-pub async fn mount(
-    widget: Starting,
-    root: &Root,
-    backend: &Backend,
-    state: &mut HashState,
-) -> Result<(), String> {
-    match widget {
-        Starting::Mixture => mixture::run(root, backend, state).await,
-        Starting::Toy2d => toy2d::run(root, backend, state).await,
-        Starting::Sampler(early) => sampler::run(root, backend, state, early).await,
+    /// Runs the widget on `root` until it is unmounted; an `Err` is a message for the widget.
+    pub async fn mount(
+        widget: Starting,
+        root: &Root,
+        backend: &Backend,
+        hash: &mut HashState,
+    ) -> Result<(), String> {
+        match widget {
+            Starting::Mixture => mixture::run(root, backend, hash).await,
+            Starting::Toy2d => toy2d::run(root, backend, hash).await,
+            Starting::Sampler(early) => sampler::run(root, backend, hash, early).await,
+        }
     }
 }

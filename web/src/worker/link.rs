@@ -11,18 +11,7 @@ use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
 use super::{BOOT_FAILED, PANICKED, READY};
-
-/// What a widget hears from its worker.
-#[derive(Debug)]
-pub enum Event<In> {
-    /// One of the widget's own messages.
-    Message(In),
-    /// A message could not be sent or read; the worker lives on.
-    Failed(String),
-    /// The worker panicked or could not start: it answers nothing any more (a new link is a new
-    /// worker).
-    Died(String),
-}
+use crate::widgets::event::Event;
 
 /// What the link and its event handlers share.
 struct Shared<In> {

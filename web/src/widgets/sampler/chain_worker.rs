@@ -3,7 +3,8 @@
 //! only fetches and checks weights, draws and handles input. The worker builds the network from
 //! the checked file the page sends, walks the [`zoo::ImageChain`] and posts every step's x_t and
 //! x̂₀ as bytes. On WebGPU step k+1 is queued on the device before step k is read back, so the
-//! device computes while the worker reads and posts.
+//! device computes while the worker reads and posts. It also holds the data set's classifier and
+//! reads the last chain's images with it when asked, so the page holds no device at all.
 
 use burn::prelude::*;
 use diffusion::{Parameterization, Step};
@@ -27,6 +28,9 @@ struct ChainWorker {
     /// The loaded network and what it outputs (its entry's `prediction`).
     net: Option<(Net, Parameterization)>,
     running: Option<Running>,
+    /// The classifier the page sent, and the final images of the last finished chain.
+    classifier: Option<Result<Net, String>>,
+    last: Option<(u32, Tensor<4>)>,
 }
 
 /// A chain being sampled.
@@ -120,6 +124,24 @@ impl Job for ChainWorker {
                     self.running = None;
                 }
             }
+            ToChain::LoadClassifier { entry, bytes } => {
+                self.classifier = Some(match &self.device {
+                    Some(device) => zoo::build(&entry, &bytes, device).map_err(|e| e.to_string()),
+                    None => Err("the sampler's worker has no device open".into()),
+                });
+            }
+            ToChain::Classify { run } => {
+                let (labels, confidence, error) = match self.classify(run).await {
+                    Ok((labels, confidence)) => (labels, confidence, None),
+                    Err(e) => (Vec::new(), Vec::new(), Some(e)),
+                };
+                worker::post(&FromChain::Classified {
+                    run,
+                    labels,
+                    confidence,
+                    error,
+                });
+            }
             ToChain::Crash => panic!("crash asked for by a test"),
         }
     }
@@ -145,11 +167,39 @@ impl Job for ChainWorker {
             None if done => return stopped(r.run, "The sampler gave no step to run.".into()),
             None => {}
         }
-        if let Some((step, compute_ms)) = next {
-            r.x = step.x.clone();
-            r.pending = Some((step, compute_ms));
-            self.running = Some(r);
+        match next {
+            Some((step, compute_ms)) => {
+                r.x = step.x.clone();
+                r.pending = Some((step, compute_ms));
+                self.running = Some(r);
+            }
+            None => self.last = Some((r.run, r.x)),
         }
+    }
+}
+
+impl ChainWorker {
+    /// The classifier's label and probability for each final image of chain `run`.
+    async fn classify(&self, run: u32) -> Result<(Vec<usize>, Vec<f32>), String> {
+        let clf = match &self.classifier {
+            Some(Ok(Net::Classifier(clf))) => clf,
+            Some(Err(e)) => return Err(e.clone()),
+            _ => return Err("no classifier was sent".into()),
+        };
+        let Some((_, x)) = self.last.as_ref().filter(|(r, _)| *r == run) else {
+            return Err("the chain's images are gone".into());
+        };
+        let n = x.dims()[0];
+        let probs = burn::tensor::activation::softmax(clf.forward(x.clone().clamp(-1.0, 1.0)), 1);
+        let p = to_vec(probs).await?;
+        let k = p.len() / n.max(1);
+        Ok(p.chunks(k.max(1))
+            .map(|row| {
+                row.iter()
+                    .enumerate()
+                    .fold((0, f32::MIN), |b, (i, &v)| if v > b.1 { (i, v) } else { b })
+            })
+            .unzip())
     }
 }
 

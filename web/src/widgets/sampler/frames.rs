@@ -84,9 +84,6 @@ impl Frames {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasm_bindgen_test::*;
-
-    wasm_bindgen_test_configure!(run_in_browser);
 
     fn frame(index: usize) -> Frame {
         Frame {
@@ -97,7 +94,7 @@ mod tests {
         }
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn a_chain_within_the_budget_keeps_every_step() {
         // 64 MNIST images × 1,000 steps: 100 MB
         let mut f = Frames::within(1000, 2 * 64 * 28 * 28, BUDGET);
@@ -108,7 +105,7 @@ mod tests {
         assert!(f.kept().iter().enumerate().all(|(i, fr)| fr.index == i));
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn a_longer_chain_keeps_every_kth_step_its_last_and_the_newest() {
         // 64 CIFAR-10 images × 1,000 steps: 393 MB, so every 3rd step
         let bytes = 2 * 64 * 3 * 32 * 32;
@@ -133,7 +130,7 @@ mod tests {
         assert_eq!(f.last().map(|fr| fr.xt[0]), Some((997 % 256) as u8));
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn a_smaller_budget_thins_a_short_chain() {
         let bytes = 2 * 4 * 28 * 28;
         let mut f = Frames::within(10, bytes, 3 * bytes);

@@ -4,10 +4,7 @@
 use serde::{Deserialize, Serialize};
 use zoo::{ChainSpec, Entry, Process};
 
-use crate::worker::{Floats, Link};
-
-/// The page's end of the chain worker.
-pub type ChainLink = Link<ToChain, FromChain>;
+use crate::floats::Floats;
 
 /// Page → worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -30,6 +27,14 @@ pub enum ToChain {
     },
     /// Drop the chain of `run`.
     Stop { run: u32 },
+    /// Build the data set's classifier from its checked file (kept across models).
+    LoadClassifier {
+        entry: Entry,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
+    /// Classify the final images of `run` (the last chain finished) with the classifier.
+    Classify { run: u32 },
     /// Test hook: panic, as Burn's WebGPU runtime does on a GPU out-of-memory error, so the
     /// recovery can be tested on a machine that has memory to spare.
     Crash,
@@ -73,4 +78,12 @@ pub enum FromChain {
     },
     /// Sampling `run` failed; the chain is dropped.
     Stopped { run: u32, message: String },
+    /// What the classifier reads in the final images of `run` (a label and its probability per
+    /// image), or why it could not.
+    Classified {
+        run: u32,
+        labels: Vec<usize>,
+        confidence: Vec<f32>,
+        error: Option<String>,
+    },
 }

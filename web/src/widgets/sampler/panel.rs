@@ -6,28 +6,13 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlCanvasElement};
 use zoo::{Entry, Manifest};
 
-use crate::controls::{self, button, input, labelled_options, on, options, set_value};
+use crate::controls::{self, button, input, labelled_options, on, options, set_value, setting_row};
 use crate::dom::{self, el};
-use crate::sampler_settings::{Classes, SamplerSettings};
+use crate::settings::Common;
+use crate::settings::Control;
+use crate::settings::sampler::{SamplerSettings, table};
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cmd {
-    /// A setting changed (hash key, new value).
-    Set(String, String),
-    Sample,
-    Stop,
-    ClearCache,
-    Scrub(usize),
-    ChainPlay,
-    /// A click on a grid at canvas coordinates (which image to follow).
-    Pick(f64, f64),
-    DownloadGrid,
-    DownloadChain,
-    /// Files were picked in "your own model": read them and open the model they make.
-    OwnFiles,
-    /// Test hook (`__playground.crashWorker()`): make the chain worker panic.
-    CrashWorker,
-}
+pub use super::session::Cmd;
 
 pub type Queue = controls::Queue<Cmd>;
 
@@ -58,18 +43,13 @@ pub struct Panel {
     queue: Queue,
 }
 
-/// (key, label, `number:min:max:step`).
-const NUMBERS: [(&str, &str, &str); 6] = [
-    ("steps", "steps", "number:1:1000:1"),
-    ("eta", "η (DDIM)", "number:0:1:0.1"),
-    ("snr", "snr (corrector)", "number:0:1:0.01"),
-    ("n", "images", "number:1:64:1"),
-    ("seed", "seed", "number:0:4294967295:1"),
-    ("guidance", "guidance w", "number:0:20:0.5"),
-];
-
 impl Panel {
-    pub fn build(root: &Element, queue: Queue) -> Result<Self, JsValue> {
+    pub fn build(
+        root: &Element,
+        s: &SamplerSettings,
+        manifest: &Manifest,
+        queue: Queue,
+    ) -> Result<Self, JsValue> {
         let body = el("section", "widget-body sampler", "")?;
         add(&body, "h2", "", "Sample images, step by step")?;
         add(
@@ -84,35 +64,26 @@ impl Panel {
 
         let settings = el("div", "settings", "")?;
         settings.set_attribute("data-control", "settings")?;
-        let field = |key: &str, label: &str| -> Result<Element, JsValue> {
-            let row = el("label", "field", label)?;
-            row.set_attribute("data-control", key)?;
-            settings.append_child(&row)?;
-            Ok(row)
-        };
-        let select = |row: &Element, key: &str| -> Result<Element, JsValue> {
-            let s = dom::document().create_element("select")?;
-            s.set_attribute("name", key)?;
-            let k = key.to_string();
-            on(&s, "change", &queue, move |v| Cmd::Set(k.clone(), v))?;
-            row.append_child(&s)?;
-            Ok(s)
-        };
-        let model = select(&field("model", "model ")?, "model")?;
-        let sampler = select(&field("sampler", "sampler ")?, "sampler")?;
-        let class_row = field("class", "class ")?;
-        let class = select(&class_row, "class")?;
-        let mut rows = Vec::new();
-        for (key, label, kind) in NUMBERS {
-            let row = field(key, &format!("{label} "))?;
-            let parts: Vec<&str> = kind.split(':').collect();
-            let i = input("number", parts[1], parts[2], parts[3], "")?;
-            i.set_attribute("name", key)?;
-            let k = key.to_string();
-            on(&i, "change", &queue, move |v| Cmd::Set(k.clone(), v))?;
-            row.append_child(&i)?;
-            rows.push(row);
+        // the form is the settings table's rows that have a control (the same for every model)
+        for setting in table(manifest, s.model()) {
+            if setting.control != Control::None {
+                let row = setting_row(&setting, "field", &queue, |k, v| Cmd::Set(k.into(), v))?;
+                settings.append_child(&row)?;
+            }
         }
+        let row = |key: &str| -> Result<Element, JsValue> {
+            settings
+                .query_selector(&format!("[data-control=\"{key}\"]"))?
+                .ok_or_else(|| JsValue::from_str(&format!("the form has no {key}")))
+        };
+        let control = |key: &str| -> Result<Element, JsValue> {
+            settings
+                .query_selector(&format!("[name=\"{key}\"]"))?
+                .ok_or_else(|| JsValue::from_str(&format!("the form has no {key}")))
+        };
+        let (model, sampler, class) = (control("model")?, control("sampler")?, control("class")?);
+        let (class_row, guidance_row) = (row("class")?, row("guidance")?);
+        let (eta_row, snr_row) = (row("eta")?, row("snr")?);
         body.append_child(&settings)?;
 
         let bar = el("div", "toolbar", "")?;
@@ -232,8 +203,6 @@ impl Panel {
         let card = el("div", "model-card", "")?;
         body.append_child(&card)?;
         root.append_child(&body)?;
-        let [_, eta_row, snr_row, _, _, guidance_row]: [Element; 6] =
-            rows.try_into().map_err(|_| "six number fields")?;
         Ok(Self {
             settings,
             model,
@@ -268,10 +237,10 @@ impl Panel {
             .generators()
             .map(|e| (e.id.clone(), format!("{} ({})", e.id, e.size_text())))
             .collect();
-        labelled_options(&self.model, &models, &s.model)?;
-        let entry = manifest.get(&s.model);
+        labelled_options(&self.model, &models, s.model())?;
+        let entry = manifest.get(s.model());
         let samplers = entry.map_or_else(Vec::new, Entry::samplers);
-        options(&self.sampler, &samplers, &s.sampler)?;
+        options(&self.sampler, &samplers, s.sampler())?;
         let conditional = entry.is_some_and(|e| e.conditional);
         if let Some(e) = entry.filter(|e| e.conditional) {
             let mut items = vec![
@@ -284,26 +253,14 @@ impl Panel {
                     .enumerate()
                     .map(|(k, name)| (k.to_string(), name.clone())),
             );
-            let selected = match s.classes {
-                Classes::Mixed => "mixed".to_string(),
-                Classes::Unconditional => "none".to_string(),
-                Classes::One(k) => k.to_string(),
-            };
-            labelled_options(&self.class, &items, &selected)?;
+            labelled_options(&self.class, &items, s.values.text("class"))?;
         }
-        for (key, v) in [
-            ("steps", s.steps.to_string()),
-            ("eta", s.eta.to_string()),
-            ("snr", s.snr.to_string()),
-            ("n", s.n.to_string()),
-            ("seed", s.seed.to_string()),
-            ("guidance", s.guidance.to_string()),
-        ] {
-            if let Ok(Some(i)) = self
-                .settings
-                .query_selector(&format!("input[name=\"{key}\"]"))
-            {
-                set_value(&i, &v);
+        for setting in table(manifest, s.model()) {
+            if let Control::Number(_) = setting.control {
+                let selector = format!("input[name=\"{}\"]", setting.key);
+                if let Ok(Some(i)) = self.settings.query_selector(&selector) {
+                    set_value(&i, &s.values.form_text(setting.key));
+                }
             }
         }
         let show = |e: &Element, on: bool| {
@@ -315,8 +272,16 @@ impl Panel {
         };
         show(&self.class_row, conditional && !s.hidden("class"));
         show(&self.guidance_row, conditional && !s.hidden("guidance"));
-        show(&self.eta_row, s.sampler == "ddim" && !s.hidden("eta"));
-        show(&self.snr_row, s.sampler == "pc" && !s.hidden("snr"));
+        // the core's sampler table says which options the sampler reads
+        let reads = diffusion::sampler::info(s.sampler());
+        show(
+            &self.eta_row,
+            reads.is_some_and(|i| i.reads_eta) && !s.hidden("eta"),
+        );
+        show(
+            &self.snr_row,
+            reads.is_some_and(|i| i.reads_snr) && !s.hidden("snr"),
+        );
         let body = self.settings.parent_element();
         for h in &s.hide {
             let selector = format!("[data-control=\"{h}\"]");

@@ -4,11 +4,11 @@
 //! asynchronously.
 
 use burn::prelude::*;
-use diffusion::SeededNoise;
-use diffusion::sampler::{Sampler, ensure_finite};
-use train::toy::Frozen;
+use diffusion::sampler::ensure_finite;
+use train::toy::{Frozen, ToyChain};
 
 use super::messages::SampleSpec;
+use super::results::DENSITY_STEPS;
 use crate::dom;
 use crate::readback::to_vec;
 
@@ -20,26 +20,20 @@ pub struct Frames {
     pub ts: Vec<f64>,
 }
 
+/// A chain of samples: the core's [`ToyChain`] (the one native `ToyRun::sample` walks, with the
+/// same seed rule), stepped in slices with each step read back asynchronously.
 pub struct SampleJob {
-    frozen: Frozen,
-    sampler: Box<dyn Sampler<2>>,
-    x: Tensor<2>,
-    noise: SeededNoise,
+    chain: ToyChain,
     started: f64,
 }
 
 impl SampleJob {
     /// The job and x_T.
     pub async fn new(frozen: Frozen, spec: &SampleSpec) -> Result<(Self, Vec<f32>), String> {
-        let sampler = frozen.sampler(&spec.sampler, &spec.options)?;
-        let mut noise = SeededNoise::new(spec.seed.wrapping_add(0x5a301e));
-        let x = frozen.start(spec.n, sampler.as_ref(), &mut noise);
-        let start = to_vec(x.clone()).await?;
+        let chain = ToyChain::new(frozen, &spec.sampler, &spec.options, spec.n, spec.seed)?;
+        let start = to_vec(chain.start()).await?;
         let job = Self {
-            frozen,
-            sampler,
-            x,
-            noise,
+            chain,
             started: dom::now_ms(),
         };
         Ok((job, start))
@@ -47,12 +41,12 @@ impl SampleJob {
 
     /// The training step of the weights it samples from.
     pub fn model_step(&self) -> usize {
-        self.frozen.step
+        self.chain.model_step()
     }
 
     /// Steps in the chain.
     pub fn len(&self) -> usize {
-        self.sampler.len()
+        self.chain.len()
     }
 
     /// Milliseconds since the job started.
@@ -66,16 +60,11 @@ impl SampleJob {
         let begin = dom::now_ms();
         let mut frames = Frames::default();
         loop {
-            let model = self.frozen.denoiser();
-            let Some(step) = self
-                .sampler
-                .step(&model, &self.x, &mut self.noise)
-                .map_err(|e| e.to_string())?
-            else {
+            let Some(step) = self.chain.step()? else {
                 return Ok((frames, true));
             };
             let [n, _] = step.x.dims();
-            let both = to_vec(Tensor::cat(vec![step.x.clone(), step.x0], 0)).await?;
+            let both = to_vec(Tensor::cat(vec![step.x, step.x0], 0)).await?;
             let (x, x0) = both.split_at(2 * n);
             ensure_finite(x, step.index, step.t).map_err(|e| {
                 format!("{e}. The model has not learned a usable score yet, or the learning rate is too high.")
@@ -83,7 +72,6 @@ impl SampleJob {
             frames.xs.extend_from_slice(x);
             frames.x0s.extend_from_slice(x0);
             frames.ts.push(step.t);
-            self.x = step.x;
             if dom::now_ms() - begin > budget_ms {
                 return Ok((frames, false));
             }
@@ -109,8 +97,6 @@ pub struct DensityJob {
     started: f64,
 }
 
-/// RK4 steps of the density's ODE solve.
-pub const DENSITY_STEPS: usize = 16;
 /// Milliseconds a block should take: the worker reads its messages between blocks, so a new
 /// request waits at most about this long (a block is at least one point).
 const BLOCK_MS: f64 = 250.0;

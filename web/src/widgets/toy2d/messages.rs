@@ -11,10 +11,7 @@ use diffusion::sampler::Options;
 use serde::{Deserialize, Serialize};
 use train::toy::ToyConfig;
 
-use crate::worker::{Floats, JsFloats, Link};
-
-/// The page's end of the training worker.
-pub type TrainerLink = Link<ToTrainer, FromTrainer>;
+use crate::floats::{Floats, JsFloats};
 
 /// Page → worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -82,10 +79,7 @@ pub enum FromTrainer {
     Failed { message: String },
 }
 
-/// The page's end of the viewer worker.
-pub type ViewerLink = Link<ToViewer, FromViewer>;
-
-/// How to draw a chain of samples (from [`crate::toy2d_settings::Toy2dSettings`]).
+/// How to draw a chain of samples (from [`crate::settings::toy2d::Toy2dSettings`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SampleSpec {
     pub sampler: String,

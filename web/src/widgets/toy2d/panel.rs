@@ -8,30 +8,15 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlCanvasElement};
 
-use crate::controls::{button, input, on, options, set_value};
+use crate::controls::{button, input, on, options, set_value, setting_row};
 use crate::dom::{self, el};
 use crate::render::loss_chart::LossChart;
 use crate::render::points::PointCloud;
-use crate::toy2d_settings::{DRAWN, EXTENT, PROCESSES, Toy2dSettings, VIEWS};
+use crate::settings::Common;
+use crate::settings::Control;
+use crate::settings::toy2d::{DRAWN, EXTENT, Toy2dSettings, VIEWS};
 
-/// What a person asked for.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cmd {
-    Play,
-    Step,
-    Reset,
-    /// A setting changed (hash key, new value).
-    Set(String, String),
-    Scrub(usize),
-    ChainPlay,
-    /// A point drawn at data coordinates; `true` starts a new stroke.
-    Draw(f64, f64, bool),
-    StrokeEnd,
-    Undo,
-    Clear,
-    /// Test hook (`__playground.crashViewer()`): make the viewer worker panic.
-    CrashViewer,
-}
+pub use super::session::Cmd;
 
 pub type Queue = crate::controls::Queue<Cmd>;
 
@@ -49,28 +34,8 @@ pub struct Panel {
     pub chain_play: Element,
     pub draw_row: Element,
     pub settings: Element,
-    pub sampler: Element,
     queue: Queue,
 }
-
-/// (key, label, kind): kind is `select` (options filled in later) or `number:min:max:step`.
-const FIELDS: [(&str, &str, &str); 15] = [
-    ("data", "data", "select"),
-    ("noise", "noise", "number:0:1:0.01"),
-    ("process", "process", "select"),
-    ("T", "T (DDPM)", "number:10:4000:10"),
-    ("width", "width", "number:4:1024:1"),
-    ("depth", "depth", "number:1:8:1"),
-    ("time", "time features", "select"),
-    ("lr", "learning rate", "number:0.000001:10000:any"),
-    ("batch", "batch", "number:1:4096:1"),
-    ("ema", "EMA decay", "number:0:0.99999:any"),
-    ("seed", "seed", "number:0:4294967295:1"),
-    ("sampler", "sampler", "select"),
-    ("steps", "sampler steps", "number:1:1000:1"),
-    ("eta", "η (DDIM)", "number:0:1:0.1"),
-    ("n", "samples", "number:1:5000:1"),
-];
 
 impl Panel {
     pub fn build(root: &Element, s: &Toy2dSettings, queue: Queue) -> Result<Self, JsValue> {
@@ -117,7 +82,7 @@ impl Panel {
 
         let t_row = el("label", "view-row", "t ")?;
         t_row.set_attribute("data-control", "t")?;
-        let t_input = input("range", "0", "1", "0.01", &s.t.to_string())?;
+        let t_input = input("range", "0", "1", "0.01", &s.t().to_string())?;
         t_input.set_attribute("name", "t")?;
         on(&t_input, "input", &queue, |v| Cmd::Set("t".into(), v))?;
         t_row.append_child(&t_input)?;
@@ -165,23 +130,11 @@ impl Panel {
         right.append_child(&chart_canvas)?;
         let settings = el("form", "settings", "")?;
         settings.set_attribute("data-control", "settings")?;
-        let mut sampler = None;
-        for (key, label, kind) in FIELDS {
-            let row = el("label", "", label)?;
-            row.set_attribute("data-control", key)?;
-            let control = if kind == "select" {
-                let sel = dom::document().create_element("select")?;
-                if key == "sampler" {
-                    sampler = Some(sel.clone());
-                }
-                sel
-            } else {
-                let parts: Vec<&str> = kind.split(':').collect();
-                input("number", parts[1], parts[2], parts[3], "")?
-            };
-            control.set_attribute("name", key)?;
-            on(&control, "change", &queue, move |v| Cmd::Set(key.into(), v))?;
-            row.append_child(&control)?;
+        for setting in s.table() {
+            if setting.control == Control::None {
+                continue;
+            }
+            let row = setting_row(&setting, "", &queue, |k, v| Cmd::Set(k.into(), v))?;
             settings.append_child(&row)?;
         }
         right.append_child(&settings)?;
@@ -204,7 +157,6 @@ impl Panel {
             chain_play,
             draw_row,
             settings,
-            sampler: sampler.expect("the form has a sampler field"),
             queue,
         };
         panel.fill(s)?;
@@ -214,41 +166,27 @@ impl Panel {
     /// Puts the settings' values (and the choices that depend on them) into the form, and hides
     /// what `hide=` names.
     pub fn fill(&self, s: &Toy2dSettings) -> Result<(), JsValue> {
-        let mut datasets: Vec<&str> = data::toy::TOYS.to_vec();
-        datasets.push(DRAWN);
-        let field = |k: &str| self.settings.query_selector(&format!("[name=\"{k}\"]"));
-        if let Some(sel) = field("data")? {
-            options(&sel, &datasets, &s.data)?;
-        }
-        if let Some(sel) = field("process")? {
-            options(&sel, &PROCESSES, &s.process)?;
-        }
-        if let Some(sel) = field("time")? {
-            options(&sel, &["sinusoidal", "fourier"], &s.time)?;
-        }
-        options(&self.sampler, &s.samplers(), &s.sampler)?;
-        let numbers: [(&str, String); 11] = [
-            ("noise", s.noise.to_string()),
-            ("T", s.timesteps.to_string()),
-            ("width", s.width.to_string()),
-            ("depth", s.depth.to_string()),
-            ("lr", s.lr.to_string()),
-            ("batch", s.batch.to_string()),
-            ("ema", s.ema.to_string()),
-            ("seed", s.seed.to_string()),
-            ("steps", s.steps.to_string()),
-            ("eta", s.eta.to_string()),
-            ("n", s.n.to_string()),
-        ];
-        for (k, v) in numbers {
-            if let Some(e) = field(k)? {
-                set_value(&e, &v);
+        // the settings table's values, and the choices that follow them (the samplers that fit)
+        for setting in s.table() {
+            let Some(e) = self
+                .settings
+                .query_selector(&format!("[name=\"{}\"]", setting.key))?
+            else {
+                continue;
+            };
+            let value = s.values.form_text(setting.key);
+            match setting.control {
+                Control::Select => {
+                    let names: Vec<&str> = setting.names().iter().map(String::as_str).collect();
+                    options(&e, &names, &value)?;
+                }
+                _ => set_value(&e, &value),
             }
         }
         for (name, tab) in &self.tabs {
             tab.set_attribute(
                 "aria-pressed",
-                if *name == s.view { "true" } else { "false" },
+                if *name == s.view() { "true" } else { "false" },
             )?;
         }
         let root = self
@@ -257,23 +195,30 @@ impl Panel {
             .and_then(|p| p.parent_element());
         if let Some(widget) = root.and_then(|g| g.parent_element()) {
             let all = widget.query_selector_all("[data-control]")?;
+            let reads = diffusion::sampler::info(s.sampler());
             for i in 0..all.length() {
                 let Some(e) = all.get(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
                     continue;
                 };
                 let name = e.get_attribute("data-control").unwrap_or_default();
-                e.toggle_attribute_with_force("hidden", s.hidden(&name))?;
+                // η and snr only where the sampler reads them (the core's sampler table)
+                let unread = match name.as_str() {
+                    "eta" => !reads.is_some_and(|i| i.reads_eta),
+                    "snr" => !reads.is_some_and(|i| i.reads_snr),
+                    _ => false,
+                };
+                e.toggle_attribute_with_force("hidden", s.hidden(&name) || unread)?;
             }
         }
         let show = |e: &Element, on: bool| e.toggle_attribute_with_force("hidden", !on);
         show(
             &self.t_row,
-            (s.view == "forward" || s.view == "field") && !s.hidden("t"),
+            (s.view() == "forward" || s.view() == "field") && !s.hidden("t"),
         )?;
-        show(&self.scrub_row, s.view == "chain")?;
+        show(&self.scrub_row, s.view() == "chain")?;
         show(
             &self.draw_row,
-            s.data == DRAWN && s.view == "samples" && !s.hidden("draw"),
+            s.data() == DRAWN && s.view() == "samples" && !s.hidden("draw"),
         )?;
         Ok(())
     }

@@ -3,6 +3,9 @@
 
 use super::messages::FromViewer;
 
+/// RK4 steps of the density's ODE solve.
+pub const DENSITY_STEPS: usize = 16;
+
 /// A finished (or growing) chain, in the model's normalised coordinates.
 #[derive(Debug, Clone, Default)]
 pub struct Chain {
@@ -129,10 +132,7 @@ pub fn grid(cells: usize, extent: f64) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::worker::Floats;
-    use wasm_bindgen_test::*;
-
-    wasm_bindgen_test_configure!(run_in_browser);
+    use crate::floats::Floats;
 
     fn frames(
         start: Option<Vec<f32>>,
@@ -153,7 +153,7 @@ mod tests {
         }
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn a_chain_grows_by_whole_steps_as_its_frames_arrive() {
         let mut c = Chain::new(7, "ddim");
         // x_T of two points, then two steps, then the last
@@ -185,7 +185,7 @@ mod tests {
         assert_eq!((c.model_step, c.len, c.ms), (7, 3, 5.0));
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn frames_that_do_not_fit_the_chain_are_refused() {
         let mut c = Chain::new(0, "ddim");
         // no x_T yet
@@ -203,7 +203,7 @@ mod tests {
         assert_eq!(c.xs.len(), 1);
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn density_shades_are_root_p_over_its_max() {
         let d = Density {
             log_p: vec![0.0, -2.0, f64::NEG_INFINITY, f64::NAN],

@@ -1,0 +1,296 @@
+//! The sampler's glue: the panel's commands and the worker's reports go into the [`Session`] each
+//! frame, and what it asks for comes out: the worker started and told, weights fetched (streamed,
+//! checked, cached), banners, the form, the URL, the views and the hooks for tests.
+
+use zoo::Manifest;
+
+use super::frames;
+use super::messages::{FromChain, ToChain};
+use super::panel::{self, Cmd, Panel};
+use super::session::{Outbox, Session};
+use super::views;
+use crate::backend::Backend;
+use crate::dom;
+use crate::root::Root;
+use crate::settings::HashState;
+use crate::settings::sampler::manifest_url;
+use crate::weights::{self, Source};
+use crate::worker::Link;
+
+/// The page's end of the chain worker.
+pub type ChainLink = Link<ToChain, FromChain>;
+
+/// Started before the backend is chosen: the worker (~150 ms to start), the model list's download
+/// and the opening of the weights cache.
+pub struct Early {
+    link: Result<ChainLink, String>,
+    url: String,
+    manifest: dom::Eager<Result<Manifest, String>>,
+}
+
+impl Early {
+    pub fn start(hash: &mut HashState) -> Self {
+        let link = spawn_link();
+        dom::mark("worker-spawned");
+        // read again (with its warning) by the settings table
+        let url = manifest_url(&mut hash.clone());
+        let manifest = dom::eager({
+            let url = url.clone();
+            async move { weights::manifest(&url).await }
+        });
+        weights::open_cache_early();
+        Self {
+            link,
+            url,
+            manifest,
+        }
+    }
+}
+
+pub async fn run(
+    root: &Root,
+    backend: &Backend,
+    hash: &mut HashState,
+    early: Early,
+) -> Result<(), String> {
+    let kind = backend.kind.attr();
+    let mut link = early.link?;
+    open(&mut link, kind);
+    let url = early.url;
+    let manifest = early
+        .manifest
+        .get()
+        .await
+        .map_err(|e| format!("The model list could not be loaded: {e}."))?;
+    dom::mark("manifest");
+    if manifest.generators().next().is_none() {
+        return Err(format!(
+            "The model list {url} names no image model, so there is nothing to sample."
+        ));
+    }
+    // a test may set `__playground.frameBudget` (bytes) to thin a short chain
+    let budget = root
+        .number("frameBudget")
+        .filter(|b| *b >= 1.0)
+        .map_or(frames::BUDGET, |b| b as usize);
+    let mut s = Session::new(hash, manifest, budget, dom::now_ms());
+    let panel = Panel::build(&root.el, &s.settings, &s.manifest, panel::Queue::default())
+        .map_err(|e| format!("the page could not build the widget: {e:?}"))?;
+    // `__playground.crashWorker()`: a test makes the worker panic, as a GPU out-of-memory would
+    root.publish_command("crashWorker", panel.queue(), Cmd::CrashWorker);
+    dom::mark("panel");
+    let mut glue = Glue {
+        root,
+        panel,
+        link,
+        backend: kind,
+    };
+    loop {
+        if root.stopped() {
+            return Ok(());
+        }
+        let cmds: Vec<Cmd> = glue.panel.queue().borrow_mut().drain(..).collect();
+        for cmd in cmds {
+            glue.command(&mut s, cmd).await;
+        }
+        s.worker_dead |= glue.link.dead();
+        s.receive_all(glue.link.receive(), dom::now_ms());
+        s.tick(dom::now_ms());
+        glue.carry_out(&mut s).await;
+        glue.report(&s);
+        // a frame, or at most a short wait where the browser sends none (a hidden tab): what the
+        // worker sends is taken in and answered in the background too
+        dom::next_frame_or(100).await;
+    }
+}
+
+struct Glue<'a> {
+    root: &'a Root,
+    panel: Panel,
+    link: ChainLink,
+    backend: &'static str,
+}
+
+impl Glue<'_> {
+    /// A command: the session's, or one the glue does itself (files, the cache, downloads).
+    async fn command(&mut self, s: &mut Session, cmd: Cmd) {
+        match &cmd {
+            Cmd::OwnFiles => {
+                let opened = match panel::picked_files(&self.panel.own).await {
+                    Ok(files) if files.is_empty() => return,
+                    Ok(files) => zoo::own_entry(files),
+                    Err(e) => Err(e),
+                };
+                s.own_opened(opened, dom::now_ms());
+            }
+            Cmd::ClearCache => {
+                let said = weights::clear_cache().await;
+                self.root.message_once("notice", "cache", &said);
+            }
+            Cmd::DownloadGrid => {
+                if let Some(rec) = s.finished_record() {
+                    views::download_grid(rec);
+                }
+            }
+            Cmd::DownloadChain => {
+                let follow = s.follow;
+                if let Some(rec) = s.finished_record() {
+                    views::download_chain(rec, follow);
+                }
+            }
+            _ => {}
+        }
+        s.apply(cmd, dom::now_ms());
+    }
+
+    /// Carries out what the session asked, until it asks nothing more (a fetched file is handed
+    /// back, and the session then asks the worker to build it).
+    async fn carry_out(&mut self, s: &mut Session) {
+        loop {
+            let out = s.take_out();
+            let (fetch, fetch_classifier) = (out.fetch.clone(), out.fetch_classifier.clone());
+            self.apply(s, out).await;
+            if let Some(entry) = fetch {
+                let started = dom::now_ms();
+                let panel = &self.panel;
+                let mut progress = |got: u64, total: u64| panel.set_progress(got, total);
+                let got =
+                    weights::fetch_checked(s.settings.manifest(), &entry, &mut progress).await;
+                if got.is_ok() {
+                    self.panel.set_progress(entry.bytes, entry.bytes);
+                }
+                s.fetched(entry, got, started);
+            } else if let Some(entry) = fetch_classifier {
+                let got =
+                    weights::fetch_checked(s.settings.manifest(), &entry, &mut |_, _| {}).await;
+                if let Ok((bytes, Source::Network)) = &got {
+                    weights::remember(s.settings.manifest(), &entry, &mut bytes.clone()).await;
+                }
+                s.classifier_fetched(entry, got.map(|(bytes, _)| bytes));
+            } else {
+                return;
+            }
+        }
+    }
+
+    async fn apply(&mut self, s: &mut Session, out: Outbox) {
+        if out.respawn {
+            match spawn_link() {
+                Ok(mut link) => {
+                    open(&mut link, self.backend);
+                    self.link = link;
+                }
+                Err(e) => {
+                    s.worker_dead = true;
+                    self.root.fail(&e);
+                }
+            }
+        }
+        for msg in out.chain {
+            self.link.send(msg);
+        }
+        for say in out.say {
+            match say.key {
+                Some(key) => self.root.message_once(say.kind, key, &say.text),
+                None => self.root.message_unless_shown(say.kind, &say.text),
+            }
+        }
+        if out.fill {
+            let _ = self.panel.fill(&s.settings, &s.manifest);
+        }
+        if let Some(hash) = out.hash {
+            self.root.write_hash(&hash);
+        }
+        if let Some(text) = out.counter {
+            self.panel.counter.set_text_content(Some(&text));
+        }
+        if out.remember {
+            let manifest = s.settings.manifest().to_string();
+            if let Some(file) = s.file.as_mut() {
+                weights::remember(&manifest, &file.entry, &mut file.bytes).await;
+            }
+        }
+        if let Some(ms) = out.loaded_ms {
+            if let Some(file) = &s.file {
+                self.root.set("source", file.source.attr());
+            }
+            self.root.publish("loadMs", &ms.into());
+            dom::mark("model");
+        }
+        if out.started {
+            self.panel.verdict.set_text_content(None);
+            self.root
+                .publish("classified", &wasm_bindgen::JsValue::UNDEFINED);
+            dom::mark("sampling");
+        }
+        if out.draw {
+            views::draw(&self.panel, s);
+            s.drawn(dom::now_ms());
+        }
+        if out.finished {
+            self.publish_record(s);
+        }
+        if out.verdict {
+            self.publish_verdict(s);
+        }
+    }
+
+    /// The root's `data-*` for tests and embeds.
+    fn report(&self, s: &Session) {
+        self.root.set("status", s.status());
+        self.root.set("model", s.model_id());
+        let step = s.record.as_ref().map_or(0, |r| r.frames.seen());
+        self.root.set("step", &step.to_string());
+    }
+
+    /// `__playground`'s images, shape and timings of the finished chain.
+    fn publish_record(&self, s: &Session) {
+        let Some(rec) = &s.record else { return };
+        let Some(total) = rec.total_ms else { return };
+        // performance.now() counts from navigation: this is "navigation → first finished image"
+        let root = self.root;
+        root.publish("finishedAtMs", &dom::now_ms().into());
+        dom::mark("image");
+        let images = js_sys::Float32Array::from(rec.last_x.as_slice());
+        root.publish("images", &images.into());
+        let shape = js_sys::Array::new();
+        for d in [rec.grid.n, rec.grid.c, rec.grid.h, rec.grid.w] {
+            shape.push(&(d as u32).into());
+        }
+        root.publish("shape", &shape.into());
+        for (key, values) in [
+            ("stepMs", &rec.step_ms),
+            ("computeMs", &rec.compute_ms),
+            ("readMs", &rec.read_ms),
+        ] {
+            root.publish(key, &js_sys::Float64Array::from(values.as_slice()).into());
+        }
+        root.publish("totalMs", &total.into());
+        root.publish("model", &rec.model.clone().into());
+    }
+
+    /// What the classifier read: the sentence under the grids, and `classified` / `confidence`.
+    fn publish_verdict(&self, s: &Session) {
+        let Some(v) = &s.verdict else { return };
+        self.panel.verdict.set_text_content(Some(&v.text));
+        let labels = js_sys::Array::new();
+        for l in &v.labels {
+            labels.push(&(*l as u32).into());
+        }
+        self.root.publish("classified", &labels.into());
+        let confidence = js_sys::Float32Array::from(v.confidence.as_slice());
+        self.root.publish("confidence", &confidence.into());
+    }
+}
+
+fn spawn_link() -> Result<ChainLink, String> {
+    ChainLink::spawn("sampler_chain", "the sampler's worker")
+        .map_err(|e| format!("Sampling needs a Web Worker, but {e}."))
+}
+
+/// Has the worker open a device of the page's kind (`webgpu` or `cpu`).
+fn open(link: &mut ChainLink, backend: &str) {
+    link.send(ToChain::Open {
+        backend: backend.into(),
+    });
+}

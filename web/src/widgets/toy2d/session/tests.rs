@@ -1,0 +1,214 @@
+//! The 2-D trainer's session driven by scripted worker messages, as the page's glue drives it with
+//! the real ones: what it asks of the workers, what it shows, and how it takes failures.
+
+use super::*;
+use crate::floats::{Floats, JsFloats};
+
+fn session(hash: &str) -> Session {
+    Session::new(&mut HashState::parse(hash), "cpu")
+}
+
+fn progress(generation: u32, order: u32, step: usize, training: bool) -> Event<FromTrainer> {
+    Event::Message(FromTrainer::Progress {
+        generation,
+        order,
+        step,
+        losses: vec![0.5; step],
+        training,
+    })
+}
+
+fn weights(generation: u32, step: usize) -> Event<FromTrainer> {
+    Event::Message(FromTrainer::Weights {
+        generation,
+        step,
+        values: JsFloats::new(&[0.0; 4]),
+    })
+}
+
+/// The whole chain of job `job` (2 points, 2 steps) in one message.
+fn frames(job: u32) -> Event<FromViewer> {
+    Event::Message(FromViewer::Frames {
+        job,
+        len: 2,
+        start: Some(Floats(vec![1.0; 4])),
+        xs: Floats(vec![0.5; 8]),
+        x0s: Floats(vec![0.1; 8]),
+        ts: vec![999.0, 499.0],
+        done: true,
+        ms: 3.0,
+    })
+}
+
+fn sample_job(out: &Outbox) -> Option<u32> {
+    out.viewer.iter().find_map(|m| match m {
+        ToViewer::Sample { job, .. } => Some(*job),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_new_session_starts_a_run_in_both_workers_and_waits() {
+    let mut s = session("#widget=toy2d&seed=3");
+    let out = s.take_out();
+    assert!(matches!(
+        out.trainer[..],
+        [
+            ToTrainer::Pause { .. },
+            ToTrainer::Start { generation: 1, .. }
+        ]
+    ));
+    assert!(matches!(
+        out.viewer[..],
+        [ToViewer::Start { generation: 1, .. }]
+    ));
+    assert!(out.fill && out.hash.as_deref().is_some_and(|h| h.contains("seed=3")));
+    // nothing to draw from yet: it asks for weights, and says it will sample
+    s.turn(0.0, vec![], vec![], vec![]);
+    assert!(matches!(s.take_out().trainer[..], [ToTrainer::Weights]));
+    assert_eq!(s.status(), "sampling");
+}
+
+#[test]
+fn training_reports_become_steps_losses_and_then_samples_of_the_final_weights() {
+    let mut s = session("#widget=toy2d&autoplay=1&train_steps=20");
+    let out = s.take_out();
+    let Some(ToTrainer::Train { order, until }) = out.trainer.last().cloned() else {
+        panic!("autoplay trains: {:?}", out.trainer);
+    };
+    assert_eq!(until, Some(20));
+    assert_eq!(s.status(), "training");
+    s.turn(10.0, vec![], vec![progress(1, order, 20, false)], vec![]);
+    assert_eq!((s.step, s.losses.len(), s.status()), (20, 20, "sampling"));
+    assert!(matches!(s.take_out().trainer[..], [ToTrainer::Weights]));
+    // the weights go to the viewer unread, and a chain is asked of them
+    s.turn(20.0, vec![], vec![weights(1, 20)], vec![]);
+    let out = s.take_out();
+    assert!(matches!(out.viewer[0], ToViewer::Weights { step: 20, .. }));
+    let job = sample_job(&out).expect("a chain is asked for");
+    s.turn(30.0, vec![], vec![], vec![frames(job)]);
+    assert_eq!(
+        s.samples.as_ref().map(|c| (c.model_step, c.xs.len())),
+        Some((20, 3))
+    );
+    assert_eq!(s.status(), "paused");
+    // answers about an older run are not taken
+    s.turn(40.0, vec![], vec![progress(0, order, 999, true)], vec![]);
+    assert_eq!((s.step, s.playing), (20, false));
+}
+
+#[test]
+fn the_settings_table_decides_what_a_change_redoes() {
+    let mut s = session("#widget=toy2d");
+    s.take_out();
+    // the learning rate retunes the running training
+    s.apply(Cmd::Set("lr".into(), "0.01".into()));
+    let out = s.take_out();
+    assert!(matches!(out.trainer[..], [ToTrainer::Tune { lr, batch: 256 }] if lr == 0.01));
+    assert!(out.hash.is_some_and(|h| h.contains("lr=0.01")));
+    // the sampler's steps resample, the width starts a new run
+    s.apply(Cmd::Set("steps".into(), "7".into()));
+    assert!(s.take_out().trainer.is_empty());
+    s.apply(Cmd::Set("width".into(), "64".into()));
+    let out = s.take_out();
+    assert!(
+        out.trainer
+            .iter()
+            .any(|m| matches!(m, ToTrainer::Start { generation: 2, .. }))
+    );
+    // a bad value is a warning, and the default stays
+    s.apply(Cmd::Set("depth".into(), "99".into()));
+    let out = s.take_out();
+    assert!(
+        out.say.iter().any(|m| m.text.contains("depth=99")),
+        "{:?}",
+        out.say
+    );
+    assert_eq!(s.settings.config().depth, 3);
+}
+
+#[test]
+fn a_diverging_run_keeps_its_step_and_drops_what_was_drawn_after_it() {
+    let mut s = session("#widget=toy2d&autoplay=1");
+    s.take_out();
+    s.turn(0.0, vec![], vec![progress(1, 1, 40, true)], vec![]);
+    s.turn(
+        1.0,
+        vec![],
+        vec![Event::Message(FromTrainer::Stopped {
+            generation: 1,
+            step: 30,
+            message: "the loss exploded; the weights of step 30 are kept".into(),
+        })],
+        vec![],
+    );
+    let out = s.take_out();
+    assert_eq!((s.step, s.losses.len(), s.status()), (30, 30, "error"));
+    assert!(
+        out.say
+            .iter()
+            .any(|m| m.kind == "error" && m.text.contains("Press Train"))
+    );
+    // Train goes on from the kept weights
+    s.apply(Cmd::Play);
+    assert!(matches!(
+        s.take_out().trainer[..],
+        [ToTrainer::Train { .. }]
+    ));
+    assert_eq!(s.status(), "training");
+}
+
+#[test]
+fn a_dead_viewer_is_said_once_and_reset_starts_a_new_one() {
+    let mut s = session("#widget=toy2d");
+    s.take_out();
+    s.turn(
+        0.0,
+        vec![],
+        vec![],
+        vec![Event::Died("out of memory".into())],
+    );
+    s.turn(
+        1.0,
+        vec![],
+        vec![],
+        vec![Event::Died("out of memory".into())],
+    );
+    let out = s.take_out();
+    let said: Vec<_> = out.say.iter().filter(|m| m.key == Some("viewer")).collect();
+    assert!(said.iter().all(|m| m.text.contains("Press Reset")) && !said.is_empty());
+    assert_eq!(s.status(), "error");
+    s.apply(Cmd::Reset);
+    let out = s.take_out();
+    assert!(out.respawn_viewer && !out.respawn_trainer);
+    assert!(matches!(
+        out.viewer[..],
+        [ToViewer::Start { generation: 2, .. }]
+    ));
+}
+
+#[test]
+fn a_drawing_needs_eight_points_and_goes_into_the_hash() {
+    let mut s = session("#widget=toy2d&data=drawn");
+    let out = s.take_out();
+    assert!(out.say.iter().any(|m| m.text.contains("at least 8")));
+    assert!(s.set.is_none());
+    for i in 0..8 {
+        s.apply(Cmd::Draw(i as f64 * 0.5 - 2.0, 1.0, true));
+    }
+    s.apply(Cmd::StrokeEnd);
+    let out = s.take_out();
+    assert!(s.set.is_some());
+    assert!(
+        out.trainer
+            .iter()
+            .any(|m| matches!(m, ToTrainer::Start { drawn: Some(p), .. } if p.len() == 16))
+    );
+    let hash = out.hash.expect("the drawing is written");
+    assert!(
+        hash.contains("pts=") && hash.contains("data=drawn"),
+        "{hash}"
+    );
+    s.apply(Cmd::Undo);
+    assert_eq!(s.settings.drawn.len(), 14);
+}

@@ -1,0 +1,200 @@
+//! The 2-D trainer's views, one function each: it draws the session's state on the plot and
+//! returns the caption that says what is shown.
+
+use super::panel::Panel;
+use super::results::grid;
+use super::session::{FIELD_CELLS, SHOWN, Session};
+use crate::render::text;
+use crate::settings::toy2d::{DRAWN, EXTENT};
+
+/// Particles whose trajectories the chain view draws.
+const TRAJECTORIES: usize = 48;
+const DATA: &str = "rgba(40, 50, 80, 0.45)";
+const X0: &str = "rgba(230, 120, 20, 0.35)";
+const XT: &str = "rgba(40, 50, 80, 0.8)";
+
+/// Draws the chosen view, its caption and the loss chart.
+pub fn render(p: &Panel, s: &Session) {
+    p.plot.clear();
+    let caption = match &s.set {
+        None => {
+            p.plot
+                .points(&s.settings.drawn, "rgba(40, 50, 80, 0.85)", 4.0);
+            "No data yet.".to_string()
+        }
+        Some(_) => match s.settings.view() {
+            "chain" => chain(p, s),
+            "forward" => forward(p, s),
+            "field" => field(p, s),
+            "density" => density(p, s),
+            _ => samples(p, s),
+        },
+    };
+    p.caption.set_text_content(Some(&caption));
+    p.chart.draw(&s.losses);
+}
+
+/// The data as drawn (plot coordinates): the drawn points, or the first of the training set.
+fn data(s: &Session) -> Vec<f32> {
+    let Some(set) = &s.set else {
+        return Vec::new();
+    };
+    if s.settings.data() == DRAWN {
+        s.settings.drawn.clone()
+    } else {
+        set.normalisation
+            .undo(&set.data[..set.data.len().min(2 * SHOWN)])
+    }
+}
+
+/// "sampling… 40%", while a chain is being drawn.
+fn sampling(s: &Session, prefix: &str) -> String {
+    match &s.sampling {
+        Some((_, c)) => format!("{prefix}sampling… {:.0}%", 100.0 * c.progress()),
+        None => format!("{prefix}sampling…"),
+    }
+}
+
+/// The data and the latest samples.
+fn samples(p: &Panel, s: &Session) -> String {
+    let Some(set) = &s.set else {
+        return String::new();
+    };
+    if s.settings.data() == DRAWN {
+        p.plot.points(&data(s), "rgba(40, 50, 80, 0.9)", 5.0);
+    } else {
+        p.plot.points(&data(s), DATA, 2.5);
+    }
+    match &s.samples {
+        Some(c) => {
+            p.plot.points(
+                &set.normalisation.undo(c.last()),
+                "rgba(230, 120, 20, 0.75)",
+                2.5,
+            );
+            format!(
+                "grey: data · orange: {} samples ({}, {} steps, {:.0} ms) from the EMA model of step {}",
+                c.last().len() / 2,
+                c.sampler,
+                c.xs.len() - 1,
+                c.ms,
+                c.model_step
+            )
+        }
+        None => sampling(s, "grey: data · "),
+    }
+}
+
+/// x_t, x̂₀ and trajectories at the scrubber's step.
+fn chain(p: &Panel, s: &Session) -> String {
+    let (Some(set), Some(c)) = (&s.set, &s.samples) else {
+        return sampling(s, "");
+    };
+    let norm = set.normalisation;
+    let k = s.scrub.min(c.xs.len() - 1);
+    for i in 0..TRAJECTORIES.min(c.last().len() / 2) {
+        let path: Vec<f32> = c.xs[..=k]
+            .iter()
+            .flat_map(|x| [x[2 * i], x[2 * i + 1]])
+            .collect();
+        p.plot
+            .line(&norm.undo(&path), "rgba(60, 90, 200, 0.35)", 1.0);
+    }
+    if k > 0 {
+        p.plot.points(&norm.undo(&c.x0s[k - 1]), X0, 2.0);
+    }
+    p.plot.points(&norm.undo(&c.xs[k]), XT, 2.5);
+    p.set_scrub(c.xs.len() - 1, k);
+    let t = if k == 0 {
+        "x_T, pure noise".to_string()
+    } else {
+        format!("t = {}", text::time(c.ts[k - 1]))
+    };
+    format!(
+        "step {k} / {} of {} ({t}) · grey: x_t, orange: x̂₀, blue: {TRAJECTORIES} trajectories · model of step {}",
+        c.xs.len() - 1,
+        c.sampler,
+        c.model_step
+    )
+}
+
+/// The data noised to the slider's time.
+fn forward(p: &Panel, s: &Session) -> String {
+    let Some(set) = &s.set else {
+        return String::new();
+    };
+    let t = set.noise.time_at(s.settings.t());
+    let level = set.noise.level(t);
+    let n = data(s).len().min(s.forward_noise.len());
+    let noised: Vec<f32> = set.data[..n]
+        .iter()
+        .zip(&s.forward_noise[..n])
+        .map(|(x, z)| (level.alpha * *x as f64 + level.sigma * *z as f64) as f32)
+        .collect();
+    p.plot.points(
+        &set.normalisation.undo(&noised),
+        "rgba(40, 50, 80, 0.7)",
+        2.5,
+    );
+    p.set_t_label(&text::time(t));
+    format!(
+        "the data noised to t = {}: x_t = α·x₀ + σ·ε with α = {:.3}, σ = {:.3}",
+        text::time(t),
+        level.alpha,
+        level.sigma
+    )
+}
+
+/// −ε̂ on a grid at the slider's time.
+fn field(p: &Panel, s: &Session) -> String {
+    let Some(set) = &s.set else {
+        return String::new();
+    };
+    p.plot.points(&data(s), "rgba(40, 50, 80, 0.18)", 2.0);
+    let t = set.noise.time_at(s.settings.t());
+    p.set_t_label(&text::time(t));
+    let Some((step, _, eps)) = &s.field else {
+        return "computing the field…".into();
+    };
+    let from = grid(FIELD_CELLS, EXTENT);
+    let cell = 2.0 * EXTENT / FIELD_CELLS as f64;
+    // −ε̂ points along the score; length ∝ |ε̂| (capped at 3)
+    let dir: Vec<f32> = eps
+        .chunks_exact(2)
+        .flat_map(|e| {
+            let m = ((e[0] * e[0] + e[1] * e[1]) as f64).sqrt();
+            let k = if m > 0.0 {
+                (m.min(3.0) / 3.0) * 0.9 * cell / m
+            } else {
+                0.0
+            };
+            [(-e[0] as f64 * k) as f32, (-e[1] as f64 * k) as f32]
+        })
+        .collect();
+    p.plot.arrows(&from, &dir, "rgba(20, 110, 90, 0.9)");
+    format!(
+        "−ε̂ = σ·∇log p_t: where the model pushes points at t = {} (arrow length ∝ |ε̂|), EMA model of step {step}",
+        text::time(t)
+    )
+}
+
+/// The learned density as a heatmap under the data.
+fn density(p: &Panel, s: &Session) -> String {
+    match (&s.density, &s.density_job) {
+        (_, Some((_, job))) => format!(
+            "computing the learned density: {:.0}%",
+            100.0 * job.progress()
+        ),
+        (Some(d), None) => {
+            p.plot.heatmap(&d.shades(), d.cells);
+            p.plot.points(&data(s), "rgba(255, 255, 255, 0.25)", 1.5);
+            format!(
+                "√p of the learned density (probability-flow ODE, exact divergence, {} RK4 steps) of the EMA model at step {}, {:.1} s",
+                super::results::DENSITY_STEPS,
+                d.model_step,
+                d.ms / 1000.0
+            )
+        }
+        (None, None) => "the density is computed when training pauses".into(),
+    }
+}

@@ -1,0 +1,161 @@
+//! The 2-D trainer's glue: the panel's commands and both workers' reports go into the
+//! [`Session`] once per frame, and what it asks for comes out (workers started, messages sent,
+//! banners shown, the form filled, the URL written); the view is redrawn only when the session's
+//! state changed.
+
+use super::messages::{FromTrainer, FromViewer, ToTrainer, ToViewer};
+use super::panel::{self, Panel};
+use super::session::{Outbox, Session, Shown};
+use super::views;
+use crate::backend::Backend;
+use crate::dom;
+use crate::root::Root;
+use crate::settings::HashState;
+use crate::worker::Link;
+
+/// The page's end of the training worker and of the viewer.
+pub type TrainerLink = Link<ToTrainer, FromTrainer>;
+pub type ViewerLink = Link<ToViewer, FromViewer>;
+
+pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result<(), String> {
+    let mut session = Session::new(hash, backend.kind.attr());
+    let queue = panel::Queue::default();
+    let panel = Panel::build(&root.el, &session.settings, queue).map_err(js_err)?;
+    // `__playground.crashViewer()`: a test makes the viewer panic, as a GPU out-of-memory would
+    root.publish_command(
+        "crashViewer",
+        panel.queue(),
+        super::session::Cmd::CrashViewer,
+    );
+    let mut links = Links {
+        trainer: spawn_trainer()?,
+        viewer: spawn_viewer()?,
+    };
+    let mut published_at = f64::NEG_INFINITY;
+    let mut shown: Option<Shown> = None;
+    loop {
+        if root.stopped() {
+            return Ok(());
+        }
+        let cmds: Vec<_> = panel.queue().borrow_mut().drain(..).collect();
+        let (trainer, viewer) = (links.trainer.receive(), links.viewer.receive());
+        session.trainer_dead |= links.trainer.dead();
+        session.viewer_dead |= links.viewer.dead();
+        session.turn(dom::now_ms(), cmds, trainer, viewer);
+        links.carry_out(session.take_out(), root, &panel, &session);
+        // the computing is the workers': redraw only what changed, at most once per frame
+        let now = session.shown();
+        if shown.as_ref() != Some(&now) {
+            views::render(&panel, &session);
+            let status = report(root, &panel, &session);
+            // while training, the hooks are refreshed twice a second (they copy every loss)
+            if status != "training" || dom::now_ms() - published_at >= 500.0 {
+                published_at = dom::now_ms();
+                publish(root, &session);
+            }
+            shown = Some(now);
+        }
+        dom::next_frame().await;
+    }
+}
+
+struct Links {
+    trainer: TrainerLink,
+    viewer: ViewerLink,
+}
+
+impl Links {
+    /// Does what the session asked, in its order: new workers first, then its messages.
+    fn carry_out(&mut self, out: Outbox, root: &Root, panel: &Panel, session: &Session) {
+        if out.respawn_trainer {
+            match spawn_trainer() {
+                Ok(link) => self.trainer = link,
+                Err(e) => root.message_once("error", "trainer", &e),
+            }
+        }
+        if out.respawn_viewer {
+            match spawn_viewer() {
+                Ok(link) => self.viewer = link,
+                Err(e) => root.message_once("error", "viewer", &e),
+            }
+        }
+        for msg in out.trainer {
+            self.trainer.send(msg);
+        }
+        for msg in out.viewer {
+            self.viewer.send(msg);
+        }
+        for say in out.say {
+            match say.key {
+                Some(key) => root.message_once(say.kind, key, &say.text),
+                None => root.message_unless_shown(say.kind, &say.text),
+            }
+        }
+        if out.fill {
+            let _ = panel.fill(&session.settings);
+        }
+        if let Some(hash) = out.hash {
+            root.write_hash(&hash);
+        }
+    }
+}
+
+/// The widget's state for tests and embeds on the root (`data-*`) and the panel's buttons; the
+/// status it showed.
+fn report(root: &Root, panel: &Panel, s: &Session) -> &'static str {
+    let status = s.status();
+    root.set("status", status);
+    root.set("step", &s.step.to_string());
+    root.set("view", s.settings.view());
+    let loss = s.losses.last().map_or(String::new(), |l| format!("{l:.6}"));
+    root.set("loss", &loss);
+    panel
+        .play
+        .set_text_content(Some(if s.playing { "Pause" } else { "Train" }));
+    panel.chain_play.set_text_content(Some(if s.chain_playing {
+        "Pause chain"
+    } else {
+        "Play chain"
+    }));
+    panel.counter.set_text_content(Some(&format!(
+        "step {} · loss {}",
+        s.step,
+        if loss.is_empty() { "–" } else { &loss }
+    )));
+    if let Some(c) = &s.samples {
+        root.set("sample-step", &c.model_step.to_string());
+    }
+    status
+}
+
+/// `__playground`'s data, samples, losses and log-density.
+fn publish(root: &Root, s: &Session) {
+    let Some(set) = &s.set else {
+        return;
+    };
+    let f32s = |v: &[f32]| -> wasm_bindgen::JsValue { js_sys::Float32Array::from(v).into() };
+    root.publish("data", &f32s(&set.data));
+    if let Some(c) = &s.samples {
+        root.publish("samples", &f32s(c.last()));
+        root.publish("sampleStep", &(c.model_step as f64).into());
+    }
+    root.publish("losses", &f32s(s.losses.values()));
+    if let Some(d) = &s.density {
+        let lp: Vec<f32> = d.log_p.iter().map(|&v| v as f32).collect();
+        root.publish("logDensity", &f32s(&lp));
+    }
+}
+
+fn spawn_trainer() -> Result<TrainerLink, String> {
+    TrainerLink::spawn("toy2d_trainer", "the training worker")
+        .map_err(|e| format!("Training needs a Web Worker, but {e}."))
+}
+
+fn spawn_viewer() -> Result<ViewerLink, String> {
+    ViewerLink::spawn("toy2d_viewer", "the sampling worker")
+        .map_err(|e| format!("Sampling needs a Web Worker, but {e}."))
+}
+
+fn js_err(e: wasm_bindgen::JsValue) -> String {
+    format!("the page could not build the widget: {e:?}")
+}

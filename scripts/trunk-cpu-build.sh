@@ -22,9 +22,12 @@ js="$(hashed "$bindgen/app.js" .js)"
 wasm="$(hashed "$bindgen/app_bg.wasm" _bg.wasm)"
 cp "$bindgen/app.js" "$TRUNK_STAGING_DIR/$js"
 cp "$bindgen/app_bg.wasm" "$TRUNK_STAGING_DIR/$wasm"
-full_js="$(cd "$TRUNK_STAGING_DIR" && ls playground-web-*.js | grep -v -- '-cpu-' | grep -E -- '-[0-9a-f]{16}\.js$')"
-full_wasm="$(cd "$TRUNK_STAGING_DIR" && ls playground-web-*_bg.wasm | grep -v -- '-cpu-')"
-[ "$(echo "$full_js" | wc -l)" = 1 ] && [ "$(echo "$full_wasm" | wc -l)" = 1 ] \
-  || { echo "expected one full build in $TRUNK_STAGING_DIR, found: $full_js $full_wasm" >&2; exit 1; }
+# Trunk names its files by a hash without leading zeros: 16 hex digits, or fewer
+full_js="$(cd "$TRUNK_STAGING_DIR" && ls | grep -E '^playground-web-[0-9a-f]+\.js$' || true)"
+full_wasm="$(cd "$TRUNK_STAGING_DIR" && ls | grep -E '^playground-web-[0-9a-f]+_bg\.wasm$' || true)"
+if [ -z "$full_js" ] || [ -z "$full_wasm" ] || [ "$(echo "$full_js" | wc -l)" != 1 ] || [ "$(echo "$full_wasm" | wc -l)" != 1 ]; then
+  echo "expected one full build in $TRUNK_STAGING_DIR, found: '$full_js' '$full_wasm'" >&2
+  exit 1
+fi
 sed -e "s/@FULL_JS@/$full_js/; s/@FULL_WASM@/$full_wasm/; s/@CPU_JS@/$js/; s/@CPU_WASM@/$wasm/" \
   "$REPO/web/playground.js" > "$TRUNK_STAGING_DIR/playground.js"

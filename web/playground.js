@@ -37,14 +37,27 @@ export function load(backend = 'auto') {
     await app.default({ module_or_path: wasm });
     return app;
   })();
+  // a failed load is not kept: a later call tries again
+  loading.catch(() => { loading = null; });
   return loading;
 }
 
 /// Mounts the widget `settings` names (`widget=…&…`, the URL-hash format) on `element`.
+/// If the app cannot be loaded, the element says so (`data-status="error"`) and the promise
+/// rejects.
 export async function mount(element, settings = '') {
   const backend = new URLSearchParams(settings.replace(/^#/, '')).get('backend') ?? 'auto';
-  const app = await load(backend);
-  return app.mount(element, settings);
+  try {
+    const app = await load(backend);
+    return app.mount(element, settings);
+  } catch (err) {
+    const p = document.createElement('p');
+    p.className = 'message error';
+    p.textContent = `The playground could not be loaded (${err}). Reload the page to try again.`;
+    element.replaceChildren(p);
+    element.dataset.status = 'error';
+    throw err;
+  }
 }
 
 /// Mounts a widget on every element under `root` that has a `data-playground` attribute, whose

@@ -21,8 +21,8 @@ before(async () => {
     return found[0];
   };
   files = {
-    full: one(/^playground-web-[0-9a-f]{16}_bg\.wasm$/),
-    cpu: one(/^playground-web-cpu-[0-9a-f]{16}_bg\.wasm$/),
+    full: one(/^playground-web-[0-9a-f]+_bg\.wasm$/),
+    cpu: one(/^playground-web-cpu-[0-9a-f]+_bg\.wasm$/),
   };
   server = await serve(DIST);
   gpuBrowser = await launch({ webgpu: true });

@@ -54,8 +54,10 @@ test('two toy2d and two sampler widgets in one page run independently, and one e
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   const css = (await (await fetch(server.url)).text()).match(/href="\/?(styles?-[^"]+\.css|[^"]+\.css)"/)?.[1] ?? '';
-  await page.route('**/post.html', (r) => r.fulfill({ contentType: 'text/html', body: HOST.replace('STYLE', css) }));
-  await page.goto(`${server.url}post.html#a-reader-s-anchor`);
+  await page.route('**/blog/post.html', (r) => r.fulfill({ contentType: 'text/html', body: HOST.replace('STYLE', css) }));
+  // the post sits at another path than the playground: the widgets fetch their files from the
+  // playground's own site, not relative to the post
+  await page.goto(`${server.url}blog/post.html#a-reader-s-anchor`);
   // the unknown widget says so in its own element, at once
   await until(page, 'broken', ['error'], 60_000);
   assert.match(await page.$eval('#broken .message.error', (e) => e.textContent), /no widget called “nope”/);

@@ -261,7 +261,7 @@ for (const backend of ['cpu', 'webgpu']) {
 
 // A chain whose frames pass the page's budget (128 MiB: 64 CIFAR-10 images × 1,000 steps) keeps one
 // step in k, its last, and while sampling the newest. The test sets a budget of 3 frames
-// (`__playground.frameBudget`, read when a chain starts) so a 10-step chain of 4 digits is thinned
+// (`__playground.frameBudget`, read when the widget starts) so a 10-step chain of 4 digits is thinned
 // the same way: ceil(10 / 3) = every 4th step, so steps 1, 5, 9 and the last, 10.
 test('a chain over the frame budget keeps one step in k and its last; the scrubber and the strip show those', { skip: !existsSync(join(WEIGHTS, `${UNET}.safetensors`)) && `no ${UNET} weights shipped yet` }, async () => {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 900, height: 1000 } });

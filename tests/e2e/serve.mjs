@@ -17,7 +17,7 @@ const TYPES = {
   '.safetensors': 'application/octet-stream',
 };
 
-const HASHED = /-[0-9a-f]{16}(_bg)?\.(wasm|js|css|svg)$/;
+const HASHED = /-[0-9a-f]{12,16}(_bg)?\.(wasm|js|css|svg)$/;
 
 export async function serve(root, { cacheHashed = false } = {}) {
   const server = createServer(async (req, res) => {

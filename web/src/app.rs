@@ -1,5 +1,5 @@
-//! The page: its own widget is the instance mounted on `#app` from the page's hash (a page without
-//! `#app` is a host page that mounts widgets itself, through [`crate::mount::mount`]). Anything that
+//! The page: its own widget is the instance mounted on `#app data-playground-page` from the page's
+//! hash (any other page is a host page that mounts widgets itself, through [`crate::mount::mount`]). Anything that
 //! goes wrong ends as a message in the widget and `data-status="error"`, never a blank canvas.
 
 use wasm_bindgen::prelude::*;
@@ -25,7 +25,12 @@ pub fn start() {
             "The app stopped on an internal error: {info}. Reload the page to start again."
         ));
     }));
-    let Some(app) = dom::document().get_element_by_id(ROOT_ID) else {
+    // the playground's own page marks its root; a host page's `#app` (a Vue or React root, say)
+    // is left alone: a host mounts widgets itself
+    let Some(app) = dom::document()
+        .get_element_by_id(ROOT_ID)
+        .filter(|e| e.has_attribute("data-playground-page"))
+    else {
         return;
     };
     dom::mark("app");

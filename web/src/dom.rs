@@ -55,6 +55,24 @@ pub fn mark(name: &str) {
     }
 }
 
+/// Resolves after about `ms` milliseconds, in a page or a worker (both have `setTimeout`).
+pub async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let timer = js_sys::Reflect::get(&js_sys::global(), &"setTimeout".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        match timer {
+            Some(f) => {
+                let _ = f.call2(&JsValue::NULL, &resolve, &ms.into());
+            }
+            None => {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Resolves on the next animation frame, so the browser can paint between steps.
 pub async fn next_frame() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {

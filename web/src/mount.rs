@@ -51,6 +51,16 @@ impl Handle {
 #[wasm_bindgen]
 pub fn mount(element: web_sys::Element, settings: &str) -> Handle {
     crate::run_static_constructors();
+    // a second mount on the same element replaces the first
+    let before: Vec<Root> = MOUNTED.with(|m| {
+        let mut m = m.borrow_mut();
+        let (same, other) = m.drain(..).partition(|r: &Root| r.el == element);
+        *m = other;
+        same
+    });
+    for r in before {
+        r.stop();
+    }
     let root = Root::new(element, false);
     start(root.clone(), HashState::parse(settings));
     Handle { root }
@@ -89,12 +99,16 @@ async fn run(root: &Root, mut hash: HashState) {
     }
     let starting = widgets::Starting::new(widget, &mut hash);
     let backend = backend::choose(hash.backend).await;
+    // unmounted while the backend started: nothing more is drawn
+    if root.stopped() {
+        return;
+    }
     root.set("backend", backend.kind.attr());
     dom::mark("backend");
     root.message("notice", &backend.note);
-    if let Err(msg) = widgets::mount(starting, root, &backend, &mut hash).await {
-        if !root.stopped() {
-            root.fail(&msg);
-        }
+    if let Err(msg) = widgets::mount(starting, root, &backend, &mut hash).await
+        && !root.stopped()
+    {
+        root.fail(&msg);
     }
 }

@@ -43,10 +43,10 @@ impl Root {
         if page {
             let _ = js_sys::Reflect::set(&global, &HOOKS.into(), &hooks);
         }
-        if element.query_selector(".messages").ok().flatten().is_none() {
-            if let Ok(area) = el("div", "messages", "") {
-                let _ = element.prepend_with_node_1(&area);
-            }
+        if element.query_selector(".messages").ok().flatten().is_none()
+            && let Ok(area) = el("div", "messages", "")
+        {
+            let _ = element.prepend_with_node_1(&area);
         }
         Self {
             el: element,
@@ -79,11 +79,13 @@ impl Root {
         self.stopped.get()
     }
 
-    /// Ends the widget: its loop stops at its next turn and its element is emptied.
+    /// Ends the widget: its loop stops at its next turn, its element is emptied, and the element
+    /// gets a fresh handle object (a later mount there starts from nothing).
     pub fn stop(&self) {
         self.stopped.set(true);
         self.el.set_inner_html("");
         self.set("status", "unmounted");
+        let _ = js_sys::Reflect::set(&self.el, &HOOKS.into(), &js_sys::Object::new());
     }
 
     /// Sets `hooks[key] = value`.
@@ -146,13 +148,12 @@ impl Root {
             return;
         }
         self.message(kind, text);
-        if let Ok(all) = self.el.query_selector_all(".messages .message") {
-            if let Some(m) = all
+        if let Ok(all) = self.el.query_selector_all(".messages .message")
+            && let Some(m) = all
                 .get(all.length().saturating_sub(1))
                 .and_then(|n| n.dyn_into::<Element>().ok())
-            {
-                let _ = m.set_attribute("data-key", key);
-            }
+        {
+            let _ = m.set_attribute("data-key", key);
         }
     }
 

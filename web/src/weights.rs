@@ -47,6 +47,7 @@ async fn fetch(url: &str) -> Result<Response, String> {
 
 /// Reads and parses the model list at `url` (relative to the page).
 pub async fn manifest(url: &str) -> Result<Manifest, String> {
+    let url = &crate::worker::app_url(url);
     let r = fetch(url).await?;
     let text = JsFuture::from(r.text().map_err(|e| js_text(&e))?)
         .await
@@ -58,6 +59,7 @@ pub async fn manifest(url: &str) -> Result<Manifest, String> {
 
 /// The URL of an entry's file (the manifest's folder + its file name).
 pub fn file_url(manifest_url: &str, entry: &Entry) -> String {
+    let manifest_url = crate::worker::app_url(manifest_url);
     match manifest_url.rfind('/') {
         Some(i) => format!("{}/{}", &manifest_url[..i], entry.file),
         None => entry.file.clone(),

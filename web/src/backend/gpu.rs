@@ -8,6 +8,9 @@ thread_local! {
     /// verdict on the adapter, so that one caller allowing a software adapter does not allow it for all.
     static WEBGPU: std::cell::RefCell<Option<(Device, String, super::Adapter)>> =
         const { std::cell::RefCell::new(None) };
+    /// A start under way: widgets mounted together wait for the first one's instead of starting
+    /// the runtime again (it can be started once).
+    static STARTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Initialises Burn on WebGPU, or says in a sentence why it cannot (also where the only adapter is
@@ -15,10 +18,22 @@ thread_local! {
 pub async fn webgpu(allow_software: bool) -> Result<(Device, String), String> {
     // CubeCL's IR registrations are static constructors: make sure they ran, whoever calls
     crate::run_static_constructors();
+    while STARTING.with(|s| s.get()) {
+        crate::dom::sleep_ms(20).await;
+    }
     if let Some((device, name, adapter)) = WEBGPU.with(|w| w.borrow().clone()) {
         adapter.usable(allow_software)?;
         return Ok((device, name));
     }
+    STARTING.with(|s| s.set(true));
+    let started = start(allow_software).await;
+    STARTING.with(|s| s.set(false));
+    started
+}
+
+/// Probes the adapter and, where it is usable, starts Burn's runtime on it (kept for every later
+/// caller).
+async fn start(allow_software: bool) -> Result<(Device, String), String> {
     let adapter = super::probe_adapter().await?;
     adapter.usable(allow_software)?;
     let (device, setup) = Device::wgpu_options()

@@ -30,6 +30,10 @@ impl LossLog {
         &self.values
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn len(&self) -> usize {
         self.values.len()
     }
@@ -127,6 +131,6 @@ mod tests {
         assert_eq!((per, means.len(), log.len()), (1, 5, 5));
         assert!(means.iter().all(|m| *m == Some(2.0)));
         log.clear();
-        assert!(log.len() == 0 && log.bins().0.is_empty());
+        assert!(log.is_empty() && log.bins().0.is_empty());
     }
 }

@@ -5,9 +5,8 @@ pub mod grid;
 pub mod loss_log;
 pub mod text;
 
-#[cfg(target_family = "wasm")]
-pub mod images;
-#[cfg(target_family = "wasm")]
-pub mod loss_chart;
-#[cfg(target_family = "wasm")]
-pub mod points;
+wasm_only! {
+    pub mod images;
+    pub mod loss_chart;
+    pub mod points;
+}

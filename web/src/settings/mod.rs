@@ -6,6 +6,29 @@
 //! The values live in [`Values`], keyed by the table's keys; each widget wraps them in a typed
 //! view (`Toy2dSettings`, `SamplerSettings`, `MixtureSettings`) whose accessors read them.
 
+/// Typed getters over a view's `values`, one a setting: `getters! { model: text -> &str }` is
+/// `pub fn model(&self) -> &str { self.values.text("model") }`.
+macro_rules! getters {
+    ($($(#[$doc:meta])* $name:ident: $kind:ident -> $ty:ty),* $(,)?) => {
+        $( $(#[$doc])* pub fn $name(&self) -> $ty { self.values.$kind(stringify!($name)) } )*
+    };
+}
+
+/// `impl Common` for a typed view with `values` and `hide` fields.
+macro_rules! common {
+    ($view:ty) => {
+        impl super::Common for $view {
+            fn values(&self) -> &super::Values {
+                &self.values
+            }
+
+            fn hide(&self) -> &[String] {
+                &self.hide
+            }
+        }
+    };
+}
+
 pub mod hash;
 pub mod mixture;
 pub mod points;
@@ -13,6 +36,8 @@ pub mod sampler;
 pub mod toy2d;
 
 use std::collections::BTreeMap;
+
+use diffusion::sampler::Options;
 
 pub use hash::{BackendChoice, HashState, Widget};
 
@@ -248,6 +273,44 @@ impl Values {
     }
 }
 
+/// The rows every sampling widget has, defaults from the core's [`Options`]: the sampler (one of
+/// `fitting`, `default` unless the hash names another), its steps and the two options samplers
+/// read (the core's sampler table says which: the form shows each only where it is read). A change
+/// of any of them resamples.
+pub fn sampler_rows(fitting: &[&str], default: &str, steps: usize) -> Vec<Setting> {
+    let o = Options::default();
+    let float = |min, max| Kind::Float { min, max };
+    vec![
+        Setting::new(
+            "sampler",
+            "sampler",
+            Kind::Choice(names(fitting)),
+            Value::Text(default.into()),
+        )
+        .on_change(Effect::Resample)
+        .shown_as(Control::Select),
+        Setting::new(
+            "steps",
+            "sampler steps",
+            Kind::Int { min: 1, max: 1000 },
+            Value::Int(steps as u64),
+        )
+        .on_change(Effect::Resample)
+        .shown_as(Control::Number("1")),
+        Setting::new("eta", "η (DDIM)", float(0.0, 1.0), Value::Float(o.eta))
+            .on_change(Effect::Resample)
+            .shown_as(Control::Number("0.1")),
+        Setting::new(
+            "snr",
+            "snr (corrector)",
+            float(0.0, 1.0),
+            Value::Float(o.snr),
+        )
+        .on_change(Effect::Resample)
+        .shown_as(Control::Number("0.01")),
+    ]
+}
+
 /// What every widget's typed view of its settings reads the same way: its values and `hide=`.
 pub trait Common {
     fn values(&self) -> &Values;
@@ -345,100 +408,4 @@ pub fn unfit_sampler(hash: &mut HashState, fitting: &[&str], default: &str, what
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn table() -> Vec<Setting> {
-        vec![
-            Setting::new(
-                "steps",
-                "steps",
-                Kind::Int { min: 1, max: 1000 },
-                Value::Int(50),
-            )
-            .on_change(Effect::Resample),
-            Setting::new(
-                "lr",
-                "lr",
-                Kind::Float {
-                    min: 1e-6,
-                    max: 1.0,
-                },
-                Value::Float(1e-3),
-            )
-            .on_change(Effect::Retune),
-            Setting::new(
-                "data",
-                "data",
-                Kind::Choice(names(&["a", "b"])),
-                Value::Text("a".into()),
-            )
-            .on_change(Effect::Rebuild),
-            Setting::new("autoplay", "", Kind::Flag, Value::Flag(false)),
-        ]
-    }
-
-    #[test]
-    fn reads_every_kind_and_falls_back_with_a_warning() {
-        let mut h = HashState::parse("#steps=20&lr=3e-4&data=b&autoplay");
-        let v = Values::read(&table(), &mut h);
-        assert!(h.warnings.is_empty(), "{:?}", h.warnings);
-        assert_eq!(
-            (v.int("steps"), v.float("lr"), v.text("data")),
-            (20, 3e-4, "b")
-        );
-        assert!(v.flag("autoplay"));
-        let mut bad = HashState::parse("#steps=0&lr=NaN&data=z&autoplay=yes");
-        let v = Values::read(&table(), &mut bad);
-        assert_eq!(
-            (v.int("steps"), v.float("lr"), v.text("data")),
-            (50, 1e-3, "a")
-        );
-        assert!(!v.flag("autoplay"));
-        assert_eq!(bad.warnings.len(), 4, "{:?}", bad.warnings);
-        assert!(
-            bad.warnings[2].contains("not one of a, b"),
-            "{:?}",
-            bad.warnings
-        );
-    }
-
-    #[test]
-    fn writes_only_what_differs_and_round_trips() {
-        let t = table();
-        let mut h = HashState::parse("#widget=x&steps=20&data=a");
-        let v = Values::read(&t, &mut h);
-        v.write(&t, &mut h);
-        let hash = h.to_hash();
-        assert!(
-            hash.contains("steps=20") && !hash.contains("data="),
-            "{hash}"
-        );
-        assert_eq!(Values::read(&t, &mut HashState::parse(&hash)), v);
-    }
-
-    #[test]
-    fn a_change_says_what_to_redo() {
-        let t = table();
-        let a = Values::read(&t, &mut HashState::parse(""));
-        let b = Values::read(&t, &mut HashState::parse("#lr=0.01&steps=3"));
-        let c = Changes::between(&t, &a, &b);
-        assert!(c.retune && c.resample && !c.rebuild && !c.redraw);
-        assert!(!Changes::between(&t, &a, &a).any());
-    }
-
-    #[test]
-    fn hide_names_panels_or_keys() {
-        let mut h = HashState::parse("#hide=steps,buttons,wings");
-        assert_eq!(
-            hidden(&mut h, &["buttons"], &table()),
-            ["steps", "buttons", "wings"]
-        );
-        assert_eq!(h.warnings.len(), 1);
-        assert!(
-            h.warnings[0].contains("steps, lr, data, autoplay"),
-            "{:?}",
-            h.warnings
-        );
-    }
-}
+mod tests;

@@ -22,7 +22,7 @@ pub fn encode_points(pts: &[f32]) -> String {
 
 /// The inverse of [`encode_points`].
 pub fn decode_points(s: &str) -> Result<Vec<f32>, String> {
-    if s.len() % 4 != 0 {
+    if !s.len().is_multiple_of(4) {
         return Err(format!(
             "{} characters, not a multiple of 4 (4 per point)",
             s.len()

@@ -5,7 +5,8 @@ use diffusion::sampler::Options;
 use zoo::{Entry, Manifest};
 
 use super::{
-    Common, Control, Effect, HashState, Kind, Setting, Value, Values, hidden, names, unfit_sampler,
+    Common, Control, Effect, HashState, Kind, Setting, Value, Values, hidden, names, sampler_rows,
+    unfit_sampler,
 };
 
 /// Where the model list lives (relative to the page).
@@ -70,7 +71,6 @@ pub fn table(manifest: &Manifest, model: &str) -> Vec<Setting> {
     use Effect::{Rebuild, Resample, Start};
     let entry = manifest.get(model);
     let (sampler, steps) = defaults(entry);
-    let o = Options::default();
     let ids: Vec<&str> = manifest.generators().map(|e| e.id.as_str()).collect();
     let first = first_model(manifest).unwrap_or_default();
     let classes = entry
@@ -87,36 +87,18 @@ pub fn table(manifest: &Manifest, model: &str) -> Vec<Setting> {
     let int = |min, max| Kind::Int { min, max };
     let float = |min, max| Kind::Float { min, max };
     let text = |v: &str| Value::Text(v.into());
-    vec![
+    let mut rows = vec![
         Setting::new("manifest", "model list", Kind::Text, text(MANIFEST)).on_change(Start),
         Setting::new("model", "model", Kind::Choice(names(&ids)), text(first))
             .on_change(Rebuild)
             .shown_as(Select),
-        Setting::new(
-            "sampler",
-            "sampler",
-            Kind::Choice(names(&entry.map_or_else(Vec::new, Entry::samplers))),
-            text(sampler),
-        )
-        .on_change(Resample)
-        .shown_as(Select),
+    ];
+    let fitting = entry.map_or_else(Vec::new, Entry::samplers);
+    rows.extend(sampler_rows(&fitting, sampler, steps));
+    rows.extend([
         Setting::new("class", "class", class_kind, text("mixed"))
             .on_change(Resample)
             .shown_as(Select),
-        Setting::new("steps", "steps", int(1, 1000), Value::Int(steps as u64))
-            .on_change(Resample)
-            .shown_as(Number("1")),
-        Setting::new("eta", "η (DDIM)", float(0.0, 1.0), Value::Float(o.eta))
-            .on_change(Resample)
-            .shown_as(Number("0.1")),
-        Setting::new(
-            "snr",
-            "snr (corrector)",
-            float(0.0, 1.0),
-            Value::Float(o.snr),
-        )
-        .on_change(Resample)
-        .shown_as(Number("0.01")),
         Setting::new("n", "images", int(1, MAX_N as u64), Value::Int(16))
             .on_change(Resample)
             .shown_as(Number("1")),
@@ -132,7 +114,8 @@ pub fn table(manifest: &Manifest, model: &str) -> Vec<Setting> {
         .on_change(Resample)
         .shown_as(Number("0.5")),
         Setting::new("autorun", "sample on load", Kind::Flag, Value::Flag(false)).on_change(Start),
-    ]
+    ]);
+    rows
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -143,15 +126,7 @@ pub struct SamplerSettings {
     n_classes: usize,
 }
 
-impl Common for SamplerSettings {
-    fn values(&self) -> &Values {
-        &self.values
-    }
-
-    fn hide(&self) -> &[String] {
-        &self.hide
-    }
-}
+common!(SamplerSettings);
 
 impl SamplerSettings {
     /// Reads every setting against `manifest`; problems end up in `hash.warnings`.
@@ -164,8 +139,7 @@ impl SamplerSettings {
         let entry = manifest.get(&model);
         let (default_sampler, _) = defaults(entry);
         let fitting = entry.map_or_else(Vec::new, Entry::samplers);
-        let what = format!("{model}");
-        unfit_sampler(hash, &fitting, default_sampler, &what);
+        unfit_sampler(hash, &fitting, default_sampler, &model);
         if fitting.is_empty() {
             // no model: nothing to choose from, and nothing to warn about
             hash.set("sampler", None);
@@ -184,26 +158,17 @@ impl SamplerSettings {
         }
     }
 
+    getters! {
+        /// The model list's URL (relative to the page).
+        manifest: text -> &str,
+        model: text -> &str,
+        guidance: float -> f64,
+        autorun: flag -> bool,
+    }
+
     /// Writes every setting that differs from its default to `hash` (and removes the others).
     pub fn write(&self, hash: &mut HashState, manifest: &Manifest) {
         self.values.write(&table(manifest, self.model()), hash);
-    }
-
-    /// The model list's URL (relative to the page).
-    pub fn manifest(&self) -> &str {
-        self.values.text("manifest")
-    }
-
-    pub fn model(&self) -> &str {
-        self.values.text("model")
-    }
-
-    pub fn guidance(&self) -> f64 {
-        self.values.float("guidance")
-    }
-
-    pub fn autorun(&self) -> bool {
-        self.values.flag("autorun")
     }
 
     pub fn classes(&self) -> Classes {

@@ -7,7 +7,8 @@ use train::toy::{Process, ToyConfig};
 
 use super::points::{decode_points, encode_points};
 use super::{
-    Common, Control, Effect, HashState, Kind, Setting, Value, Values, hidden, names, unfit_sampler,
+    Common, Control, Effect, HashState, Kind, Setting, Value, Values, hidden, names, sampler_rows,
+    unfit_sampler,
 };
 
 pub use super::points::{EXTENT, MAX_DRAWN};
@@ -50,7 +51,7 @@ pub fn table(sde: bool) -> Vec<Setting> {
     let int = |min, max| Kind::Int { min, max };
     let float = |min, max| Kind::Float { min, max };
     let text = |v: &str| Value::Text(v.into());
-    vec![
+    let mut rows = vec![
         Setting::new("data", "data", Kind::Choice(datasets), text(&c.dataset))
             .on_change(Rebuild)
             .shown_as(Select),
@@ -99,33 +100,9 @@ pub fn table(sde: bool) -> Vec<Setting> {
         Setting::new("seed", "seed", int(0, u32::MAX as u64), Value::Int(c.seed))
             .on_change(Rebuild)
             .shown_as(Number("1")),
-        Setting::new(
-            "sampler",
-            "sampler",
-            Kind::Choice(names(&fitting(sde))),
-            text(default_sampler(sde)),
-        )
-        .on_change(Resample)
-        .shown_as(Select),
-        Setting::new(
-            "steps",
-            "sampler steps",
-            int(1, 1000),
-            Value::Int(o.steps as u64),
-        )
-        .on_change(Resample)
-        .shown_as(Number("1")),
-        Setting::new("eta", "η (DDIM)", float(0.0, 1.0), Value::Float(o.eta))
-            .on_change(Resample)
-            .shown_as(Number("0.1")),
-        Setting::new(
-            "snr",
-            "snr (corrector)",
-            float(0.0, 1.0),
-            Value::Float(o.snr),
-        )
-        .on_change(Resample)
-        .shown_as(Number("0.01")),
+    ];
+    rows.extend(sampler_rows(&fitting(sde), default_sampler(sde), o.steps));
+    rows.extend([
         Setting::new("n", "samples", int(1, 5000), Value::Int(1000))
             .on_change(Resample)
             .shown_as(Number("1")),
@@ -140,7 +117,8 @@ pub fn table(sde: bool) -> Vec<Setting> {
             Value::Unset,
         )
         .on_change(Start),
-    ]
+    ]);
+    rows
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -151,15 +129,7 @@ pub struct Toy2dSettings {
     pub hide: Vec<String>,
 }
 
-impl Common for Toy2dSettings {
-    fn values(&self) -> &Values {
-        &self.values
-    }
-
-    fn hide(&self) -> &[String] {
-        &self.hide
-    }
-}
+common!(Toy2dSettings);
 
 impl Toy2dSettings {
     /// Reads every setting; problems end up in `hash.warnings`.
@@ -195,6 +165,16 @@ impl Toy2dSettings {
         table(self.is_sde())
     }
 
+    getters! {
+        /// A name from `data::toy::TOYS`, or [`DRAWN`].
+        data: text -> &str,
+        process: text -> &str,
+        view: text -> &str,
+        /// The t-sliders' position, a fraction of the process's time range.
+        t: float -> f64,
+        autoplay: flag -> bool,
+    }
+
     /// Writes every setting that differs from its default to `hash` (and removes the others).
     pub fn write(&self, hash: &mut HashState) {
         let mut values = self.values.clone();
@@ -205,27 +185,6 @@ impl Toy2dSettings {
         };
         values.set("pts", Value::Text(pts));
         values.write(&self.table(), hash);
-    }
-
-    pub fn data(&self) -> &str {
-        self.values.text("data")
-    }
-
-    pub fn process(&self) -> &str {
-        self.values.text("process")
-    }
-
-    pub fn view(&self) -> &str {
-        self.values.text("view")
-    }
-
-    /// The t-sliders' position, a fraction of the process's time range.
-    pub fn t(&self) -> f64 {
-        self.values.float("t")
-    }
-
-    pub fn autoplay(&self) -> bool {
-        self.values.flag("autoplay")
     }
 
     /// Pause after this many training steps.

@@ -5,11 +5,10 @@ pub mod event;
 pub mod sampler;
 pub mod toy2d;
 
-#[cfg(target_family = "wasm")]
-mod mixture;
-
-#[cfg(target_family = "wasm")]
-pub use start::{Starting, mount};
+wasm_only! {
+    mod mixture;
+    pub use start::{Starting, mount};
+}
 
 #[cfg(target_family = "wasm")]
 mod start {

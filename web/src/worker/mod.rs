@@ -50,6 +50,14 @@ const BOOT: &str = "self.onmessage = async (e) => {
   }
 };";
 
+/// `path` (a path on the playground's site, e.g. `static/weights/manifest.json`) as a URL on the
+/// site the app was loaded from, so a widget on a host page at another path or origin fetches the
+/// playground's files, not the host's.
+pub fn app_url(path: &str) -> String {
+    let base = GLUE_URL.with(String::clone);
+    web_sys::Url::new_with_base(path, &base).map_or_else(|_| path.to_string(), |u| u.href())
+}
+
 /// True when this code runs in a worker (no `window`).
 pub fn in_worker() -> bool {
     js_sys::global().dyn_into::<web_sys::Window>().is_err()

@@ -58,6 +58,10 @@ impl Frames {
         &self.kept
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn len(&self) -> usize {
         self.kept.len()
     }

@@ -12,14 +12,10 @@ pub mod frames;
 pub mod messages;
 pub mod session;
 
-#[cfg(target_family = "wasm")]
-mod chain_worker;
-#[cfg(target_family = "wasm")]
-mod panel;
-#[cfg(target_family = "wasm")]
-mod views;
-#[cfg(target_family = "wasm")]
-mod widget;
-
-#[cfg(target_family = "wasm")]
-pub use widget::{Early, run};
+wasm_only! {
+    mod chain_worker;
+    mod panel;
+    mod views;
+    mod widget;
+    pub use widget::{Early, run};
+}

@@ -63,6 +63,9 @@ pub async fn run(
         .await
         .map_err(|e| format!("The model list could not be loaded: {e}."))?;
     dom::mark("manifest");
+    if root.stopped() {
+        return Ok(());
+    }
     if manifest.generators().next().is_none() {
         return Err(format!(
             "The model list {url} names no image model, so there is nothing to sample."
@@ -201,9 +204,6 @@ impl Glue<'_> {
         if let Some(hash) = out.hash {
             self.root.write_hash(&hash);
         }
-        if let Some(text) = out.counter {
-            self.panel.counter.set_text_content(Some(&text));
-        }
         if out.remember {
             let manifest = s.settings.manifest().to_string();
             if let Some(file) = s.file.as_mut() {
@@ -226,6 +226,10 @@ impl Glue<'_> {
         if out.draw {
             views::draw(&self.panel, s);
             s.drawn(dom::now_ms());
+        }
+        // after the draw, which writes the chain's own counter ("stopped" stays)
+        if let Some(text) = out.counter {
+            self.panel.counter.set_text_content(Some(&text));
         }
         if out.finished {
             self.publish_record(s);

@@ -13,18 +13,12 @@ pub mod messages;
 pub mod results;
 pub mod session;
 
-#[cfg(target_family = "wasm")]
-mod jobs;
-#[cfg(target_family = "wasm")]
-mod panel;
-#[cfg(target_family = "wasm")]
-pub mod trainer;
-#[cfg(target_family = "wasm")]
-pub mod viewer;
-#[cfg(target_family = "wasm")]
-mod views;
-#[cfg(target_family = "wasm")]
-mod widget;
-
-#[cfg(target_family = "wasm")]
-pub use widget::run;
+wasm_only! {
+    mod jobs;
+    mod panel;
+    pub mod trainer;
+    pub mod viewer;
+    mod views;
+    mod widget;
+    pub use widget::run;
+}

@@ -42,7 +42,8 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
         session.trainer_dead |= links.trainer.dead();
         session.viewer_dead |= links.viewer.dead();
         session.turn(dom::now_ms(), cmds, trainer, viewer);
-        links.carry_out(session.take_out(), root, &panel, &session);
+        let out = session.take_out();
+        links.carry_out(out, root, &panel, &mut session);
         // the computing is the workers': redraw only what changed, at most once per frame
         let now = session.shown();
         if shown.as_ref() != Some(&now) {
@@ -66,17 +67,23 @@ struct Links {
 
 impl Links {
     /// Does what the session asked, in its order: new workers first, then its messages.
-    fn carry_out(&mut self, out: Outbox, root: &Root, panel: &Panel, session: &Session) {
+    fn carry_out(&mut self, out: Outbox, root: &Root, panel: &Panel, session: &mut Session) {
         if out.respawn_trainer {
             match spawn_trainer() {
                 Ok(link) => self.trainer = link,
-                Err(e) => root.message_once("error", "trainer", &e),
+                Err(e) => {
+                    session.trainer_dead = true;
+                    root.message_once("error", "trainer", &e);
+                }
             }
         }
         if out.respawn_viewer {
             match spawn_viewer() {
                 Ok(link) => self.viewer = link,
-                Err(e) => root.message_once("error", "viewer", &e),
+                Err(e) => {
+                    session.viewer_dead = true;
+                    root.message_once("error", "viewer", &e);
+                }
             }
         }
         for msg in out.trainer {

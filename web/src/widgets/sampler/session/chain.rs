@@ -186,11 +186,15 @@ impl Session {
                 }
                 self.classifying = None;
                 match error {
-                    Some(e) => self.say(
-                        "warning",
-                        Some("classifier"),
-                        format!("The classifier could not read the images: {e}."),
-                    ),
+                    Some(e) => {
+                        // fetched and sent again next time
+                        self.classifier = None;
+                        self.say(
+                            "warning",
+                            Some("classifier"),
+                            format!("The classifier could not read the images: {e}."),
+                        )
+                    }
                     None => self.classified(labels, confidence),
                 }
             }
@@ -321,6 +325,19 @@ impl Session {
     /// what was sampled before stays on the page.
     fn worker_died(&mut self, message: &str, now: f64) {
         self.worker_dead = true;
+        // the classifier the worker held is gone with it
+        self.classifier = None;
+        if matches!(self.model, ModelState::Fetching { .. }) {
+            // the page is still fetching: the file goes to a new worker once it is here
+            self.say(
+                "warning",
+                Some("worker"),
+                format!(
+                    "The sampler's worker stopped ({message}); a new one will build the model."
+                ),
+            );
+            return;
+        }
         let what = match &self.model {
             ModelState::Sampling { .. } => " while sampling",
             ModelState::Ready { .. } => "",

@@ -14,8 +14,9 @@ pub use record::{File, Record, Source, Verdict};
 use zoo::{Entry, Manifest};
 
 use super::messages::ToChain;
+use crate::settings::Changes;
 use crate::settings::HashState;
-use crate::settings::sampler::SamplerSettings;
+use crate::settings::sampler::{SamplerSettings, table};
 use crate::widgets::event::Say;
 
 /// Least milliseconds between two redraws while sampling.
@@ -297,7 +298,7 @@ impl Session {
 
     /// "Nothing to download yet" where no chain has finished; else the finished record.
     pub fn finished_record(&mut self) -> Option<&Record> {
-        if !self.record.as_ref().is_some_and(|r| r.total_ms.is_some()) {
+        if self.record.as_ref().is_none_or(|r| r.total_ms.is_none()) {
             self.say(
                 "notice",
                 Some("download"),
@@ -311,7 +312,7 @@ impl Session {
     /// A setting changed (or was dropped, `None`, for its default): the settings are read again
     /// (a bad value falls back, with a warning), and a new model is loaded where the table says so.
     pub fn set(&mut self, key: &str, value: Option<&str>, now: f64) {
-        let before = self.settings.model().to_string();
+        let before = self.settings.values.clone();
         self.hash.set(key, value);
         let mut h = self.hash.clone();
         self.settings = SamplerSettings::read(&mut h, &self.manifest);
@@ -320,7 +321,9 @@ impl Session {
         }
         self.out.fill = true;
         self.write_hash();
-        if self.settings.model() != before {
+        // another model rebuilds; the sampler's settings apply to the next run
+        let table = table(&self.manifest, self.settings.model());
+        if Changes::between(&table, &before, &self.settings.values).rebuild {
             self.stop();
             self.load_model(now);
         }

@@ -244,3 +244,35 @@ fn another_model_stops_the_run_and_loads_it() {
     s.apply(Cmd::Sample, 5.0);
     assert!(s.take_out().say.iter().any(|m| m.key == Some("no-model")));
 }
+
+#[test]
+fn a_worker_that_dies_while_the_weights_download_gets_them_in_a_new_one() {
+    let mut s = session("#widget=sampler&model=cifar10-unet-cond");
+    let entry = s.take_out().fetch.expect("the model is fetched");
+    s.receive_all(vec![Event::Died("it could not be started".into())], 1.0);
+    assert_eq!(
+        s.status(),
+        "error",
+        "the dead worker is said while the download goes on"
+    );
+    s.fetched(entry, Ok((vec![1, 2, 3], Source::Cache)), 0.0);
+    let out = s.take_out();
+    assert!(out.respawn && load_of(&out).is_some());
+    assert_eq!(s.status(), "loading");
+}
+
+#[test]
+fn after_a_crash_the_reloaded_model_is_ready_not_done() {
+    let mut s = session("#widget=sampler&model=cifar10-unet-cond&n=1");
+    let load = load(&mut s);
+    loaded(&mut s, load, 1.0);
+    s.apply(Cmd::Sample, 2.0);
+    let run = run_of(&s.take_out());
+    chain(&mut s, run, [1, 3, 32, 32]);
+    assert_eq!(s.status(), "done");
+    s.receive_all(vec![Event::Died("out of memory".into())], 10.0);
+    let again = load_of(&s.take_out()).expect("loaded again");
+    loaded(&mut s, again, 11.0);
+    assert_eq!(s.status(), "ready");
+    assert!(s.record.is_some(), "what was sampled stays on the page");
+}

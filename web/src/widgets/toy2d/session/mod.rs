@@ -84,6 +84,7 @@ pub struct Shown {
     scrub: usize,
     chain_playing: bool,
     failed_at: Option<usize>,
+    dead: (bool, bool),
 }
 
 pub struct Session {
@@ -439,6 +440,7 @@ impl Session {
             scrub: self.scrub,
             chain_playing: self.chain_playing,
             failed_at: self.failed_at,
+            dead: (self.trainer_dead, self.viewer_dead),
         }
     }
 

@@ -37,7 +37,7 @@ pub mod toy2d;
 
 use std::collections::BTreeMap;
 
-use diffusion::sampler::Options;
+use diffusion::sampler::{Options, X0Clip};
 
 pub use hash::{BackendChoice, HashState, Widget};
 
@@ -329,6 +329,18 @@ pub trait Common {
 
     fn seed(&self) -> u64 {
         self.values().int("seed")
+    }
+
+    /// The sampler's options from its rows ([`sampler_rows`]), with the widget's treatment of x̂₀.
+    fn options_with(&self, clip: X0Clip) -> Options {
+        let v = self.values();
+        Options {
+            steps: v.int("steps") as usize,
+            eta: v.float("eta"),
+            snr: v.float("snr"),
+            clip,
+            ..Options::default()
+        }
     }
 
     /// `hide=` names the control (a panel or a setting's key).

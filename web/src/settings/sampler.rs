@@ -188,15 +188,9 @@ impl SamplerSettings {
         }
     }
 
+    /// The sampler's options, with this widget's clipping of x̂₀.
     pub fn options(&self) -> Options {
-        let v = &self.values;
-        Options {
-            steps: v.int("steps") as usize,
-            eta: v.float("eta"),
-            snr: v.float("snr"),
-            clip: zoo::IMAGE_CLIP,
-            ..Options::default()
-        }
+        self.options_with(zoo::IMAGE_CLIP)
     }
 
     pub fn spec(&self, n_classes: Option<usize>) -> zoo::ChainSpec {

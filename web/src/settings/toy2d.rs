@@ -234,15 +234,9 @@ impl Toy2dSettings {
         }
     }
 
+    /// The sampler's options, with this widget's clipping of x̂₀.
     pub fn options(&self) -> Options {
-        let v = &self.values;
-        Options {
-            steps: v.int("steps") as usize,
-            eta: v.float("eta"),
-            snr: v.float("snr"),
-            clip: X0Clip::Clip { range: X0_RANGE },
-            ..Options::default()
-        }
+        self.options_with(X0Clip::Clip { range: X0_RANGE })
     }
 }
 

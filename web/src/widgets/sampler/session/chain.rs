@@ -356,7 +356,8 @@ impl Session {
         self.fail(format!(
             "The sampler stopped{what} ({message}). On WebGPU this is most often the GPU running out of memory. {next}"
         ));
-        if again && self.respawn() {
+        if again {
+            self.respawn();
             self.respawned = true;
             if let Some(file) = self.file.as_mut() {
                 file.started_ms = now;

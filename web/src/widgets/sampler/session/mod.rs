@@ -409,9 +409,10 @@ impl Session {
                     started_ms,
                 });
                 self.respawned = false;
-                if !self.worker_dead || self.respawn() {
-                    self.send_load();
+                if self.worker_dead {
+                    self.respawn();
                 }
+                self.send_load();
             }
             Err(e) => self.load_failed(&entry.id, &e),
         }
@@ -457,11 +458,10 @@ impl Session {
         self.set("model", None, now);
     }
 
-    /// A new worker in place of a dead one (the glue starts it; it says so if none could start).
-    fn respawn(&mut self) -> bool {
+    /// A new worker in place of a dead one (the glue starts it, and says so if none could start).
+    fn respawn(&mut self) {
         self.out.respawn = true;
         self.worker_dead = false;
-        true
     }
 
     fn write_hash(&mut self) {

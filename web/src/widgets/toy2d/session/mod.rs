@@ -12,7 +12,7 @@ use super::results::{Chain, Density};
 use crate::render::loss_log::LossLog;
 use crate::settings::Common;
 use crate::settings::toy2d::{DRAWN, MAX_DRAWN, MIN_POINTS, Toy2dSettings};
-use crate::settings::{Changes, HashState};
+use crate::settings::{Changes, Effect, HashState};
 use crate::widgets::event::{Event, Say};
 
 #[cfg(test)]
@@ -330,11 +330,12 @@ impl Session {
             self.say("warning", None, w);
         }
         next.drawn = before.drawn.clone();
-        // read once, when the widget starts
-        for start in ["autoplay", "train_steps", "pts"] {
-            next.values.set(start, before.values.get(start).clone());
+        let table = next.table();
+        // the settings read once, when the widget starts, keep their first values
+        for row in table.iter().filter(|r| r.effect == Effect::Start) {
+            next.values.set(row.key, before.values.get(row.key).clone());
         }
-        let changes = Changes::between(&next.table(), &before.values, &next.values);
+        let changes = Changes::between(&table, &before.values, &next.values);
         self.settings = next;
         if changes.rebuild {
             self.reset();

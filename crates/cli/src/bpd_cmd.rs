@@ -72,7 +72,7 @@ pub fn bpd(
     let started = std::time::Instant::now();
     let mut probes = SeededNoise::new(seed ^ 0x5eed);
     let ll = log_likelihood(
-        &SeedVe::default(),
+        &diffusion::Ode::from(diffusion::sde::SdeKind::from(SeedVe::default())),
         &model,
         &x,
         steps,

@@ -1,7 +1,8 @@
 //! The quality-vs-steps table: energy distance between each sampler's samples and fresh data, on
 //! the 8-mode Gaussian mixture driven by its exact score, at several step counts (the 2-D analogue
 //! of seed 004's DDIM table). Discrete samplers use the linear β schedule (diffusers' default),
-//! SDE samplers the VP SDE.
+//! SDE samplers the VP SDE, flow samplers the linear path (the mixture's exact velocity). The
+//! adaptive RK45 picks its own steps and has no row.
 
 use burn::prelude::*;
 use diffusion::metrics::energy_distance;
@@ -28,6 +29,7 @@ fn sample(
     let process = match info.family {
         Family::Discrete => Process::ddpm("linear", 1000)?,
         Family::Sde => Process::sde("vp")?,
+        Family::Flow => Process::Flow,
     };
     let mut sampler = build::<2>(
         info.name,
@@ -64,6 +66,7 @@ pub fn steps_table(points: usize, steps: &[usize], seed: u64, device: &Device) -
     let other = mix.sample(points, &mut SeededNoise::new(seed + 2)).0;
     let rows = TABLE
         .iter()
+        .filter(|info| !info.adaptive)
         .map(|info| {
             let cells = steps
                 .iter()

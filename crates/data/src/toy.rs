@@ -22,8 +22,29 @@ pub const DRAWS_PER_POINT: (usize, usize) = (3, 2);
 
 /// `n` points (x, y interleaved) of toy `name` with Gaussian jitter of std `noise` (in the data's
 /// own units before normalisation, relative to a size-1 figure), from `u` (≥ 3n uniforms in [0, 1))
-/// and `z` (≥ 2n standard normals).
+/// and `z` (≥ 2n standard normals), normalised ([`normalise`]).
 pub fn toy(name: &str, n: usize, noise: f64, u: &[f32], z: &[f32]) -> Result<Vec<f32>, String> {
+    let mut pts = toy_raw(name, n, noise, u, z)?;
+    normalise(&mut pts);
+    Ok(pts)
+}
+
+/// The modes of a data set that is a mixture of isotropic Gaussians (8gaussians), in the
+/// generator's own units (before normalisation): their centres and their common standard deviation.
+pub fn modes(name: &str, noise: f64) -> Option<(Vec<[f64; 2]>, f64)> {
+    (name == "8gaussians").then(|| {
+        let centres = (0..8)
+            .map(|k| {
+                let a = TAU * k as f64 / 8.0;
+                [2.0 * a.cos(), 2.0 * a.sin()]
+            })
+            .collect();
+        (centres, 0.2 + noise)
+    })
+}
+
+/// [`toy`] before normalisation: the points in the generator's own units.
+pub fn toy_raw(name: &str, n: usize, noise: f64, u: &[f32], z: &[f32]) -> Result<Vec<f32>, String> {
     if u.len() < 3 * n || z.len() < 2 * n {
         return Err(format!(
             "toy {name}: need {} uniforms and {} normals for {n} points",
@@ -102,7 +123,6 @@ pub fn toy(name: &str, n: usize, noise: f64, u: &[f32], z: &[f32]) -> Result<Vec
         pts.push((x + jx) as f32);
         pts.push((y + jy) as f32);
     }
-    normalise(&mut pts);
     Ok(pts)
 }
 

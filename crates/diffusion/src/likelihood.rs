@@ -1,5 +1,6 @@
 //! Likelihood through the probability-flow ODE (Song et al. 2021, app. D.2; seed 000's
-//! `ode_likelihood`): along dx/dt = f̃(x, t) = f(t)·x − ½g(t)²·∇log p_t(x),
+//! `ode_likelihood`): along dx/dt = f̃(x, t) (an [`Ode`]: f(t)·x − ½g(t)²·∇log p_t(x) for an SDE,
+//! the velocity for the linear flow path),
 //! d log p_t(x_t)/dt = −∇·f̃, so log p₀(x) = log p₁(x₁) + ∫ ∇·f̃ dt from t_min to 1.
 //! The divergence is exact (one vector–Jacobian product per coordinate: two in 2-D, enough for a
 //! density heatmap) or the Skilling–Hutchinson estimate εᵀ(∂f̃/∂x)ε with Gaussian probes ε.
@@ -9,7 +10,7 @@ use burn::prelude::*;
 use crate::DiffusionError;
 use crate::denoiser::Denoiser;
 use crate::noise::{NoiseSource, normal_like};
-use crate::sde::{Sde, reverse_drift};
+use crate::ode::Ode;
 
 /// How ∇·f̃ is computed.
 pub enum Divergence<'a> {
@@ -44,7 +45,7 @@ pub fn bits_per_dim(log_p: &[f64], dims: usize, levels_offset: f64) -> Result<f6
 
 /// (f̃, ∇·f̃ per sample) at `x`, on the autodiff version of `x`'s device.
 fn flow_and_divergence(
-    sde: &dyn Sde,
+    ode: &Ode,
     model: &dyn Denoiser<2>,
     x: &Tensor<2>,
     t: f64,
@@ -59,7 +60,7 @@ fn flow_and_divergence(
             let mut value = None;
             for j in 0..d {
                 let xa = leaf();
-                let out = reverse_drift(sde, model, &xa, t, true).0;
+                let out = ode.drift(model, &xa, t).0;
                 *nfe += 1;
                 let grads = out.clone().slice([0..n, j..j + 1]).sum().backward();
                 let g = xa
@@ -76,7 +77,7 @@ fn flow_and_divergence(
         }
         Divergence::Hutchinson(noise) => {
             let xa = leaf();
-            let out = reverse_drift(sde, model, &xa, t, true).0;
+            let out = ode.drift(model, &xa, t).0;
             *nfe += 1;
             let probe = normal_like(x, *noise)?;
             let grads = (out.clone() * probe.clone().autodiff()).sum().backward();
@@ -88,10 +89,11 @@ fn flow_and_divergence(
     }
 }
 
-/// log p₀ of each row of `x` (`[n, d]`), integrating the joint ODE from the SDE's t_min to 1 with
-/// `steps` classical Runge–Kutta (RK4) steps, and the prior N(0, σ_prior²·I) at t = 1.
+/// log p₀ of each row of `x` (`[n, d]`), integrating the joint ODE from its end (an SDE's t_min,
+/// the flow's 0) to 1 with `steps` classical Runge–Kutta (RK4) steps, and the prior
+/// N(0, σ_prior²·I) at t = 1.
 pub fn log_likelihood(
-    sde: &dyn Sde,
+    ode: &Ode,
     model: &dyn Denoiser<2>,
     x: &Tensor<2>,
     steps: usize,
@@ -105,16 +107,16 @@ pub fn log_likelihood(
         });
     }
     let [n, d] = x.dims();
-    let (t0, t1) = (sde.t_min(), 1.0);
+    let (t0, t1) = (ode.t_end(), 1.0);
     let h = (t1 - t0) / steps as f64;
     let mut nfe = 0;
     let mut xt = x.clone();
     let mut acc = Tensor::<1>::zeros([n], &x.device());
     for i in 0..steps {
         let t = t0 + i as f64 * h;
-        let (k1, a1) = flow_and_divergence(sde, model, &xt, t, &mut div, &mut nfe)?;
+        let (k1, a1) = flow_and_divergence(ode, model, &xt, t, &mut div, &mut nfe)?;
         let (k2, a2) = flow_and_divergence(
-            sde,
+            ode,
             model,
             &(xt.clone() + k1.clone() * (h / 2.0)),
             t + h / 2.0,
@@ -122,7 +124,7 @@ pub fn log_likelihood(
             &mut nfe,
         )?;
         let (k3, a3) = flow_and_divergence(
-            sde,
+            ode,
             model,
             &(xt.clone() + k2.clone() * (h / 2.0)),
             t + h / 2.0,
@@ -130,7 +132,7 @@ pub fn log_likelihood(
             &mut nfe,
         )?;
         let (k4, a4) = flow_and_divergence(
-            sde,
+            ode,
             model,
             &(xt.clone() + k3.clone() * h),
             t + h,
@@ -140,7 +142,7 @@ pub fn log_likelihood(
         xt = xt + (k1 + (k2 + k3) * 2.0 + k4) * (h / 6.0);
         acc = acc + (a1 + (a2 + a3) * 2.0 + a4) * (h / 6.0);
     }
-    let var = sde.prior_sigma().powi(2);
+    let var = ode.prior_sigma().powi(2);
     let prior = (xt.powi_scalar(2).sum_dim(1).reshape([n]) * (-0.5 / var))
         - 0.5 * d as f64 * (std::f64::consts::TAU * var).ln();
     Ok(LogLikelihood {

@@ -1,7 +1,8 @@
 //! What a network predicts, and how to get every other prediction from it. With
 //! x_t = α·x₀ + σ·ε (any process, see [`Level`]):
 //! ε̂ = (x − α·x̂₀)/σ, x̂₀ = (x − σ·ε̂)/α, score = −ε̂/σ, and, on the VP-normalised sample
-//! x/r with r = √(α²+σ²), v = (α·ε − σ·x₀)/r (Salimans & Ho 2022, §4).
+//! x/r with r = √(α²+σ²), v = (α·ε − σ·x₀)/r (Salimans & Ho 2022, §4); on the linear flow path
+//! (α + σ = 1) the velocity is u = ε − x₀, so x̂₀ = (x − σ·u)/(α + σ) and ε̂ = u + x̂₀.
 
 use burn::prelude::*;
 
@@ -18,6 +19,8 @@ pub enum Parameterization {
     Velocity,
     /// The score ∇ log p_t(x) = −ε/σ.
     Score,
+    /// The linear flow path's velocity dx_t/dt = ε − x₀ (flow matching's target).
+    Flow,
 }
 
 impl std::str::FromStr for Parameterization {
@@ -28,10 +31,11 @@ impl std::str::FromStr for Parameterization {
             "sample" | "x0" => Ok(Self::Sample),
             "v_prediction" | "v" => Ok(Self::Velocity),
             "score" => Ok(Self::Score),
+            "flow" | "velocity" => Ok(Self::Flow),
             other => Err(DiffusionError::Unknown {
                 what: "prediction type",
                 name: other.into(),
-                known: "epsilon, sample, v_prediction, score",
+                known: "epsilon, sample, v_prediction, score, flow",
             }),
         }
     }
@@ -78,6 +82,15 @@ impl<const D: usize> Prediction<D> {
                     eps,
                 }
             }
+            Parameterization::Flow => {
+                // x = α·x₀ + σ·ε and u = ε − x₀ give x = (α + σ)·x₀ + σ·u: no division by a
+                // vanishing α or σ at either end of the path
+                let x0 = (x.clone() - output.clone() * sigma) / (alpha + sigma);
+                Self {
+                    eps: output + x0.clone(),
+                    x0,
+                }
+            }
         }
     }
 
@@ -92,7 +105,13 @@ impl<const D: usize> Prediction<D> {
                 (self.eps.clone() * alpha - self.x0.clone() * sigma) / r
             }
             Parameterization::Score => self.eps.clone() / (-sigma),
+            Parameterization::Flow => self.velocity(),
         }
+    }
+
+    /// The linear flow path's velocity u = ε̂ − x̂₀ (what a flow sampler integrates).
+    pub fn velocity(&self) -> Tensor<D> {
+        self.eps.clone() - self.x0.clone()
     }
 
     /// ∇ log p_t(x) = −ε̂/σ.

@@ -1,5 +1,5 @@
 //! The noise process a model is trained on and sampled with, as one owned value: a discrete DDPM
-//! schedule or one of the core's SDEs. Samplers are built from it and keep what they need of it,
+//! schedule, one of the core's SDEs, or the linear path of flow matching. Samplers are built from it and keep what they need of it,
 //! so a caller never passes a placeholder for the family it does not use, and a chain borrows
 //! nothing (the page steps one across async turns).
 
@@ -13,6 +13,10 @@ pub enum Process {
     Discrete(DiscreteSchedule),
     /// A continuous SDE; its time is t ∈ [t_min, 1].
     Sde(SdeKind),
+    /// The linear interpolant x_t = (1−t)·x₀ + t·ε, t ∈ [0, 1], of rectified flow and conditional
+    /// flow matching (Liu et al. 2022, Lipman et al. 2022): a model learns its velocity
+    /// dx_t/dt = ε − x₀ and samples by integrating that ODE from t = 1 to 0.
+    Flow,
 }
 
 impl Process {
@@ -44,11 +48,22 @@ impl Process {
         matches!(self, Self::Sde(_))
     }
 
+    pub fn is_flow(&self) -> bool {
+        matches!(self, Self::Flow)
+    }
+
+    /// Whether its time runs over [0, 1] (an SDE's or the flow's) rather than over training
+    /// timesteps.
+    pub fn is_continuous(&self) -> bool {
+        !matches!(self, Self::Discrete(_))
+    }
+
     /// The family of samplers that step this process.
     pub fn family(&self) -> Family {
         match self {
             Self::Discrete(_) => Family::Discrete,
             Self::Sde(_) => Family::Sde,
+            Self::Flow => Family::Flow,
         }
     }
 
@@ -56,25 +71,26 @@ impl Process {
     pub fn as_schedule(&self) -> Option<&DiscreteSchedule> {
         match self {
             Self::Discrete(s) => Some(s),
-            Self::Sde(_) => None,
+            _ => None,
         }
     }
 
     /// The SDE, if this is one.
     pub fn as_sde(&self) -> Option<&SdeKind> {
         match self {
-            Self::Discrete(_) => None,
             Self::Sde(s) => Some(s),
+            _ => None,
         }
     }
 
     /// The process time at fraction `u` ∈ [0, 1] of its range (a training timestep for DDPM,
-    /// t_min … 1 for an SDE): what the page's t-sliders mean.
+    /// t_min … 1 for an SDE, 0 … 1 for the flow): what the page's t-sliders mean.
     pub fn time_at(&self, u: f64) -> f64 {
         let u = u.clamp(0.0, 1.0);
         match self {
             Self::Discrete(s) => u * (s.len() - 1) as f64,
             Self::Sde(sde) => sde.t_min() + u * (1.0 - sde.t_min()),
+            Self::Flow => u,
         }
     }
 
@@ -84,6 +100,7 @@ impl Process {
         match self {
             Self::Discrete(s) => Level::vp_from_sigma(s.sigma_at(t)),
             Self::Sde(sde) => sde.level(t),
+            Self::Flow => crate::flow::level(t),
         }
     }
 
@@ -92,6 +109,7 @@ impl Process {
         match self {
             Self::Discrete(s) => format!("a discrete schedule of {} timesteps", s.len()),
             Self::Sde(sde) => format!("the {} SDE", sde.name()),
+            Self::Flow => "the linear flow path".into(),
         }
     }
 }
@@ -126,5 +144,17 @@ mod tests {
         assert_eq!(vp.describe(), "the vp SDE");
         assert!(Process::ddpm("sigmoid", 1000).is_err());
         assert!(Process::sde("vpp").is_err());
+        let flow = Process::Flow;
+        assert!(flow.is_flow() && flow.is_continuous() && !flow.is_sde() && !ddpm.is_continuous());
+        assert_eq!(
+            (flow.time_at(0.25), flow.level(0.25)),
+            (
+                0.25,
+                Level {
+                    alpha: 0.75,
+                    sigma: 0.25
+                }
+            )
+        );
     }
 }

@@ -144,7 +144,11 @@ fn sde_samplers_on_the_ring() {
         &mut ReverseSde::predictor_corrector(ve, 500, 0.16, 1).unwrap(),
         &mix,
     );
-    check("pf-ode heun vp", &mut FlowHeun::new(vp, 100).unwrap(), &mix);
+    check(
+        "pf-ode heun vp",
+        &mut FixedOde::new(vp, Rule::Heun, 100).unwrap(),
+        &mix,
+    );
     check(
         "pc score_sde_ve",
         &mut VePredictorCorrector::new(500, 0.01, 50.0, 0.16, 1, 1e-5).unwrap(),

@@ -3,8 +3,8 @@ mod common;
 
 use burn::prelude::*;
 use diffusion::likelihood::{Divergence, bits_per_dim, log_likelihood};
-use diffusion::sde::{SeedVe, Vp};
-use diffusion::{GaussianMixture, SeededNoise};
+use diffusion::sde::{SdeKind, SeedVe, Vp};
+use diffusion::{GaussianMixture, Ode, SeededNoise};
 
 fn setup() -> (GaussianMixture, Vec<f32>, f64) {
     let (mean, s) = (vec![1.0, -0.5], 0.5);
@@ -29,11 +29,12 @@ fn mean_log_p(t: Tensor<1>) -> Vec<f64> {
 fn exact_divergence_is_within_one_percent() {
     let (mix, points, exact) = setup();
     let x = Tensor::<2>::from_data(TensorData::new(points, [256, 2]), &common::device());
-    for (name, sde) in [
-        ("vp", &Vp::default() as &dyn diffusion::sde::Sde),
-        ("seed-ve", &SeedVe::default()),
+    for (name, ode) in [
+        ("vp", Ode::from(Vp::default())),
+        ("seed-ve", Ode::from(SdeKind::from(SeedVe::default()))),
+        ("linear flow path", Ode::Linear),
     ] {
-        let ll = log_likelihood(sde, &mix, &x, 100, Divergence::Exact).unwrap();
+        let ll = log_likelihood(&ode, &mix, &x, 100, Divergence::Exact).unwrap();
         let got = mean_log_p(ll.log_p);
         let mean = got.iter().sum::<f64>() / got.len() as f64;
         let rel = (mean - exact).abs() / exact.abs();
@@ -52,7 +53,7 @@ fn hutchinson_is_within_five_percent_on_average() {
     let x = Tensor::<2>::from_data(TensorData::new(points, [256, 2]), &common::device());
     let mut noise = SeededNoise::new(17);
     let ll = log_likelihood(
-        &Vp::default(),
+        &Ode::from(Vp::default()),
         &mix,
         &x,
         100,

@@ -3,7 +3,7 @@ mod common;
 
 use burn::prelude::*;
 use diffusion::sampler::{
-    Family, Network, Options, SAMPLERS, TABLE, build, ensure_finite, fitting, info, samplers_for,
+    Family, Network, Options, SAMPLERS, Stepper, TABLE, build, ensure_finite, fitting, info,
 };
 use diffusion::{DiffusionError, Parameterization, Process, SeededNoise};
 
@@ -20,15 +20,19 @@ fn process_for(name: &str) -> Process {
     match info(name).expect("a listed sampler").family {
         Family::Discrete => schedule(),
         Family::Sde => vp(),
+        Family::Flow => Process::Flow,
     }
 }
 
 #[test]
 fn every_listed_sampler_builds_and_unknown_names_are_errors() {
     for s in TABLE {
-        let sampler = build::<2>(s.name, &Options::default(), &process_for(s.name))
+        let stepper = Stepper::<2>::build(s.name, &Options::default(), &process_for(s.name))
             .unwrap_or_else(|e| panic!("{}: {e}", s.name));
-        assert!(!sampler.is_empty(), "{}", s.name);
+        assert!(!stepper.is_empty(), "{}", s.name);
+        // the fixed-step samplers build as boxes too; the adaptive one only as a stepper
+        let boxed = build::<2>(s.name, &Options::default(), &process_for(s.name));
+        assert_eq!(boxed.is_ok(), !s.adaptive, "{}", s.name);
     }
     let e = build::<2>("plms", &Options::default(), &schedule())
         .err()
@@ -70,22 +74,29 @@ fn a_sampler_that_does_not_fit_the_process_says_so() {
 fn the_table_is_the_one_list_of_samplers() {
     let names: Vec<&str> = TABLE.iter().map(|s| s.name).collect();
     assert_eq!(SAMPLERS.iter().map(|(n, _)| *n).collect::<Vec<_>>(), names);
-    let (discrete, sde) = (fitting(false), fitting(true));
-    assert_eq!(discrete.len() + sde.len(), TABLE.len());
+    let (discrete, sde, flow) = (
+        fitting(Family::Discrete),
+        fitting(Family::Sde),
+        fitting(Family::Flow),
+    );
+    assert_eq!(discrete.len() + sde.len() + flow.len(), TABLE.len());
     assert_eq!(
         sde,
         ["euler-maruyama", "pc", "pf-heun", "annealed-langevin"]
     );
-    assert_eq!(samplers_for(true), sde);
+    assert_eq!(flow, ["flow-euler", "flow-heun", "rk45"]);
     for s in TABLE {
-        assert!(s.fits(&process_for(s.name)) && s.fits_kind(s.family == Family::Sde));
-        assert!(!s.fits_kind(s.family != Family::Sde));
+        assert!(s.fits(&process_for(s.name)) && s.fits_family(s.family));
+        for other in [Family::Discrete, Family::Sde, Family::Flow] {
+            assert_eq!(s.fits_family(other), other == s.family, "{}", s.name);
+        }
     }
     let readers = |f: fn(&&diffusion::sampler::SamplerInfo) -> bool| {
         TABLE.iter().filter(f).map(|s| s.name).collect::<Vec<_>>()
     };
     assert_eq!(readers(|s| s.reads_eta), ["ddim"]);
     assert_eq!(readers(|s| s.reads_snr), ["pc"]);
+    assert_eq!(readers(|s| s.adaptive), ["rk45"]);
     assert!(info("nope").is_none());
 }
 

@@ -82,6 +82,30 @@ pub fn sde_eps<const D: usize>(
         .mean()
 }
 
+/// Conditional flow matching on the linear path (Lipman et al. 2022; rectified flow, Liu et al.
+/// 2022): t ~ U(0, 1), x_t = (1−t)·x₀ + t·z, and the network regresses the path's velocity:
+/// loss = mean over the batch of Σ_coords ‖u(x_t, t) − (z − x₀)‖². `z` is the noise paired with
+/// each row of `x0`: independent draws, their minibatch optimal-transport permutation
+/// ([`diffusion::flow::ot_pairing`]), or a reflow's fixed pairs.
+pub fn flow_matching<const D: usize>(
+    x0: Tensor<D>,
+    z: Tensor<D>,
+    rng: &mut SeededNoise,
+    predict: impl FnOnce(Tensor<D>, Tensor<1>) -> Tensor<D>,
+) -> Tensor<1> {
+    let device = x0.device();
+    let b = x0.dims()[0];
+    let t: Vec<f32> = rng.uniforms(b);
+    let a: Vec<f32> = t.iter().map(|t| 1.0 - t).collect();
+    let xt = x0.clone() * column::<D>(&a, &device) + z.clone() * column::<D>(&t, &device);
+    let u = predict(xt, Tensor::<1>::from_floats(t.as_slice(), &device));
+    (u - (z - x0))
+        .powf_scalar(2.0)
+        .reshape([b as i64, -1])
+        .sum_dim(1)
+        .mean()
+}
+
 /// [`ddpm_eps`] for the class-conditional U-Net. With `labels`, each label is replaced by the
 /// model's "no class" row (the last) with probability `p_uncond`, which trains classifier-free
 /// guidance.

@@ -175,7 +175,7 @@ fn sampling_natively_is_stepping_the_pages_chain() {
         assert_eq!((chain.len(), chain.model_step()), (8, 20));
         let start = chain.start().into_data().try_to_vec::<f32>().unwrap();
         let mut stepped = Vec::new();
-        while let Some(step) = chain.step().unwrap() {
+        while let Some(step) = diffusion::sampler::block_on(chain.step()).unwrap() {
             stepped.push(step.x.into_data());
         }
         assert_eq!(stepped, native, "{sampler}");

@@ -111,7 +111,7 @@ impl ImageChain {
         device: &Device,
     ) -> Result<Self, String> {
         let fits =
-            diffusion::sampler::info(&spec.sampler).is_some_and(|s| s.fits_kind(process.is_sde()));
+            diffusion::sampler::info(&spec.sampler).is_some_and(|s| s.fits_family(family(process)));
         if !fits {
             return Err(format!(
                 "sampler '{}' does not fit this model ({}); use one of: {}",
@@ -121,7 +121,7 @@ impl ImageChain {
                 } else {
                     "an ε-model on a discrete DDPM schedule"
                 },
-                diffusion::sampler::fitting(process.is_sde()).join(", ")
+                diffusion::sampler::fitting(family(process)).join(", ")
             ));
         }
         if spec.n == 0 {
@@ -212,5 +212,14 @@ impl ImageChain {
             x = step.x;
         }
         Ok(x)
+    }
+}
+
+/// The family of samplers a zoo model's process takes.
+pub(crate) fn family(process: &Process) -> diffusion::sampler::Family {
+    if process.is_sde() {
+        diffusion::sampler::Family::Sde
+    } else {
+        diffusion::sampler::Family::Discrete
     }
 }

@@ -180,7 +180,11 @@ impl Manifest {
 impl Entry {
     /// The samplers of the core that fit this model's process.
     pub fn samplers(&self) -> Vec<&'static str> {
-        diffusion::sampler::fitting(self.process.as_ref().is_some_and(Process::is_sde))
+        diffusion::sampler::fitting(if self.process.as_ref().is_some_and(Process::is_sde) {
+            diffusion::sampler::Family::Sde
+        } else {
+            diffusion::sampler::Family::Discrete
+        })
     }
 
     /// "12.3 MB"-style size for people.

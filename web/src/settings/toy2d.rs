@@ -2,7 +2,7 @@
 //! [`ToyConfig`] and the sampler's [`Options`] are made from it, and their defaults are the table's
 //! defaults. Hand-drawn points travel in the hash too (`pts=`, [`super::points`]).
 
-use diffusion::sampler::{Options, X0Clip, fitting};
+use diffusion::sampler::{Family, Options, X0Clip, fitting};
 use train::toy::{Process, ToyConfig};
 
 use super::points::{decode_points, encode_points};
@@ -15,8 +15,17 @@ pub use super::points::{EXTENT, MAX_DRAWN};
 
 /// The data-set choice that means “the points drawn by hand” (`pts=` holds them).
 pub const DRAWN: &str = "drawn";
-/// Processes by their hash name.
-pub const PROCESSES: [&str; 5] = ["ddpm-linear", "ddpm-cosine", "vp", "subvp", "ve"];
+/// Processes by their hash name (`flow`: flow matching on the linear path; `flow-ot`: the same
+/// with minibatch optimal-transport pairs).
+pub const PROCESSES: [&str; 7] = [
+    "ddpm-linear",
+    "ddpm-cosine",
+    "vp",
+    "subvp",
+    "ve",
+    "flow",
+    "flow-ot",
+];
 pub const VIEWS: [&str; 5] = ["samples", "chain", "forward", "field", "density"];
 /// Controls that `hide=` can name besides the setting keys.
 pub const PANELS: [&str; 6] = ["buttons", "views", "loss", "settings", "caption", "draw"];
@@ -26,25 +35,35 @@ pub const MIN_POINTS: usize = 8;
 /// schedule's last ᾱ is ~0, and dividing by √ᾱ there blows a learned model's x̂₀ up.
 pub const X0_RANGE: f64 = 4.0;
 
-/// The sampler a process gets unless the hash names another.
-fn default_sampler(sde: bool) -> &'static str {
-    if sde { "pf-heun" } else { "ddim" }
+/// The sampler a process of `family` gets unless the hash names another.
+fn default_sampler(family: Family) -> &'static str {
+    match family {
+        Family::Discrete => "ddim",
+        Family::Sde => "pf-heun",
+        Family::Flow => "flow-heun",
+    }
 }
 
-fn is_sde(process: &str) -> bool {
-    !process.starts_with("ddpm")
+/// The family of samplers a process (by its hash name) takes.
+fn family(process: &str) -> Family {
+    if process.starts_with("ddpm") {
+        Family::Discrete
+    } else if process.starts_with("flow") {
+        Family::Flow
+    } else {
+        Family::Sde
+    }
 }
 
-/// The table, for a process that is (or is not) an SDE: the sampler's choices and default follow
-/// the process.
-pub fn table(sde: bool) -> Vec<Setting> {
+/// The table, for a process of `family`: the sampler's choices and default follow the process.
+pub fn table(family: Family) -> Vec<Setting> {
     use Control::{Number, Select};
     use Effect::{Rebuild, Redraw, Resample, Retune, Start};
     let c = ToyConfig::default();
     let o = Options::default();
     let timesteps = match c.process {
         Process::Ddpm { steps, .. } => steps,
-        Process::Sde { .. } => 1000,
+        _ => 1000,
     };
     let mut datasets = names(&data::toy::TOYS);
     datasets.push(DRAWN.into());
@@ -101,7 +120,11 @@ pub fn table(sde: bool) -> Vec<Setting> {
             .on_change(Rebuild)
             .shown_as(Number("1")),
     ];
-    rows.extend(sampler_rows(&fitting(sde), default_sampler(sde), o.steps));
+    rows.extend(sampler_rows(
+        &fitting(family),
+        default_sampler(family),
+        o.steps,
+    ));
     rows.extend([
         Setting::new("n", "samples", int(1, 5000), Value::Int(1000))
             .on_change(Resample)
@@ -134,15 +157,15 @@ common!(Toy2dSettings);
 impl Toy2dSettings {
     /// Reads every setting; problems end up in `hash.warnings`.
     pub fn read(hash: &mut HashState) -> Self {
-        let process = table(false)
+        let process = table(Family::Discrete)
             .into_iter()
             .find(|s| s.key == "process")
             .map(|s| s.read(&mut hash.clone()))
             .map_or(PROCESSES[0].to_string(), |v| v.to_text());
-        let sde = is_sde(&process);
+        let family = family(&process);
         let what = format!("the {process} process");
-        unfit_sampler(hash, &fitting(sde), default_sampler(sde), &what);
-        let table = table(sde);
+        unfit_sampler(hash, &fitting(family), default_sampler(family), &what);
+        let table = table(family);
         let values = Values::read(&table, hash);
         let drawn = match decode_points(values.text("pts")) {
             Ok(p) => p,
@@ -162,7 +185,7 @@ impl Toy2dSettings {
 
     /// The table these settings were read with.
     pub fn table(&self) -> Vec<Setting> {
-        table(self.is_sde())
+        table(self.family())
     }
 
     getters! {
@@ -195,13 +218,14 @@ impl Toy2dSettings {
         }
     }
 
-    pub fn is_sde(&self) -> bool {
-        is_sde(self.process())
+    /// The family of samplers the process takes.
+    pub fn family(&self) -> Family {
+        family(self.process())
     }
 
     /// The samplers that fit the process.
     pub fn samplers(&self) -> Vec<&'static str> {
-        fitting(self.is_sde())
+        fitting(self.family())
     }
 
     /// The engine's configuration.
@@ -217,6 +241,7 @@ impl Toy2dSettings {
                 schedule: "linear".into(),
                 steps,
             },
+            p if p.starts_with("flow") => Process::Flow { ot: p == "flow-ot" },
             sde => Process::Sde { name: sde.into() },
         };
         ToyConfig {
@@ -316,7 +341,7 @@ mod tests {
 
     #[test]
     fn the_form_shows_every_setting_a_person_changes() {
-        let shown: Vec<&str> = table(false)
+        let shown: Vec<&str> = table(Family::Discrete)
             .iter()
             .filter(|s| s.control != Control::None)
             .map(|s| s.key)

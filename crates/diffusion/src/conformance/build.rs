@@ -275,5 +275,6 @@ fn prediction_name(p: Parameterization) -> &'static str {
         Parameterization::Sample => "sample",
         Parameterization::Velocity => "v_prediction",
         Parameterization::Score => "score",
+        Parameterization::Flow => "flow",
     }
 }

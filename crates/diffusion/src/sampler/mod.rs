@@ -7,10 +7,12 @@ mod ddpm;
 mod dpm_solver;
 mod karras;
 mod langevin;
+mod ode;
 pub mod registry;
 mod rk45;
 mod sde;
 mod spacing;
+mod stepper;
 mod ve_pc;
 
 pub use ddim::Ddim;
@@ -19,15 +21,16 @@ pub use dpm_solver::DpmOptions;
 pub use dpm_solver::DpmSolverPP2M;
 pub use karras::{Euler, EulerAncestral, Heun, KarrasSigmas};
 pub use langevin::{AnnealedLangevin, time_at_sigma};
+pub use ode::{FixedOde, Rule};
 pub use registry::{
     Family, Options, SAMPLERS, SamplerInfo, TABLE, build, ensure_finite, fitting, info,
-    samplers_for,
 };
 pub use rk45::FlowRk45;
 #[cfg(not(target_family = "wasm"))]
 pub use rk45::block_on;
-pub use sde::{FlowHeun, ReverseSde};
+pub use sde::ReverseSde;
 pub use spacing::Spacing;
+pub use stepper::{ADAPTIVE, Stepper};
 pub use ve_pc::VePredictorCorrector;
 
 use burn::prelude::*;

@@ -15,23 +15,17 @@ pub enum Family {
     Discrete,
     /// A continuous SDE (a model of the SDE's score).
     Sde,
+    /// The linear flow path (a model of its velocity).
+    Flow,
 }
 
 impl Family {
-    /// The family of a process that is (or is not) an SDE.
-    pub fn of(is_sde: bool) -> Self {
-        if is_sde {
-            Family::Sde
-        } else {
-            Family::Discrete
-        }
-    }
-
     /// What a sampler of this family does, for messages ("ddim steps a discrete schedule").
     fn needs(self) -> &'static str {
         match self {
             Family::Discrete => "steps a discrete schedule",
             Family::Sde => "integrates an SDE",
+            Family::Flow => "integrates the linear flow path",
         }
     }
 
@@ -40,6 +34,7 @@ impl Family {
         match self {
             Family::Discrete => "train with DDPM to use it",
             Family::Sde => "train on an SDE to use it",
+            Family::Flow => "train with flow matching to use it",
         }
     }
 }
@@ -55,6 +50,9 @@ pub struct SamplerInfo {
     pub reads_eta: bool,
     /// Whether it reads [`Options::snr`].
     pub reads_snr: bool,
+    /// Whether it picks its own steps (reading its error back: build it as a
+    /// [`super::Stepper`]; it reads [`Options::tol`], not [`Options::steps`]).
+    pub adaptive: bool,
 }
 
 impl SamplerInfo {
@@ -63,10 +61,10 @@ impl SamplerInfo {
         self.family == process.family()
     }
 
-    /// The same from whether the process is an SDE: the page knows only a process's name before
-    /// it builds one.
-    pub fn fits_kind(&self, is_sde: bool) -> bool {
-        self.family == Family::of(is_sde)
+    /// The same from the process's family: the page knows only a process's name before it
+    /// builds one.
+    pub fn fits_family(&self, family: Family) -> bool {
+        self.family == family
     }
 }
 
@@ -77,6 +75,7 @@ const fn info_of(name: &'static str, about: &'static str, family: Family) -> Sam
         family,
         reads_eta: false,
         reads_snr: false,
+        adaptive: false,
     }
 }
 
@@ -140,6 +139,24 @@ pub const TABLE: &[SamplerInfo] = &[
         "annealed Langevin dynamics (NCSN), 10 levels",
         Family::Sde,
     ),
+    info_of(
+        "flow-euler",
+        "Euler on the flow's velocity, evenly spaced t",
+        Family::Flow,
+    ),
+    info_of(
+        "flow-heun",
+        "Heun on the flow's velocity (2 evaluations per step)",
+        Family::Flow,
+    ),
+    SamplerInfo {
+        adaptive: true,
+        ..info_of(
+            "rk45",
+            "adaptive Dormand–Prince RK45 on the flow's velocity (steps: as many as the tolerance needs)",
+            Family::Flow,
+        )
+    },
 ];
 
 /// The table's entry for sampler `name`.
@@ -147,11 +164,11 @@ pub fn info(name: &str) -> Option<&'static SamplerInfo> {
     TABLE.iter().find(|s| s.name == name)
 }
 
-/// The samplers that fit a process that is (or is not) an SDE, in table order.
-pub fn fitting(is_sde: bool) -> Vec<&'static str> {
+/// The samplers that fit a process of `family`, in table order.
+pub fn fitting(family: Family) -> Vec<&'static str> {
     TABLE
         .iter()
-        .filter(|s| s.fits_kind(is_sde))
+        .filter(|s| s.fits_family(family))
         .map(|s| s.name)
         .collect()
 }
@@ -175,12 +192,6 @@ const PAIRS: [(&str, &str); TABLE.len()] = {
 /// (name, what it is) of every sampler of [`TABLE`].
 pub const SAMPLERS: &[(&str, &str)] = &PAIRS;
 
-/// The samplers that fit a process: the SDE samplers for an SDE, the others for a discrete DDPM
-/// schedule (the same as [`fitting`]).
-pub fn samplers_for(sde: bool) -> Vec<&'static str> {
-    fitting(sde)
-}
-
 /// Sampler settings; each sampler reads the ones it has.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Options {
@@ -193,6 +204,13 @@ pub struct Options {
     pub langevin: (f64, f64, f64),
     /// Treatment of x̂₀ in the DDPM, DDIM and DPM-Solver++ samplers (diffusers' `clip_sample`).
     pub clip: X0Clip,
+    /// The adaptive solver's relative and absolute tolerance.
+    #[serde(default = "default_tol")]
+    pub tol: f64,
+}
+
+fn default_tol() -> f64 {
+    1e-4
 }
 
 impl Default for Options {
@@ -203,31 +221,50 @@ impl Default for Options {
             snr: 0.16,
             langevin: (1.0, 0.01, 2e-5),
             clip: X0Clip::None,
+            tol: default_tol(),
         }
     }
 }
 
-/// Builds sampler `name` on `process`. The sampler owns what it needs of the process, so the box
-/// borrows nothing; a sampler of the other family is an error naming both.
-pub fn build<const D: usize>(
+/// Sampler `name`'s entry, if it fits `process`: an unknown name, or a sampler of another
+/// family, is an error naming both.
+pub(super) fn check_fits(
     name: &str,
-    opts: &Options,
     process: &Process,
-) -> Result<Box<dyn Sampler<D>>, DiffusionError> {
+) -> Result<&'static SamplerInfo, DiffusionError> {
     let info = info(name).ok_or_else(|| DiffusionError::Unknown {
         what: "sampler",
         name: name.into(),
         known: known(),
     })?;
-    match process {
-        _ if !info.fits(process) => Err(DiffusionError::Unfit {
+    if !info.fits(process) {
+        return Err(DiffusionError::Unfit {
             sampler: name.into(),
             needs: info.family.needs(),
             process: process.describe(),
             fix: info.family.fix(),
-        }),
+        });
+    }
+    Ok(info)
+}
+
+/// Builds fixed-step sampler `name` on `process`. The sampler owns what it needs of the process,
+/// so the box borrows nothing; a sampler of another family is an error naming both, and the
+/// adaptive one is built by [`super::Stepper::build`].
+pub fn build<const D: usize>(
+    name: &str,
+    opts: &Options,
+    process: &Process,
+) -> Result<Box<dyn Sampler<D>>, DiffusionError> {
+    if check_fits(name, process)?.adaptive {
+        return Err(DiffusionError::Unsupported(format!(
+            "{name} chooses its own steps: build it with Stepper::build"
+        )));
+    }
+    match process {
         Process::Discrete(schedule) => discrete(name, opts, schedule),
         Process::Sde(sde) => continuous(name, opts, *sde),
+        Process::Flow => flow(name, opts),
     }
 }
 
@@ -277,7 +314,7 @@ fn continuous<const D: usize>(
     Ok(match name {
         "euler-maruyama" => Box::new(ReverseSde::euler_maruyama(sde, n.max(2))?),
         "pc" => Box::new(ReverseSde::predictor_corrector(sde, n.max(2), opts.snr, 1)?),
-        "pf-heun" => Box::new(FlowHeun::new(sde, n)?),
+        "pf-heun" => Box::new(FixedOde::new(sde, Rule::Heun, n)?),
         "annealed-langevin" => {
             let levels = n.clamp(1, 10);
             let (hi, lo, eps) = opts.langevin;
@@ -292,6 +329,19 @@ fn continuous<const D: usize>(
         }
         other => return Err(not_built(other)),
     })
+}
+
+fn flow<const D: usize>(name: &str, opts: &Options) -> Result<Box<dyn Sampler<D>>, DiffusionError> {
+    let rule = match name {
+        "flow-euler" => Rule::Euler,
+        "flow-heun" => Rule::Heun,
+        other => return Err(not_built(other)),
+    };
+    Ok(Box::new(FixedOde::new(
+        crate::Ode::Linear,
+        rule,
+        opts.steps,
+    )?))
 }
 
 /// A name in [`TABLE`] that [`build`] has no constructor for (a table edited without `build`;

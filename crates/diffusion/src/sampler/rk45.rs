@@ -1,4 +1,5 @@
-//! The probability-flow ODE with adaptive Dormand–Prince RK45 (as seed 000 uses scipy's `RK45`):
+//! An [`Ode`] (an SDE's probability-flow ODE, or the linear flow path) with adaptive
+//! Dormand–Prince RK45 (as seed 000 uses scipy's `RK45`):
 //! a 5th-order step with an embedded 4th-order error estimate, accepted when
 //! ‖err / (atol + rtol·max(|x|, |x'|))‖_rms ≤ 1, the next step scaled by 0.9·‖·‖^{-1/5} within
 //! [0.2, 10]. The controller needs that norm on the host, so stepping is `async` (the browser must
@@ -9,7 +10,7 @@ use burn::prelude::*;
 use super::Denoiser;
 use super::Step;
 use crate::DiffusionError;
-use crate::sde::{Sde, SdeKind, reverse_drift};
+use crate::Ode;
 
 const C: [f64; 6] = [0.2, 0.3, 0.8, 8.0 / 9.0, 1.0, 1.0];
 const A: [&[f64]; 6] = [
@@ -49,10 +50,10 @@ const E: [f64; 7] = [
     -1.0 / 40.0,
 ];
 
-/// Adaptive RK45 from t = 1 down to the SDE's t_min. It owns its SDE, so it borrows nothing
+/// Adaptive RK45 from t = 1 down to the ODE's end. It owns its ODE, so it borrows nothing
 /// across the awaits of its steps.
 pub struct FlowRk45<const D: usize> {
-    sde: SdeKind,
+    ode: Ode,
     t: f64,
     h: f64,
     rtol: f64,
@@ -65,8 +66,8 @@ pub struct FlowRk45<const D: usize> {
 
 impl<const D: usize> FlowRk45<D> {
     /// seed 000 uses rtol = atol = 1e-5.
-    pub fn new(sde: impl Into<SdeKind>, rtol: f64, atol: f64) -> Result<Self, DiffusionError> {
-        let sde = sde.into();
+    pub fn new(ode: impl Into<Ode>, rtol: f64, atol: f64) -> Result<Self, DiffusionError> {
+        let ode = ode.into();
         for (name, v) in [("rtol", rtol), ("atol", atol)] {
             if !(v > 0.0 && v.is_finite()) {
                 return Err(DiffusionError::OutOfRange {
@@ -76,9 +77,9 @@ impl<const D: usize> FlowRk45<D> {
                 });
             }
         }
-        let span = 1.0 - sde.t_min();
+        let span = 1.0 - ode.t_end();
         Ok(Self {
-            sde,
+            ode,
             t: 1.0,
             h: -0.01 * span,
             rtol,
@@ -94,23 +95,30 @@ impl<const D: usize> FlowRk45<D> {
         self.nfe
     }
 
+    /// Steps accepted so far plus those the current step size still needs: an estimate of the
+    /// chain's length that is exact once it ends.
+    pub fn estimated_len(&self) -> usize {
+        let left = (self.t - self.ode.t_end()).max(0.0);
+        self.accepted + (left / self.h.abs().max(1e-12)).ceil() as usize
+    }
+
     /// Standard deviation of the starting noise.
     pub fn init_sigma(&self) -> f64 {
-        self.sde.prior_sigma()
+        self.ode.prior_sigma()
     }
 
     fn slope(&mut self, model: &dyn Denoiser<D>, x: &Tensor<D>, t: f64) -> (Tensor<D>, Tensor<D>) {
         self.nfe += 1;
-        reverse_drift(&self.sde, model, x, t, true)
+        self.ode.drift(model, x, t)
     }
 
-    /// Takes the next accepted step (retrying rejected ones), or `Ok(None)` at t_min.
+    /// Takes the next accepted step (retrying rejected ones), or `Ok(None)` at the ODE's end.
     pub async fn step(
         &mut self,
         model: &dyn Denoiser<D>,
         x: &Tensor<D>,
     ) -> Result<Option<Step<D>>, DiffusionError> {
-        let end = self.sde.t_min();
+        let end = self.ode.t_end();
         if self.t <= end + 1e-12 {
             return Ok(None);
         }
@@ -120,7 +128,7 @@ impl<const D: usize> FlowRk45<D> {
         };
         let mut rejected = false;
         loop {
-            let h = self.h.max(end - self.t); // h < 0: do not step past t_min
+            let h = self.h.max(end - self.t); // h < 0: do not step past the end
             let mut k = vec![k1.clone()];
             for (i, row) in A.iter().enumerate() {
                 let mut xi = x.clone();

@@ -1,6 +1,6 @@
-//! Samplers of the reverse-time SDE dx = [f(t)·x − g(t)²·∇log p_t(x)] dt + g(t) dW̄ and of its
-//! probability-flow ODE dx/dt = f(t)·x − ½g(t)²·∇log p_t(x) (Song et al. 2021, eq. 6 and 13), on
-//! N times evenly spaced from 1 down to the SDE's t_min, as in seed 000.
+//! Samplers of the reverse-time SDE dx = [f(t)·x − g(t)²·∇log p_t(x)] dt + g(t) dW̄ (Song et al.
+//! 2021, eq. 6), on N times evenly spaced from 1 down to the SDE's t_min, as in seed 000. Its
+//! probability-flow ODE is stepped by [`super::ode`].
 
 use burn::prelude::*;
 
@@ -11,17 +11,7 @@ use crate::noise::{NoiseSource, normal_like};
 use crate::sde::{Sde, SdeKind, reverse_drift};
 
 fn times(sde: &dyn Sde, steps: usize) -> Result<Vec<f64>, DiffusionError> {
-    if steps < 2 {
-        return Err(DiffusionError::OutOfRange {
-            name: "steps",
-            value: steps as f64,
-            expected: "at least 2",
-        });
-    }
-    let lo = sde.t_min();
-    Ok((0..steps)
-        .map(|i| 1.0 - (1.0 - lo) * i as f64 / (steps - 1) as f64)
-        .collect())
+    super::ode::times(sde.t_min(), steps)
 }
 
 /// Euler–Maruyama on the reverse SDE, optionally with Langevin corrector steps first (the
@@ -105,60 +95,6 @@ impl<const D: usize> Sampler<D> for ReverseSde {
             index: i,
             t,
             x: next,
-            x0,
-        }))
-    }
-}
-
-/// Heun's method on the probability-flow ODE (2 model evaluations per step, 1 on the last). It
-/// owns its SDE, as [`ReverseSde`] does.
-#[derive(Debug, Clone)]
-pub struct FlowHeun {
-    sde: SdeKind,
-    times: Vec<f64>,
-    next: usize,
-}
-
-impl FlowHeun {
-    pub fn new(sde: impl Into<SdeKind>, steps: usize) -> Result<Self, DiffusionError> {
-        let sde = sde.into();
-        Ok(Self {
-            times: times(&sde, steps + 1)?,
-            sde,
-            next: 0,
-        })
-    }
-}
-
-impl<const D: usize> Sampler<D> for FlowHeun {
-    fn len(&self) -> usize {
-        self.times.len() - 1
-    }
-
-    fn init_sigma(&self) -> f64 {
-        self.sde.prior_sigma()
-    }
-
-    fn step(
-        &mut self,
-        model: &dyn Denoiser<D>,
-        x: &Tensor<D>,
-        _noise: &mut dyn NoiseSource,
-    ) -> Result<Option<Step<D>>, DiffusionError> {
-        let i = self.next;
-        if i + 1 >= self.times.len() {
-            return Ok(None);
-        }
-        let (t, t_next) = (self.times[i], self.times[i + 1]);
-        let dt = t_next - t;
-        let (d1, x0) = reverse_drift(&self.sde, model, x, t, true);
-        let euler = x.clone() + d1.clone() * dt;
-        let (d2, _) = reverse_drift(&self.sde, model, &euler, t_next, true);
-        self.next += 1;
-        Ok(Some(Step {
-            index: i,
-            t,
-            x: x.clone() + (d1 + d2) * (dt / 2.0),
             x0,
         }))
     }

@@ -4,7 +4,7 @@
 //! either place.
 
 use burn::prelude::*;
-use diffusion::sampler::{Options, Sampler};
+use diffusion::sampler::{Options, Stepper};
 use diffusion::{SeededNoise, Step};
 
 use super::{Frozen, sampling_noise};
@@ -13,7 +13,7 @@ use super::{Frozen, sampling_noise};
 /// nothing, so the page can keep it across async turns while training goes on.
 pub struct ToyChain {
     frozen: Frozen,
-    sampler: Box<dyn Sampler<2>>,
+    sampler: Stepper<2>,
     noise: SeededNoise,
     /// x_T, kept for the caller to read back when it likes.
     start: Tensor<2>,
@@ -33,7 +33,26 @@ impl ToyChain {
     ) -> Result<Self, String> {
         let sampler = frozen.sampler(sampler, options)?;
         let mut noise = sampling_noise(seed);
-        let start = frozen.start(n, sampler.as_ref(), &mut noise);
+        let start = frozen.start(n, sampler.init_sigma(), &mut noise);
+        Ok(Self {
+            frozen,
+            sampler,
+            noise,
+            x: start.clone(),
+            start,
+        })
+    }
+
+    /// A chain from a given x_T (already scaled to the sampler's starting σ), drawing any further
+    /// noise from `noise`.
+    pub fn from_start(
+        frozen: Frozen,
+        sampler: &str,
+        options: &Options,
+        start: Tensor<2>,
+        noise: SeededNoise,
+    ) -> Result<Self, String> {
+        let sampler = frozen.sampler(sampler, options)?;
         Ok(Self {
             frozen,
             sampler,
@@ -53,7 +72,7 @@ impl ToyChain {
         &self.x
     }
 
-    /// Steps in the chain.
+    /// Steps in the chain (an estimate for the adaptive sampler, exact once it ends).
     pub fn len(&self) -> usize {
         self.sampler.len()
     }
@@ -73,13 +92,15 @@ impl ToyChain {
         &self.frozen
     }
 
-    /// Takes the next step and moves the chain on to its sample, or `Ok(None)` once done.
-    /// Synchronous and without readback: the caller reads what it shows when it can.
-    pub fn step(&mut self) -> Result<Option<Step<2>>, String> {
+    /// Takes the next step and moves the chain on to its sample, or `Ok(None)` once done. Only
+    /// the adaptive sampler reads anything back (its error norm); the caller reads what it shows
+    /// when it can.
+    pub async fn step(&mut self) -> Result<Option<Step<2>>, String> {
         let model = self.frozen.denoiser();
         let step = self
             .sampler
             .step(&model, &self.x, &mut self.noise)
+            .await
             .map_err(|e| e.to_string())?;
         if let Some(step) = &step {
             self.x = step.x.clone();

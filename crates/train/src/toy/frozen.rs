@@ -2,9 +2,9 @@
 
 use burn::prelude::*;
 use diffusion::likelihood::{Divergence, log_likelihood};
-use diffusion::sampler::{Network, Options, Sampler, build};
+use diffusion::sampler::{Network, Options, Stepper};
 use diffusion::sde::Vp;
-use diffusion::{Level, Parameterization, SeededNoise};
+use diffusion::{Level, Ode, Parameterization, SeededNoise};
 use models::Mlp;
 
 use super::{Noise, ToySet};
@@ -47,11 +47,20 @@ impl Frozen {
         })
     }
 
-    /// The model as a denoiser (it predicts ε at the process's time t).
+    /// What the network outputs: the velocity on the flow path, ε otherwise.
+    pub fn kind(&self) -> Parameterization {
+        if self.noise.is_flow() {
+            Parameterization::Flow
+        } else {
+            Parameterization::Epsilon
+        }
+    }
+
+    /// The model as a denoiser (it predicts ε, or the flow's velocity, at the process's time t).
     pub fn denoiser(&self) -> Network<impl Fn(&Tensor<2>, f64, Level) -> Tensor<2> + '_> {
         let model = &self.model;
         Network {
-            kind: Parameterization::Epsilon,
+            kind: self.kind(),
             f: move |x: &Tensor<2>, t: f64, _: Level| {
                 let [b, _] = x.dims();
                 model.forward(x.clone(), Tensor::<1>::full([b], t, &x.device()))
@@ -60,19 +69,20 @@ impl Frozen {
     }
 
     /// A sampler by name for this process (discrete samplers need a DDPM process, SDE samplers an
-    /// SDE). It borrows nothing, so it can be stepped across animation frames.
-    pub fn sampler(&self, name: &str, options: &Options) -> Result<Box<dyn Sampler<2>>, String> {
-        build::<2>(name, options, &self.noise).map_err(|e| e.to_string())
+    /// SDE, flow samplers the flow). It borrows nothing, so it can be stepped across animation
+    /// frames.
+    pub fn sampler(&self, name: &str, options: &Options) -> Result<Stepper<2>, String> {
+        Stepper::build(name, options, &self.noise).map_err(|e| e.to_string())
     }
 
     /// x_T for `n` points: standard normals from `noise` times the sampler's starting σ.
-    pub fn start(&self, n: usize, sampler: &dyn Sampler<2>, noise: &mut SeededNoise) -> Tensor<2> {
+    pub fn start(&self, n: usize, init_sigma: f64, noise: &mut SeededNoise) -> Tensor<2> {
         let z = noise.normals(2 * n);
-        Tensor::<2>::from_data(TensorData::new(z, [n, 2]), &self.device) * sampler.init_sigma()
+        Tensor::<2>::from_data(TensorData::new(z, [n, 2]), &self.device) * init_sigma
     }
 
-    /// The model's ε̂ at the points `xy` (`[n, 2]` row-major) at process time `t` (not read back).
-    /// The score is −ε̂/σ(t).
+    /// The network's output at the points `xy` (`[n, 2]` row-major) at process time `t` (not read
+    /// back): ε̂ (the score is −ε̂/σ(t)), or the flow's velocity.
     pub fn eps(&self, xy: &[f32], t: f64) -> Tensor<2> {
         let n = xy.len() / 2;
         let x = Tensor::<2>::from_data(TensorData::new(xy.to_vec(), [n, 2]), &self.device);
@@ -88,7 +98,16 @@ impl Frozen {
         let n = xy.len() / 2;
         let x = Tensor::<2>::from_data(TensorData::new(xy.to_vec(), [n, 2]), &self.device);
         let out = match &self.noise {
-            Noise::Sde(sde) => log_likelihood(sde, &self.denoiser(), &x, steps, Divergence::Exact),
+            Noise::Sde(sde) => log_likelihood(
+                &Ode::from(*sde),
+                &self.denoiser(),
+                &x,
+                steps,
+                Divergence::Exact,
+            ),
+            Noise::Flow => {
+                log_likelihood(&Ode::Linear, &self.denoiser(), &x, steps, Divergence::Exact)
+            }
             Noise::Discrete(s) => {
                 let model = &self.model;
                 let by_level = Network {
@@ -100,7 +119,7 @@ impl Frozen {
                     },
                 };
                 log_likelihood(
-                    &DDPM_LIKELIHOOD_SDE,
+                    &Ode::from(DDPM_LIKELIHOOD_SDE),
                     &by_level,
                     &x,
                     steps,

@@ -1,16 +1,18 @@
 //! The 2-D playground's engine, the same code natively and in the tab: a data set of points
-//! ([`ToySet`]), an MLP denoiser trained with an objective (DDPM ε on a discrete schedule, or DSM
-//! on an SDE) by Adam + EMA ([`ToyRun`]), its EMA model frozen for sampling, score fields and
+//! ([`ToySet`]), an MLP trained with an objective (DDPM ε on a discrete schedule, DSM on an SDE, or
+//! flow matching on the linear path, with a reflow from its own pairs) by Adam + EMA ([`ToyRun`]), its EMA model frozen for sampling, score fields and
 //! likelihoods ([`Frozen`]), and a sampling chain stepped with any sampler of the core
 //! ([`ToyChain`]), which the native [`ToyRun::sample`] and the page's sampling job both walk.
 
 mod chain;
 mod frozen;
+mod quality;
 mod run;
 mod set;
 
 pub use chain::ToyChain;
 pub use frozen::{DDPM_LIKELIHOOD_SDE, Frozen};
+pub use quality::{BLUR, CRISP_WITHIN, Quality};
 pub use run::ToyRun;
 pub use set::ToySet;
 
@@ -28,6 +30,9 @@ pub enum Process {
     Ddpm { schedule: String, steps: usize },
     /// An SDE by name ("vp", "subvp", "ve").
     Sde { name: String },
+    /// Flow matching on the linear path; `ot` pairs each batch's noise with its data by minibatch
+    /// optimal transport.
+    Flow { ot: bool },
 }
 
 impl Process {
@@ -36,6 +41,7 @@ impl Process {
         match self {
             Process::Ddpm { schedule, steps } => diffusion::Process::ddpm(schedule, *steps),
             Process::Sde { name } => diffusion::Process::sde(name),
+            Process::Flow { .. } => Ok(diffusion::Process::Flow),
         }
     }
 }
@@ -97,6 +103,11 @@ pub fn data_noise(seed: u64) -> SeededNoise {
 /// The training stream: batch indices, noise and timesteps of every Adam step.
 pub fn training_noise(seed: u64) -> SeededNoise {
     SeededNoise::new(seed ^ 0x7a11)
+}
+
+/// A reflow's stream: the noise its pairs start from.
+pub fn reflow_noise(seed: u64) -> SeededNoise {
+    SeededNoise::new(seed ^ 0x4ef1_0000)
 }
 
 /// A sampling chain's stream: x_T and every draw of a stochastic sampler. It is offset from the

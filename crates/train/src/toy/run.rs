@@ -2,11 +2,11 @@
 
 use burn::module::Module;
 use burn::prelude::*;
+use diffusion::SeededNoise;
 use diffusion::sampler::Options;
-use diffusion::{SeededNoise, Step};
 use models::Mlp;
 
-use super::{Frozen, Noise, ToyChain, ToyConfig, ToySet, training_noise};
+use super::{Frozen, Noise, Process, ToyChain, ToyConfig, ToySet, training_noise};
 use crate::{Trainer, TrainerConfig, objective};
 
 pub struct ToyRun {
@@ -31,10 +31,16 @@ impl ToyRun {
 
     /// A run on a prepared set.
     pub fn on(set: ToySet, device: &Device) -> Result<Self, String> {
-        let config = &set.config;
-        device.seed(config.seed);
+        device.seed(set.config.seed);
         let ad = device.clone().autodiff();
         let model = Mlp::new(&set.mlp_config(), &ad).map_err(|e| e.to_string())?;
+        Ok(Self::from_model(set, model, device))
+    }
+
+    /// A run of `model` (on the autodiff version of `device`) on `set`, at step 0.
+    fn from_model(set: ToySet, model: Mlp, device: &Device) -> Self {
+        let config = &set.config;
+        let ad = device.clone().autodiff();
         let trainer = Trainer::new(
             model,
             TrainerConfig {
@@ -46,13 +52,48 @@ impl ToyRun {
             },
         );
         let rng = training_noise(config.seed);
-        Ok(Self {
+        Self {
             set,
             trainer,
             rng,
             device: ad,
             plain: device.clone(),
-        })
+        }
+    }
+
+    /// The reflow of this run (rectified flow's second rectification, Liu et al. 2022, §2.3): a
+    /// run that goes on from this run's EMA weights, at its step, trained on the pairs (x̂₀, z) of
+    /// its own ODE: `z` are `n` draws of the seed's reflow stream and x̂₀ what `sampler` maps
+    /// each to. Straighter paths follow, so one or two Euler steps sample well. Flow runs only.
+    pub async fn reflow(&self, sampler: &str, options: &Options, n: usize) -> Result<Self, String> {
+        if !self.set.noise.is_flow() {
+            return Err("reflow needs a flow-matching run (process flow)".into());
+        }
+        let mut rng = super::reflow_noise(self.set.config.seed ^ self.trainer.step as u64);
+        let z = rng.normals(2 * n);
+        let frozen = self.frozen();
+        let start = Tensor::<2>::from_data(TensorData::new(z.clone(), [n, 2]), &self.plain);
+        let mut chain = ToyChain::from_start(frozen, sampler, options, start, rng)?;
+        while chain.step().await?.is_some() {}
+        let x0 = chain
+            .x()
+            .clone()
+            .into_data_async()
+            .await
+            .map_err(|e| format!("reading the reflow's samples: {e:?}"))?
+            .try_into_vec::<f32>()
+            .map_err(|e| format!("reading the reflow's samples: {e:?}"))?;
+        if x0.iter().any(|v| !v.is_finite()) {
+            return Err(
+                "the model's ODE left the finite numbers: train longer before a reflow".into(),
+            );
+        }
+        let set = self.set.reflowed(x0, z)?;
+        let model = self.trainer.ema.model.clone().train().fork(&self.device);
+        let mut run = Self::from_model(set, model, &self.plain);
+        run.trainer.resume_at(self.trainer.step);
+        run.rng = training_noise(self.set.config.seed ^ 0x2ef1 ^ self.trainer.step as u64);
+        Ok(run)
     }
 
     /// One Adam step on a random batch; returns the loss tensor (not read back).
@@ -65,16 +106,28 @@ impl ToyRun {
             .iter()
             .map(|&u| ((u as f64 * n as f64) as usize).min(n - 1))
             .collect();
-        let mut x = Vec::with_capacity(2 * b);
-        for &i in &idx {
-            x.extend_from_slice(&self.set.data[2 * i..2 * i + 2]);
-        }
+        let rows = |from: &[f32]| -> Vec<f32> {
+            idx.iter()
+                .flat_map(|&i| [from[2 * i], from[2 * i + 1]])
+                .collect()
+        };
+        let x = rows(&self.set.data);
+        // Noise from the seeded host source: a seed reproduces a run exactly, on any backend. A
+        // reflow trains on its fixed pairs; minibatch OT re-pairs fresh noise with the batch.
+        let z = match &self.set.pairs {
+            Some(pairs) => rows(pairs),
+            None => {
+                let z = self.rng.normals(2 * b);
+                if matches!(self.set.config.process, Process::Flow { ot: true }) {
+                    let p = diffusion::flow::ot_pairing(&x, &z, 2);
+                    p.iter().flat_map(|&j| [z[2 * j], z[2 * j + 1]]).collect()
+                } else {
+                    z
+                }
+            }
+        };
         let x0 = Tensor::<2>::from_data(TensorData::new(x, [b, 2]), &self.device);
-        // Noise from the seeded host source: a seed reproduces a run exactly, on any backend.
-        let z = Tensor::<2>::from_data(
-            TensorData::new(self.rng.normals(2 * b), [b, 2]),
-            &self.device,
-        );
+        let z = Tensor::<2>::from_data(TensorData::new(z, [b, 2]), &self.device);
         let rng = &mut self.rng;
         match &self.set.noise {
             Noise::Discrete(s) => self
@@ -83,6 +136,9 @@ impl ToyRun {
             Noise::Sde(sde) => self
                 .trainer
                 .step(|m| objective::sde_eps(x0, z, sde, rng, |xt, t| m.forward(xt, t))),
+            Noise::Flow => self
+                .trainer
+                .step(|m| objective::flow_matching(x0, z, rng, |xt, t| m.forward(xt, t))),
         }
     }
 
@@ -103,16 +159,17 @@ impl ToyRun {
 
     /// Draws `n` points with sampler `name` natively (blocking readback), calling `on_step`: the
     /// [`ToyChain`] the page walks, so the same settings and seed give the same samples.
+    #[cfg(not(target_family = "wasm"))]
     pub fn sample(
         &self,
         name: &str,
         options: &Options,
         n: usize,
         seed: u64,
-        mut on_step: impl FnMut(&Step<2>),
+        mut on_step: impl FnMut(&diffusion::Step<2>),
     ) -> Result<Tensor<2>, String> {
         let mut chain = ToyChain::new(self.frozen(), name, options, n, seed)?;
-        while let Some(step) = chain.step()? {
+        while let Some(step) = diffusion::sampler::block_on(chain.step())? {
             on_step(&step);
         }
         Ok(chain.x().clone())

@@ -60,7 +60,7 @@ impl SampleJob {
         let begin = dom::now_ms();
         let mut frames = Frames::default();
         loop {
-            let Some(step) = self.chain.step()? else {
+            let Some(step) = self.chain.step().await? else {
                 return Ok((frames, true));
             };
             let [n, _] = step.x.dims();

@@ -140,6 +140,7 @@ pub fn table(family: Family) -> Vec<Setting> {
             Value::Unset,
         )
         .on_change(Start),
+        Setting::new("reflow", "reflow at step", int(1, 1_000_000), Value::Unset).on_change(Start),
     ]);
     rows
 }
@@ -208,6 +209,15 @@ impl Toy2dSettings {
         };
         values.set("pts", Value::Text(pts));
         values.write(&self.table(), hash);
+    }
+
+    /// Reflow (flow matching) once training reaches this step; none for other processes, so a
+    /// stray `reflow=` never holds training back.
+    pub fn reflow_at(&self) -> Option<usize> {
+        match self.values.get("reflow") {
+            Value::Int(n) if self.family() == Family::Flow => Some(*n as usize),
+            _ => None,
+        }
     }
 
     /// Pause after this many training steps.

@@ -36,6 +36,11 @@ pub enum Process {
 }
 
 impl Process {
+    /// Flow matching (with or without minibatch OT).
+    pub fn is_flow(&self) -> bool {
+        matches!(self, Process::Flow { .. })
+    }
+
     /// The core's process this config names.
     pub fn process(&self) -> Result<Noise, DiffusionError> {
         match self {

@@ -9,6 +9,9 @@ use models::Mlp;
 use super::{Frozen, Noise, Process, ToyChain, ToyConfig, ToySet, training_noise};
 use crate::{Trainer, TrainerConfig, objective};
 
+/// Rows per minibatch optimal-transport assignment (larger batches are paired block by block).
+pub const OT_BLOCK: usize = 256;
+
 pub struct ToyRun {
     pub set: ToySet,
     pub trainer: Trainer<Mlp>,
@@ -119,8 +122,13 @@ impl ToyRun {
             None => {
                 let z = self.rng.normals(2 * b);
                 if matches!(self.set.config.process, Process::Flow { ot: true }) {
-                    let p = diffusion::flow::ot_pairing(&x, &z, 2);
-                    p.iter().flat_map(|&j| [z[2 * j], z[2 * j + 1]]).collect()
+                    // exact assignment within blocks of OT_BLOCK rows: it is cubic in the block
+                    let mut paired = Vec::with_capacity(z.len());
+                    for (xs, zs) in x.chunks(2 * OT_BLOCK).zip(z.chunks(2 * OT_BLOCK)) {
+                        let p = diffusion::flow::ot_pairing(xs, zs, 2);
+                        paired.extend(p.iter().flat_map(|&j| [zs[2 * j], zs[2 * j + 1]]));
+                    }
+                    paired
                 } else {
                     z
                 }

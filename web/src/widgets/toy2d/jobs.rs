@@ -25,6 +25,8 @@ pub struct Frames {
 pub struct SampleJob {
     chain: ToyChain,
     started: f64,
+    /// The sample after the last step read back (x_T before the first).
+    last: Vec<f32>,
 }
 
 impl SampleJob {
@@ -35,6 +37,7 @@ impl SampleJob {
         let job = Self {
             chain,
             started: dom::now_ms(),
+            last: start.clone(),
         };
         Ok((job, start))
     }
@@ -44,9 +47,14 @@ impl SampleJob {
         self.chain.model_step()
     }
 
-    /// Steps in the chain.
+    /// Steps in the chain (an estimate for an adaptive sampler, exact once it ends).
     pub fn len(&self) -> usize {
         self.chain.len()
+    }
+
+    /// The sample after the last step read back.
+    pub fn last(&self) -> &[f32] {
+        &self.last
     }
 
     /// Milliseconds since the job started.
@@ -70,6 +78,8 @@ impl SampleJob {
                 format!("{e}. The model has not learned a usable score yet, or the learning rate is too high.")
             })?;
             frames.xs.extend_from_slice(x);
+            self.last.clear();
+            self.last.extend_from_slice(x);
             frames.x0s.extend_from_slice(x0);
             frames.ts.push(step.t);
             if dom::now_ms() - begin > budget_ms {

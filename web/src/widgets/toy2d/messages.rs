@@ -9,6 +9,7 @@
 
 use diffusion::sampler::Options;
 use serde::{Deserialize, Serialize};
+use train::toy::Quality;
 use train::toy::ToyConfig;
 
 use crate::floats::{Floats, JsFloats};
@@ -41,6 +42,11 @@ pub enum ToTrainer {
     },
     /// Send the current EMA weights.
     Weights,
+    /// Replace the run by its reflow on `pairs` pairs of its own ODE (`train::toy::ToyRun::reflow`);
+    /// training stops until the page asks again.
+    Reflow {
+        pairs: usize,
+    },
 }
 
 /// Worker → page.
@@ -74,6 +80,12 @@ pub enum FromTrainer {
         generation: u32,
         step: usize,
         message: String,
+    },
+    /// The run of `generation` was replaced by its reflow at `step`, or could not be.
+    Reflowed {
+        generation: u32,
+        step: usize,
+        error: Option<String>,
     },
     /// The worker could not do what was asked (it goes on listening).
     Failed { message: String },
@@ -139,6 +151,9 @@ pub enum FromViewer {
         ts: Vec<f64>,
         done: bool,
         ms: f64,
+        /// With the last frames: how good the samples are (`train::toy::Quality`).
+        #[serde(default)]
+        quality: Option<Quality>,
     },
     /// ε̂ of field `job`.
     Field { job: u32, eps: Floats },

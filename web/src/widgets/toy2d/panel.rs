@@ -24,6 +24,7 @@ pub struct Panel {
     pub plot: PointCloud,
     pub chart: LossChart,
     pub play: Element,
+    pub reflow: Element,
     pub counter: Element,
     pub caption: Element,
     pub tabs: Vec<(String, Element)>,
@@ -55,6 +56,11 @@ impl Panel {
         let play = button(&bar, "Train", "play", &queue, Cmd::Play)?;
         button(&bar, "Step", "step", &queue, Cmd::Step)?;
         button(&bar, "Reset", "reset", &queue, Cmd::Reset)?;
+        let reflow = button(&bar, "Reflow", "reflow", &queue, Cmd::Reflow)?;
+        reflow.set_attribute(
+            "title",
+            "straighten the flow: train on to the pairs (noise, sample) of the model's own ODE",
+        )?;
         let counter = el("span", "counter", "step 0")?;
         bar.append_child(&counter)?;
         body.append_child(&bar)?;
@@ -147,6 +153,7 @@ impl Panel {
             plot: PointCloud::new(&canvas, EXTENT)?,
             chart: LossChart::new(&chart_canvas)?,
             play,
+            reflow,
             counter,
             caption,
             tabs,
@@ -216,6 +223,7 @@ impl Panel {
             (s.view() == "forward" || s.view() == "field") && !s.hidden("t"),
         )?;
         show(&self.scrub_row, s.view() == "chain")?;
+        show(&self.reflow, s.config().process.is_flow())?;
         show(
             &self.draw_row,
             s.data() == DRAWN && s.view() == "samples" && !s.hidden("draw"),

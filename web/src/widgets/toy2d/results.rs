@@ -22,6 +22,8 @@ pub struct Chain {
     pub sampler: String,
     /// Milliseconds spent, start to end.
     pub ms: f64,
+    /// How good the finished chain's samples are.
+    pub quality: Option<train::toy::Quality>,
 }
 
 impl Chain {
@@ -53,6 +55,7 @@ impl Chain {
             ts,
             done,
             ms,
+            quality,
             ..
         } = msg
         else {
@@ -76,6 +79,9 @@ impl Chain {
         self.x0s
             .extend(x0s.0.chunks_exact(size).map(<[f32]>::to_vec));
         self.ts.extend(ts);
+        if quality.is_some() {
+            self.quality = quality;
+        }
         Ok(done)
     }
 }
@@ -150,6 +156,7 @@ mod tests {
             ts,
             done,
             ms: 5.0,
+            quality: None,
         }
     }
 

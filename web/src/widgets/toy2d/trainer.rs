@@ -4,6 +4,7 @@
 //! losses; the page asks for the EMA weights when it wants samples and relays them to the viewer.
 
 use burn::prelude::*;
+use diffusion::sampler::{ADAPTIVE, Options};
 use train::toy::{ToyRun, ToySet};
 use wasm_bindgen::prelude::*;
 
@@ -91,6 +92,31 @@ impl Job for Trainer {
                     run.set.config.lr = lr;
                     run.set.config.batch = batch;
                 }
+            }
+            ToTrainer::Reflow { pairs } => {
+                self.training = false;
+                let Some(run) = &self.run else {
+                    worker::post(&FromTrainer::Reflowed {
+                        generation: self.generation,
+                        step: 0,
+                        error: Some("there is no run to reflow".into()),
+                    });
+                    return;
+                };
+                let step = run.trainer.step;
+                let error = match run.reflow(ADAPTIVE, &Options::default(), pairs).await {
+                    Ok(reflowed) => {
+                        self.run = Some(reflowed);
+                        None
+                    }
+                    Err(e) => Some(e),
+                };
+                worker::post(&FromTrainer::Reflowed {
+                    generation: self.generation,
+                    step,
+                    error,
+                });
+                self.progress(Vec::new());
             }
             ToTrainer::Weights => {
                 let Some(run) = &self.run else { return };

@@ -95,6 +95,7 @@ impl Job for Viewer {
                             ts: Vec::new(),
                             done: false,
                             ms: sample.ms(),
+                            quality: None,
                         });
                         self.sample = Some((job, sample));
                     }
@@ -192,6 +193,11 @@ impl Viewer {
         };
         match sample.advance(SLICE_MS).await {
             Ok((frames, done)) => {
+                // measured here, off the page's thread (it is quadratic in the points)
+                let quality = match (&self.set, done) {
+                    (Some(set), true) => Some(set.quality(sample.last())),
+                    _ => None,
+                };
                 worker::post(&FromViewer::Frames {
                     job,
                     len: sample.len(),
@@ -201,6 +207,7 @@ impl Viewer {
                     ts: frames.ts,
                     done,
                     ms: sample.ms(),
+                    quality,
                 });
                 if !done {
                     self.sample = Some((job, sample));

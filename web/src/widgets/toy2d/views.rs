@@ -72,13 +72,17 @@ fn samples(p: &Panel, s: &Session) -> String {
                 "rgba(230, 120, 20, 0.75)",
                 2.5,
             );
+            let quality = c
+                .quality
+                .map_or(String::new(), |q| format!(" · {}", q.describe()));
             format!(
-                "grey: data · orange: {} samples ({}, {} steps, {:.0} ms) from the EMA model of step {}",
+                "grey: data · orange: {} samples ({}, {} steps, {:.0} ms) from the EMA model of step {}{}{quality}",
                 c.last().len() / 2,
                 c.sampler,
                 c.xs.len() - 1,
                 c.ms,
-                c.model_step
+                c.model_step,
+                if s.reflows > 0 { " (reflowed)" } else { "" },
             )
         }
         None => sampling(s, "grey: data · "),
@@ -172,6 +176,12 @@ fn field(p: &Panel, s: &Session) -> String {
         })
         .collect();
     p.plot.arrows(&from, &dir, "rgba(20, 110, 90, 0.9)");
+    if set.noise.is_flow() {
+        return format!(
+            "−u: where the flow moves points as t falls from {} (u = ε − x₀ is the learned velocity; arrow length ∝ |u|), EMA model of step {step}",
+            text::time(t)
+        );
+    }
     format!(
         "−ε̂ = σ·∇log p_t: where the model pushes points at t = {} (arrow length ∝ |ε̂|), EMA model of step {step}",
         text::time(t)

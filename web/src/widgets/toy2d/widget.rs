@@ -131,7 +131,11 @@ fn report(root: &Root, panel: &Panel, s: &Session) -> &'static str {
     )));
     if let Some(c) = &s.samples {
         root.set("sample-step", &c.model_step.to_string());
+        if let Some(q) = c.quality {
+            root.set("crisp", if q.crisp() { "true" } else { "false" });
+        }
     }
+    root.set("reflows", &s.reflows.to_string());
     status
 }
 
@@ -145,6 +149,11 @@ fn publish(root: &Root, s: &Session) {
     if let Some(c) = &s.samples {
         root.publish("samples", &f32s(c.last()));
         root.publish("sampleStep", &(c.model_step as f64).into());
+        if let Some(q) = &c.quality
+            && let Ok(v) = serde_wasm_bindgen::to_value(q)
+        {
+            root.publish("quality", &v);
+        }
     }
     root.publish("losses", &f32s(s.losses.values()));
     if let Some(d) = &s.density {

@@ -31,6 +31,8 @@ pub const FIELD_CELLS: usize = 21;
 pub const DENSITY_CELLS: usize = 40;
 /// Data points drawn (of the training set).
 pub const SHOWN: usize = 2000;
+/// Pairs a reflow draws from the model's ODE (as many as the default training set).
+pub const REFLOW_PAIRS: usize = 4000;
 
 /// What a person asked for.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +49,8 @@ pub enum Cmd {
     StrokeEnd,
     Undo,
     Clear,
+    /// Replace the run by its reflow (flow matching).
+    Reflow,
     /// Test hook (`__playground.crashViewer()`): make the viewer worker panic.
     CrashViewer,
 }
@@ -85,6 +89,7 @@ pub struct Shown {
     chain_playing: bool,
     failed_at: Option<usize>,
     dead: (bool, bool),
+    reflow: (bool, usize),
 }
 
 pub struct Session {
@@ -136,6 +141,10 @@ pub struct Session {
     chain_moved_at: f64,
     /// The model step at which sampling (or the field or density) last failed.
     failed_at: Option<usize>,
+    /// A reflow is being computed; reflows done in this run; train on once it is done.
+    pub reflowing: bool,
+    pub reflows: usize,
+    resume_after_reflow: bool,
 }
 
 impl Session {
@@ -172,6 +181,9 @@ impl Session {
             chain_playing: false,
             chain_moved_at: 0.0,
             failed_at: None,
+            reflowing: false,
+            reflows: 0,
+            resume_after_reflow: false,
             settings,
         };
         for w in std::mem::take(&mut hash.warnings) {
@@ -289,6 +301,7 @@ impl Session {
                 self.write_hash();
             }
             Cmd::CrashViewer => self.out.viewer.push(ToViewer::Crash),
+            Cmd::Reflow => self.reflow(),
             Cmd::Clear => {
                 self.settings.drawn.clear();
                 self.strokes.clear();
@@ -378,6 +391,9 @@ impl Session {
         self.forget_drawn(|_| true);
         self.losses.clear();
         self.playing = false;
+        self.reflowing = false;
+        self.reflows = 0;
+        self.resume_after_reflow = false;
         self.error = false;
         self.scrub = 0;
         self.step = 0;
@@ -442,6 +458,7 @@ impl Session {
             chain_playing: self.chain_playing,
             failed_at: self.failed_at,
             dead: (self.trainer_dead, self.viewer_dead),
+            reflow: (self.reflowing, self.reflows),
         }
     }
 
@@ -449,7 +466,7 @@ impl Session {
     pub fn status(&self) -> &'static str {
         if self.error || self.viewer_dead {
             "error"
-        } else if self.playing {
+        } else if self.playing || self.reflowing {
             "training"
         } else if self.sampling.is_some() || self.density_job.is_some() || self.samples_stale() {
             "sampling"

@@ -37,6 +37,7 @@ fn frames(job: u32) -> Event<FromViewer> {
         ts: vec![999.0, 499.0],
         done: true,
         ms: 3.0,
+        quality: None,
     })
 }
 
@@ -211,4 +212,63 @@ fn a_drawing_needs_eight_points_and_goes_into_the_hash() {
     );
     s.apply(Cmd::Undo);
     assert_eq!(s.settings.drawn.len(), 14);
+}
+
+/// `reflow=N` pauses training at step N, asks the worker for the reflow, and trains on to the
+/// pause asked for once it is done; what was drawn from the weights before is dropped.
+#[test]
+fn a_reflow_in_the_settings_pauses_reflows_and_trains_on() {
+    let mut s = session("#widget=toy2d&process=flow&reflow=10&train_steps=20&autoplay=1");
+    let out = s.take_out();
+    let Some(ToTrainer::Train { order, until }) = out.trainer.last().cloned() else {
+        panic!("autoplay trains: {:?}", out.trainer);
+    };
+    assert_eq!(until, Some(10), "the reflow's step comes first");
+    s.turn(10.0, vec![], vec![progress(1, order, 10, false)], vec![]);
+    let out = s.take_out();
+    assert!(
+        out.trainer.iter().any(|m| matches!(
+            m,
+            ToTrainer::Reflow {
+                pairs: REFLOW_PAIRS
+            }
+        )),
+        "{:?}",
+        out.trainer
+    );
+    assert!(s.reflowing && s.status() == "training");
+    let reflowed = Event::Message(FromTrainer::Reflowed {
+        generation: 1,
+        step: 10,
+        error: None,
+    });
+    s.turn(20.0, vec![], vec![reflowed], vec![]);
+    let out = s.take_out();
+    assert!(
+        out.trainer.iter().any(|m| matches!(
+            m,
+            ToTrainer::Train {
+                until: Some(20),
+                ..
+            }
+        )),
+        "{:?}",
+        out.trainer
+    );
+    assert_eq!((s.reflows, s.reflowing, s.playing), (1, false, true));
+    // a reflow on a DDPM run is refused with a message
+    let mut s = session("#widget=toy2d");
+    s.take_out();
+    s.apply(Cmd::Reflow);
+    let out = s.take_out();
+    assert!(
+        !out.trainer
+            .iter()
+            .any(|m| matches!(m, ToTrainer::Reflow { .. }))
+    );
+    assert!(
+        out.say.iter().any(|m| m.text.contains("flow")),
+        "{:?}",
+        out.say
+    );
 }

@@ -1,10 +1,42 @@
 //! The session's trainer half: asking the training worker to train, and taking its reports.
 
 use super::super::messages::{FromTrainer, ToTrainer, ToViewer};
-use super::Session;
+use super::{REFLOW_PAIRS, Session};
 
 impl Session {
-    /// Asks the worker to train (up to `pause_at`).
+    /// Where training pauses next: the pause the person asked for, or the step of a reflow the
+    /// settings ask for and that has not happened yet.
+    fn until(&self) -> Option<usize> {
+        let reflow = self.settings.reflow_at().filter(|_| self.reflows == 0);
+        match (self.pause_at, reflow) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Asks the worker for a reflow of the current run (flow matching only).
+    pub(super) fn reflow(&mut self) {
+        if self.set.is_none() || self.reflowing || self.trainer_dead {
+            return;
+        }
+        if !self.settings.config().process.is_flow() {
+            self.say(
+                "warning",
+                Some("reflow"),
+                "Reflow straightens a flow-matching model: choose the process flow or flow-ot first.",
+            );
+            return;
+        }
+        self.order += 1;
+        self.out.trainer.push(ToTrainer::Reflow {
+            pairs: REFLOW_PAIRS,
+        });
+        self.reflowing = true;
+        self.playing = false;
+    }
+
+    /// Asks the worker to train (up to [`Self::until`]); a reflow the settings ask for at this
+    /// step comes first.
     pub(super) fn play(&mut self) {
         if self.set.is_none() {
             return;
@@ -18,10 +50,17 @@ impl Session {
             );
             return;
         }
+        if self.reflowing {
+            return;
+        }
+        if self.reflows == 0 && self.settings.reflow_at().is_some_and(|n| self.step >= n) {
+            self.resume_after_reflow = true;
+            return self.reflow();
+        }
         self.order += 1;
         self.out.trainer.push(ToTrainer::Train {
             order: self.order,
-            until: self.pause_at,
+            until: self.until(),
         });
         self.playing = true;
     }
@@ -58,6 +97,15 @@ impl Session {
                 // a report from before the latest Train or Pause does not say whether it trains
                 if order == self.order {
                     self.playing = training;
+                    // paused for the reflow the settings ask for: reflow, then train on
+                    if !training
+                        && self.reflows == 0
+                        && self.settings.reflow_at() == Some(step)
+                        && self.pause_at.is_none_or(|n| n > step)
+                    {
+                        self.resume_after_reflow = true;
+                        self.reflow();
+                    }
                 }
             }
             FromTrainer::Weights {
@@ -101,6 +149,40 @@ impl Session {
                     ),
                 );
             }
+            FromTrainer::Reflowed {
+                generation,
+                step,
+                error,
+            } if current(generation) => {
+                self.reflowing = false;
+                let resume = std::mem::take(&mut self.resume_after_reflow);
+                match error {
+                    Some(e) => {
+                        // counted as done, so Train goes on training instead of reflowing again
+                        self.reflows += 1;
+                        self.error = true;
+                        self.say("error", Some("reflow"), format!("The reflow failed: {e}."));
+                    }
+                    None => {
+                        self.reflows += 1;
+                        // what was drawn came from the weights before the reflow
+                        self.forget_drawn(|_| true);
+                        self.weights = None;
+                        self.failed_at = None;
+                        self.asked_weights_at = None;
+                        self.say(
+                            "notice",
+                            Some("reflow"),
+                            format!(
+                                "Reflowed at step {step}: training goes on from the EMA weights on {REFLOW_PAIRS} pairs (noise, sample) of the model's own ODE. Its paths straighten, so flow-euler with 1 or 2 steps samples well."
+                            ),
+                        );
+                        if resume {
+                            self.play();
+                        }
+                    }
+                }
+            }
             FromTrainer::Failed { message } => {
                 // not retried until the step changes (the worker says if training stopped)
                 self.failed_at = Some(self.step);
@@ -115,6 +197,7 @@ impl Session {
             FromTrainer::Started { .. }
             | FromTrainer::Progress { .. }
             | FromTrainer::Weights { .. }
+            | FromTrainer::Reflowed { .. }
             | FromTrainer::Stopped { .. } => {}
         }
     }

@@ -3,21 +3,30 @@
 /// The energy distance 2·E‖X−Y‖ − E‖X−X′‖ − E‖Y−Y′‖ (Székely & Rizzo 2013) between two row-major
 /// point sets of dimension `dim` (V-statistic: all pairs, including each point with itself).
 pub fn energy_distance(a: &[f32], b: &[f32], dim: usize) -> f64 {
-    let mean_dist = |p: &[f32], q: &[f32]| -> f64 {
-        let mut total = 0.0;
-        for x in p.chunks_exact(dim) {
-            for y in q.chunks_exact(dim) {
-                total += x
-                    .iter()
-                    .zip(y)
-                    .map(|(u, v)| (*u as f64 - *v as f64).powi(2))
-                    .sum::<f64>()
-                    .sqrt();
-            }
-        }
-        total / ((p.len() / dim) * (q.len() / dim)) as f64
+    let mean = |p: &[f32], q: &[f32]| {
+        pair_sum(p, q, dim, false, f64::sqrt) / ((p.len() / dim) * (q.len() / dim)) as f64
     };
-    2.0 * mean_dist(a, b) - mean_dist(a, a) - mean_dist(b, b)
+    2.0 * mean(a, b) - mean(a, a) - mean(b, b)
+}
+
+/// Σ f(‖x − y‖²) over every x of `p` and y of `q` (row-major, `dim` coordinates), leaving out
+/// the pairs of a row with itself when `skip_self` (for p = q).
+fn pair_sum(p: &[f32], q: &[f32], dim: usize, skip_self: bool, f: impl Fn(f64) -> f64) -> f64 {
+    let mut total = 0.0;
+    for (i, x) in p.chunks_exact(dim).enumerate() {
+        for (j, y) in q.chunks_exact(dim).enumerate() {
+            if skip_self && i == j {
+                continue;
+            }
+            let d2: f64 = x
+                .iter()
+                .zip(y)
+                .map(|(u, v)| (*u as f64 - *v as f64).powi(2))
+                .sum();
+            total += f(d2);
+        }
+    }
+    total
 }
 
 /// The share of points nearest to each of `centers`.
@@ -83,22 +92,11 @@ pub fn mode_coverage(points: &[f32], centres: &[Vec<f64>], sigma: f64) -> ModeCo
 /// distance to itself in the within-set means, so two samples of one distribution score 0 on
 /// average at any sample size (the V-statistic is biased up by about E‖X−X′‖·(1/n + 1/m)).
 pub fn energy_distance_unbiased(a: &[f32], b: &[f32], dim: usize) -> f64 {
-    let sum = |p: &[f32], q: &[f32]| -> f64 {
-        let mut total = 0.0;
-        for x in p.chunks_exact(dim) {
-            for y in q.chunks_exact(dim) {
-                total += x
-                    .iter()
-                    .zip(y)
-                    .map(|(u, v)| (*u as f64 - *v as f64).powi(2))
-                    .sum::<f64>()
-                    .sqrt();
-            }
-        }
-        total
-    };
     let (n, m) = ((a.len() / dim) as f64, (b.len() / dim) as f64);
-    2.0 * sum(a, b) / (n * m) - sum(a, a) / (n * (n - 1.0)) - sum(b, b) / (m * (m - 1.0))
+    let sum = |p, q, skip| pair_sum(p, q, dim, skip, f64::sqrt);
+    2.0 * sum(a, b, false) / (n * m)
+        - sum(a, a, true) / (n * (n - 1.0))
+        - sum(b, b, true) / (m * (m - 1.0))
 }
 
 /// The unbiased squared maximum mean discrepancy (Gretton et al. 2012) with the Gaussian kernel
@@ -106,24 +104,8 @@ pub fn energy_distance_unbiased(a: &[f32], b: &[f32], dim: usize) -> f64 {
 /// scale of a data set's fine structure, sees blur that the energy distance does not.
 pub fn mmd2(a: &[f32], b: &[f32], dim: usize, h: f64) -> f64 {
     let c = -0.5 / (h * h);
-    let sum = |p: &[f32], q: &[f32], skip_self: bool| -> f64 {
-        let mut total = 0.0;
-        for (i, x) in p.chunks_exact(dim).enumerate() {
-            for (j, y) in q.chunks_exact(dim).enumerate() {
-                if skip_self && i == j {
-                    continue;
-                }
-                let d2: f64 = x
-                    .iter()
-                    .zip(y)
-                    .map(|(u, v)| (*u as f64 - *v as f64).powi(2))
-                    .sum();
-                total += (c * d2).exp();
-            }
-        }
-        total
-    };
     let (n, m) = ((a.len() / dim) as f64, (b.len() / dim) as f64);
+    let sum = |p, q, skip| pair_sum(p, q, dim, skip, |d2: f64| (c * d2).exp());
     sum(a, a, true) / (n * (n - 1.0)) + sum(b, b, true) / (m * (m - 1.0))
         - 2.0 * sum(a, b, false) / (n * m)
 }

@@ -34,13 +34,7 @@ impl ToyChain {
         let sampler = frozen.sampler(sampler, options)?;
         let mut noise = sampling_noise(seed);
         let start = frozen.start(n, sampler.init_sigma(), &mut noise);
-        Ok(Self {
-            frozen,
-            sampler,
-            noise,
-            x: start.clone(),
-            start,
-        })
+        Ok(Self::with(frozen, sampler, start, noise))
     }
 
     /// A chain from a given x_T (already scaled to the sampler's starting σ), drawing any further
@@ -53,13 +47,17 @@ impl ToyChain {
         noise: SeededNoise,
     ) -> Result<Self, String> {
         let sampler = frozen.sampler(sampler, options)?;
-        Ok(Self {
+        Ok(Self::with(frozen, sampler, start, noise))
+    }
+
+    fn with(frozen: Frozen, sampler: Stepper<2>, start: Tensor<2>, noise: SeededNoise) -> Self {
+        Self {
             frozen,
             sampler,
             noise,
             x: start.clone(),
             start,
-        })
+        }
     }
 
     /// x_T (not read back).

@@ -7,7 +7,7 @@
 //! over [`BAR_DRAWS`] draws at the same sample size. Samples closer to the data than that blur
 //! pass; a diffuse cloud does not.
 
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 use diffusion::SeededNoise;
 use diffusion::metrics::{ModeCoverage, mmd2, mode_coverage};
@@ -85,9 +85,10 @@ impl ToySet {
         })
     }
 
-    /// The bar of [`Quality`] for `n` samples: computed once per set and n.
-    fn bar(&self, n: usize, cache: &OnceLock<(usize, f64)>) -> f64 {
-        if let Some(&(m, bar)) = cache.get()
+    /// The bar of [`Quality`] for `n` samples: computed once per set and n (the last n is kept).
+    fn bar(&self, n: usize, cache: &Mutex<Option<(usize, f64)>>) -> f64 {
+        if let Ok(guard) = cache.lock()
+            && let Some((m, bar)) = *guard
             && m == n
         {
             return bar;
@@ -103,7 +104,9 @@ impl ToySet {
             })
             .sum();
         let bar = total / BAR_DRAWS as f64;
-        let _ = cache.set((n, bar));
+        if let Ok(mut guard) = cache.lock() {
+            *guard = Some((n, bar));
+        }
         bar
     }
 

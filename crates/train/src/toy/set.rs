@@ -22,7 +22,7 @@ pub struct ToySet {
     /// quality measures place modes and fresh draws with.
     pub(super) generator: Option<[Normalisation; 2]>,
     /// (n, bar) of the last quality measured (see `quality.rs`).
-    pub(super) bar_cache: std::sync::OnceLock<(usize, f64)>,
+    pub(super) bar_cache: std::sync::Mutex<Option<(usize, f64)>>,
 }
 
 impl ToySet {
@@ -53,7 +53,7 @@ impl ToySet {
             noise: self.noise.clone(),
             pairs: Some(z),
             generator: self.generator,
-            bar_cache: self.bar_cache.clone(),
+            bar_cache: Default::default(),
         })
     }
 

@@ -1,6 +1,7 @@
 //! Time to crisp (scripts/bench-toy-crisp.sh, docs/toy2d.md): trains the 2-D trainer natively on
 //! Burn's CPU backend from a config given as `key=value` arguments over `ToyConfig::default()`
-//! (data, process = ddpm-linear | vp | flow | flow-ot, lr, batch, width, depth, ema, seed, noise,
+//! (data, process = ddpm-linear | vp | flow | flow-ot, target = pair | stable, times = uniform |
+//! logit-normal, lr, batch, width, depth, ema, seed, noise,
 //! sampler, steps = sampler steps, every = training steps between checks, max = training steps,
 //! n = samples), and prints one JSON line per check: the step, seconds of training so far, and
 //! the samples' quality (train::toy::Quality), until the quality is crisp or `max` is reached.
@@ -9,7 +10,7 @@ use std::time::Instant;
 
 use burn::prelude::*;
 use diffusion::sampler::Options;
-use train::toy::{Process, ToyConfig, ToyRun};
+use train::toy::{FlowTimes, Process, Target, ToyConfig, ToyRun};
 
 fn main() -> Result<(), String> {
     let mut c = ToyConfig::default();
@@ -43,6 +44,20 @@ fn main() -> Result<(), String> {
             "seed" => c.seed = num()? as u64,
             "noise" => c.noise = num()?,
             "fourier" => c.fourier = v == "1",
+            "target" => {
+                c.target = match v {
+                    "pair" => Target::Pair,
+                    "stable" => Target::Stable,
+                    _ => return Err(format!("target: pair or stable, not {v}")),
+                }
+            }
+            "times" => {
+                c.times = match v {
+                    "uniform" => FlowTimes::Uniform,
+                    "logit-normal" => FlowTimes::LogitNormal,
+                    _ => return Err(format!("times: uniform or logit-normal, not {v}")),
+                }
+            }
             "sampler" => sampler = v.into(),
             "steps" => steps = num()? as usize,
             "every" => every = num()? as usize,

@@ -83,27 +83,120 @@ pub fn sde_eps<const D: usize>(
 }
 
 /// Conditional flow matching on the linear path (Lipman et al. 2022; rectified flow, Liu et al.
-/// 2022): t ~ U(0, 1), x_t = (1−t)·x₀ + t·z, and the network regresses the path's velocity:
-/// loss = mean over the batch of Σ_coords ‖u(x_t, t) − (z − x₀)‖². `z` is the noise paired with
-/// each row of `x0`: independent draws, their minibatch optimal-transport permutation
-/// ([`diffusion::flow::ot_pairing`]), or a reflow's fixed pairs.
+/// 2022): x_t = (1−t)·x₀ + t·z at the given times `t` (see [`FlowTimes`]), and the network
+/// regresses the path's velocity: loss = mean over the batch of Σ_coords ‖u(x_t, t) − (z − x₀)‖².
+/// `z` is the noise paired with each row of `x0`: independent draws, their minibatch
+/// optimal-transport permutation ([`diffusion::flow::ot_pairing`]), or a reflow's fixed pairs.
 pub fn flow_matching<const D: usize>(
     x0: Tensor<D>,
     z: Tensor<D>,
-    rng: &mut SeededNoise,
+    t: &[f32],
     predict: impl FnOnce(Tensor<D>, Tensor<1>) -> Tensor<D>,
 ) -> Tensor<1> {
     let device = x0.device();
     let b = x0.dims()[0];
-    let t: Vec<f32> = rng.uniforms(b);
     let a: Vec<f32> = t.iter().map(|t| 1.0 - t).collect();
-    let xt = x0.clone() * column::<D>(&a, &device) + z.clone() * column::<D>(&t, &device);
-    let u = predict(xt, Tensor::<1>::from_floats(t.as_slice(), &device));
+    let xt = x0.clone() * column::<D>(&a, &device) + z.clone() * column::<D>(t, &device);
+    let u = predict(xt, Tensor::<1>::from_floats(t, &device));
     (u - (z - x0))
         .powf_scalar(2.0)
         .reshape([b as i64, -1])
         .sum_dim(1)
         .mean()
+}
+
+/// How flow matching draws its times t ∈ (0, 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlowTimes {
+    /// t ~ U(0, 1).
+    Uniform,
+    /// t = sigmoid(n), n ~ N(0, 1) (Esser et al. 2024): more of the batch at middle times, where
+    /// the velocity decides which mode a point goes to, fewer at the ends, where it is nearly
+    /// constant.
+    #[default]
+    LogitNormal,
+}
+
+impl FlowTimes {
+    /// `b` times from `rng`.
+    pub fn draw(self, rng: &mut SeededNoise, b: usize) -> Vec<f32> {
+        match self {
+            FlowTimes::Uniform => rng.uniforms(b),
+            FlowTimes::LogitNormal => rng
+                .normals(b)
+                .iter()
+                .map(|n| 1.0 / (1.0 + (-n).exp()))
+                .collect(),
+        }
+    }
+}
+
+/// E[x₀ | x_t] for each row of `xt` (rows of `dim` values; row i is at level α_i, σ_i), with the
+/// data distribution replaced by the `reference` points: the posterior weights are
+/// w_j ∝ exp(−‖x_t − α·x₀ʲ‖² / 2σ²). This is the stable target field of Xu et al. (2023): when the
+/// reference is the batch x_t was made from, regressing onto it instead of onto each row's own
+/// x₀ keeps the minimiser (up to a bias that falls with the reference's size) and removes most of
+/// the target's variance where several points could have made x_t. Computed on the host: one
+/// pass over the batch for each row, O(b²·dim).
+pub fn posterior_mean(
+    xt: &[f32],
+    alpha: &[f32],
+    sigma: &[f32],
+    reference: &[f32],
+    dim: usize,
+) -> Vec<f32> {
+    let mut out = vec![0f32; xt.len()];
+    let mut logw = vec![0f64; reference.len() / dim];
+    for (i, row) in xt.chunks_exact(dim).enumerate() {
+        let (a, s2) = (alpha[i] as f64, (sigma[i] as f64).powi(2).max(1e-12));
+        let mut top = f64::NEG_INFINITY;
+        for (w, x0) in logw.iter_mut().zip(reference.chunks_exact(dim)) {
+            let d2: f64 = row
+                .iter()
+                .zip(x0)
+                .map(|(&x, &r)| (x as f64 - a * r as f64).powi(2))
+                .sum();
+            *w = -d2 / (2.0 * s2);
+            top = top.max(*w);
+        }
+        let mut total = 0.0;
+        let mut mean = vec![0f64; dim];
+        for (w, x0) in logw.iter().zip(reference.chunks_exact(dim)) {
+            let w = (w - top).exp();
+            total += w;
+            for (m, &r) in mean.iter_mut().zip(x0) {
+                *m += w * r as f64;
+            }
+        }
+        for (o, m) in out[i * dim..(i + 1) * dim].iter_mut().zip(mean) {
+            *o = (m / total) as f32;
+        }
+    }
+    out
+}
+
+/// The mean squared error of `predict(x_t, t)` against `target` (all rows of `dim` values, on the
+/// host): summed over coordinates (`per_coordinate` false, as [`flow_matching`] and [`sde_eps`])
+/// or averaged over them (as [`ddpm_eps`]).
+pub fn regress(
+    xt: Vec<f32>,
+    t: &[f32],
+    target: Vec<f32>,
+    dim: usize,
+    per_coordinate: bool,
+    device: &Device,
+    predict: impl FnOnce(Tensor<2>, Tensor<1>) -> Tensor<2>,
+) -> Tensor<1> {
+    let b = t.len();
+    let xt = Tensor::<2>::from_data(TensorData::new(xt, [b, dim]), device);
+    let target = Tensor::<2>::from_data(TensorData::new(target, [b, dim]), device);
+    let residual = (predict(xt, Tensor::<1>::from_floats(t, device)) - target).powf_scalar(2.0);
+    if per_coordinate {
+        residual.mean()
+    } else {
+        residual.sum_dim(1).mean()
+    }
 }
 
 /// [`ddpm_eps`] for the class-conditional U-Net. With `labels`, each label is replaced by the

@@ -7,15 +7,19 @@ use burn::prelude::*;
 use diffusion::flow::mixture_velocity;
 use diffusion::sampler::{Options, block_on};
 use diffusion::{GaussianMixture, SeededNoise};
-use train::toy::{Process, Quality, ToyConfig, ToyRun};
+use train::objective::posterior_mean;
+use train::toy::{FlowTimes, Process, Quality, Target, ToyConfig, ToyRun};
 
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Textbook flow matching: each row's own pair as the target, t ~ U(0, 1).
 fn flow_config(ot: bool) -> ToyConfig {
     ToyConfig {
         process: Process::Flow { ot },
         lr: 1e-2,
         seed: 3,
+        target: Target::Pair,
+        times: FlowTimes::Uniform,
         ..ToyConfig::default()
     }
 }
@@ -105,6 +109,12 @@ fn the_quality_measure_fails_a_diffuse_ring() {
     let mut run = ToyRun::new(
         ToyConfig {
             seed: 3,
+            process: Process::Ddpm {
+                schedule: "linear".into(),
+                steps: 1000,
+            },
+            lr: 1e-3,
+            target: Target::Pair,
             ..ToyConfig::default()
         },
         &device,
@@ -118,4 +128,45 @@ fn the_quality_measure_fails_a_diffuse_ring() {
     let fresh = run.set.fresh(1000, &mut SeededNoise::new(1)).unwrap();
     let q = run.set.quality(&fresh);
     assert!(q.crisp() && q.ratio() < 1.0, "{q:?}");
+}
+
+/// The defaults (flow matching, the stable target, logit-normal times, lr 1e-2) make 8 Gaussians
+/// crisp (≥ 90% within 3σ, 8/8 modes) in 300 steps; textbook flow matching at the same lr is not
+/// crisp there (measured: 88.5% at 300, crisp at 600 with seed 0, not by 800 with seed 3).
+#[test]
+fn the_defaults_are_crisp_in_300_steps() {
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let device = Device::flex();
+    let default = ToyConfig {
+        seed: 3,
+        ..ToyConfig::default()
+    };
+    let mut run = ToyRun::new(default.clone(), &device).unwrap();
+    train(&mut run, 300);
+    let q = quality(&run, "flow-heun", 25);
+    println!("defaults, 300 steps: {}", q.describe());
+    assert!(q.crisp(), "{q:?}");
+    let mut run = ToyRun::new(flow_config(false), &device).unwrap();
+    train(&mut run, 300);
+    let q = quality(&run, "flow-heun", 25);
+    println!("textbook flow matching, 300 steps: {}", q.describe());
+    assert!(!q.crisp(), "{q:?}");
+}
+
+/// The stable target's posterior mean against closed forms: two reference points ±m in 1-D give
+/// E[x₀ | x_t] = m·tanh(α·m·x_t / σ²); one reference point is returned whatever x_t is.
+#[test]
+fn the_posterior_mean_over_the_batch_is_the_closed_form() {
+    let m = 0.7f32;
+    for (x, a, s) in [
+        (0.3f32, 0.9f32, 0.4f32),
+        (-1.2, 0.5, 0.8),
+        (2.0, 0.99, 0.05),
+    ] {
+        let got = posterior_mean(&[x], &[a], &[s], &[m, -m], 1)[0];
+        let want = m * (a * m * x / (s * s)).tanh();
+        assert!((got - want).abs() < 1e-5, "x {x}: {got} vs {want}");
+    }
+    let one = posterior_mean(&[5.0, -3.0], &[0.2], &[1e-3], &[0.25, 0.5], 2);
+    assert_eq!(one, vec![0.25, 0.5]);
 }

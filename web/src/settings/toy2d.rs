@@ -3,7 +3,7 @@
 //! defaults. Hand-drawn points travel in the hash too (`pts=`, [`super::points`]).
 
 use diffusion::sampler::{Family, Options, X0Clip, fitting};
-use train::toy::{Process, ToyConfig};
+use train::toy::{FlowTimes, Process, Target, ToyConfig};
 
 use super::points::{decode_points, encode_points};
 use super::{
@@ -44,6 +44,21 @@ fn default_sampler(family: Family) -> &'static str {
     }
 }
 
+/// The hash name of a process of the engine.
+fn process_name(p: &Process) -> String {
+    match p {
+        Process::Ddpm { schedule, .. } => format!("ddpm-{schedule}"),
+        Process::Sde { name } => name.clone(),
+        Process::Flow { ot: false } => "flow".into(),
+        Process::Flow { ot: true } => "flow-ot".into(),
+    }
+}
+
+/// Regression targets by their hash name ([`Target`]).
+pub const TARGETS: [&str; 2] = ["stable", "pair"];
+/// Flow matching's time samplings by their hash name ([`FlowTimes`]).
+pub const TIMES: [&str; 2] = ["logit-normal", "uniform"];
+
 /// The family of samplers a process (by its hash name) takes.
 fn family(process: &str) -> Family {
     if process.starts_with("ddpm") {
@@ -81,7 +96,29 @@ pub fn table(family: Family) -> Vec<Setting> {
             "process",
             "process",
             Kind::Choice(names(&PROCESSES)),
-            text(PROCESSES[0]),
+            text(&process_name(&c.process)),
+        )
+        .on_change(Rebuild)
+        .shown_as(Select),
+        Setting::new(
+            "target",
+            "target",
+            Kind::Choice(names(&TARGETS)),
+            text(match c.target {
+                Target::Stable => "stable",
+                Target::Pair => "pair",
+            }),
+        )
+        .on_change(Rebuild)
+        .shown_as(Select),
+        Setting::new(
+            "times",
+            "flow times",
+            Kind::Choice(names(&TIMES)),
+            text(match c.times {
+                FlowTimes::LogitNormal => "logit-normal",
+                FlowTimes::Uniform => "uniform",
+            }),
         )
         .on_change(Rebuild)
         .shown_as(Select),
@@ -162,7 +199,7 @@ impl Toy2dSettings {
             .into_iter()
             .find(|s| s.key == "process")
             .map(|s| s.read(&mut hash.clone()))
-            .map_or(PROCESSES[0].to_string(), |v| v.to_text());
+            .map_or(process_name(&ToyConfig::default().process), |v| v.to_text());
         let family = family(&process);
         let what = format!("the {process} process");
         unfit_sampler(hash, &fitting(family), default_sampler(family), &what);
@@ -265,7 +302,32 @@ impl Toy2dSettings {
             batch: v.int("batch") as usize,
             ema_decay: v.float("ema"),
             seed: self.seed(),
+            target: if v.text("target") == "pair" {
+                Target::Pair
+            } else {
+                Target::Stable
+            },
+            times: if v.text("times") == "uniform" {
+                FlowTimes::Uniform
+            } else {
+                FlowTimes::LogitNormal
+            },
             ..ToyConfig::default()
+        }
+    }
+
+    /// Whether the engine ignores setting `key` under the other settings (the form hides it): T
+    /// outside DDPM, the flow's times outside flow matching, the stable target where pairs are
+    /// not independent (minibatch OT), η and snr where the sampler does not read them.
+    pub fn unread(&self, key: &str) -> bool {
+        let reads = diffusion::sampler::info(self.sampler());
+        match key {
+            "T" => self.family() != Family::Discrete,
+            "times" => self.family() != Family::Flow,
+            "target" => self.process() == "flow-ot",
+            "eta" => !reads.is_some_and(|i| i.reads_eta),
+            "snr" => !reads.is_some_and(|i| i.reads_snr),
+            _ => false,
         }
     }
 
@@ -288,8 +350,9 @@ mod tests {
         let o = s.options();
         let d = Options::default();
         assert_eq!((o.steps, o.eta, o.snr), (d.steps, d.eta, d.snr));
-        assert_eq!(s.sampler(), "ddim");
+        assert_eq!(s.sampler(), "flow-heun");
         assert_eq!(s.train_steps(), None);
+        assert!(s.unread("T") && !s.unread("times") && !s.unread("target"));
     }
 
     #[test]
@@ -300,8 +363,8 @@ mod tests {
         let s = Toy2dSettings::read(&mut h);
         assert_eq!(s.data(), "8gaussians");
         assert_eq!(s.config().width, 128);
-        assert_eq!(s.config().lr, 1e-3);
-        assert_eq!(s.sampler(), "ddim");
+        assert_eq!(s.config().lr, 1e-2);
+        assert_eq!(s.sampler(), "flow-heun");
         assert_eq!(s.view(), "samples");
         assert!(s.drawn.is_empty());
         assert_eq!(h.warnings.len(), 7, "{:#?}", h.warnings);
@@ -319,7 +382,7 @@ mod tests {
         // a bad process warns once, and its default's sampler applies
         let mut h = HashState::parse("#process=heat&sampler=pc");
         let s = Toy2dSettings::read(&mut h);
-        assert_eq!((s.process(), s.sampler()), ("ddpm-linear", "ddim"));
+        assert_eq!((s.process(), s.sampler()), ("flow", "flow-heun"));
         assert_eq!(h.warnings.len(), 2, "{:?}", h.warnings);
     }
 
@@ -356,7 +419,7 @@ mod tests {
             .filter(|s| s.control != Control::None)
             .map(|s| s.key)
             .collect();
-        assert_eq!(shown.len(), 16, "{shown:?}");
+        assert_eq!(shown.len(), 18, "{shown:?}");
         assert!(shown.contains(&"snr") && !shown.contains(&"view"));
     }
 }

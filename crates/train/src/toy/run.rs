@@ -4,9 +4,10 @@ use burn::module::Module;
 use burn::prelude::*;
 use diffusion::SeededNoise;
 use diffusion::sampler::Options;
+use diffusion::sde::Sde;
 use models::Mlp;
 
-use super::{Frozen, Noise, Process, ToyChain, ToyConfig, ToySet, training_noise};
+use super::{Frozen, Noise, Process, Target, ToyChain, ToyConfig, ToySet, training_noise};
 use crate::{Trainer, TrainerConfig, objective};
 
 /// Rows per minibatch optimal-transport assignment (larger batches are paired block by block).
@@ -117,11 +118,12 @@ impl ToyRun {
         let x = rows(&self.set.data);
         // Noise from the seeded host source: a seed reproduces a run exactly, on any backend. A
         // reflow trains on its fixed pairs; minibatch OT re-pairs fresh noise with the batch.
+        let ot = matches!(self.set.config.process, Process::Flow { ot: true });
         let z = match &self.set.pairs {
             Some(pairs) => rows(pairs),
             None => {
                 let z = self.rng.normals(2 * b);
-                if matches!(self.set.config.process, Process::Flow { ot: true }) {
+                if ot {
                     // exact assignment within blocks of OT_BLOCK rows: it is cubic in the block
                     let mut paired = Vec::with_capacity(z.len());
                     for (xs, zs) in x.chunks(2 * OT_BLOCK).zip(z.chunks(2 * OT_BLOCK)) {
@@ -134,6 +136,9 @@ impl ToyRun {
                 }
             }
         };
+        if self.set.config.target == Target::Stable && self.set.pairs.is_none() && !ot {
+            return self.stable_step(x, z);
+        }
         let x0 = Tensor::<2>::from_data(TensorData::new(x, [b, 2]), &self.device);
         let z = Tensor::<2>::from_data(TensorData::new(z, [b, 2]), &self.device);
         let rng = &mut self.rng;
@@ -144,10 +149,79 @@ impl ToyRun {
             Noise::Sde(sde) => self
                 .trainer
                 .step(|m| objective::sde_eps(x0, z, sde, rng, |xt, t| m.forward(xt, t))),
-            Noise::Flow => self
-                .trainer
-                .step(|m| objective::flow_matching(x0, z, rng, |xt, t| m.forward(xt, t))),
+            Noise::Flow => {
+                let t = self.set.config.times.draw(rng, b);
+                self.trainer
+                    .step(|m| objective::flow_matching(x0, z, &t, |xt, t| m.forward(xt, t)))
+            }
         }
+    }
+
+    /// One Adam step on the stable target ([`Target::Stable`]): the batch's times and levels drawn
+    /// as the textbook objectives draw them, x_t made on the host, and the target computed from
+    /// the posterior mean of x₀ over the batch.
+    fn stable_step(&mut self, x: Vec<f32>, z: Vec<f32>) -> Tensor<1> {
+        let b = x.len() / 2;
+        let rng = &mut self.rng;
+        // (model time, α, σ) of each row
+        let (t, a, s): (Vec<f32>, Vec<f32>, Vec<f32>) = match &self.set.noise {
+            Noise::Discrete(sch) => {
+                let n = sch.len();
+                let idx: Vec<usize> = rng
+                    .uniforms(b)
+                    .iter()
+                    .map(|&u| ((u as f64 * n as f64) as usize).min(n - 1))
+                    .collect();
+                let lv: Vec<_> = idx.iter().map(|&i| sch.level(i)).collect();
+                (
+                    idx.iter().map(|&i| i as f32).collect(),
+                    lv.iter().map(|l| l.alpha as f32).collect(),
+                    lv.iter().map(|l| l.sigma as f32).collect(),
+                )
+            }
+            Noise::Sde(sde) => {
+                let t0 = sde.t_min();
+                let t: Vec<f64> = rng
+                    .uniforms(b)
+                    .iter()
+                    .map(|&u| t0 + (1.0 - t0) * u as f64)
+                    .collect();
+                let lv: Vec<_> = t.iter().map(|&t| sde.level(t)).collect();
+                (
+                    t.iter().map(|&t| t as f32).collect(),
+                    lv.iter().map(|l| l.alpha as f32).collect(),
+                    lv.iter().map(|l| l.sigma as f32).collect(),
+                )
+            }
+            Noise::Flow => {
+                let t = self.set.config.times.draw(rng, b);
+                let a = t.iter().map(|t| 1.0 - t).collect();
+                (t.clone(), a, t)
+            }
+        };
+        let xt: Vec<f32> = (0..2 * b)
+            .map(|k| a[k / 2] * x[k] + s[k / 2] * z[k])
+            .collect();
+        let x0 = objective::posterior_mean(&xt, &a, &s, &x, 2);
+        // ε = (x_t − α x₀)/σ, and the flow's velocity z − x₀ = (x_t − x₀)/t, at the posterior mean
+        let flow = matches!(self.set.noise, Noise::Flow);
+        let target: Vec<f32> = (0..2 * b)
+            .map(|k| {
+                let (ak, sk) = (a[k / 2], s[k / 2].max(1e-6));
+                if flow {
+                    (xt[k] - x0[k]) / sk
+                } else {
+                    (xt[k] - ak * x0[k]) / sk
+                }
+            })
+            .collect();
+        let per_coordinate = matches!(self.set.noise, Noise::Discrete(_));
+        let device = self.device.clone();
+        self.trainer.step(|m| {
+            objective::regress(xt, &t, target, 2, per_coordinate, &device, |xt, t| {
+                m.forward(xt, t)
+            })
+        })
     }
 
     /// A frozen copy of the EMA model (cheap: weights are shared until training replaces them).

@@ -202,18 +202,13 @@ impl Panel {
             .and_then(|p| p.parent_element());
         if let Some(widget) = root.and_then(|g| g.parent_element()) {
             let all = widget.query_selector_all("[data-control]")?;
-            let reads = diffusion::sampler::info(s.sampler());
             for i in 0..all.length() {
                 let Some(e) = all.get(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
                     continue;
                 };
                 let name = e.get_attribute("data-control").unwrap_or_default();
-                // η and snr only where the sampler reads them (the core's sampler table)
-                let unread = match name.as_str() {
-                    "eta" => !reads.is_some_and(|i| i.reads_eta),
-                    "snr" => !reads.is_some_and(|i| i.reads_snr),
-                    _ => false,
-                };
+                // rows the engine does not read under the other settings are hidden
+                let unread = s.unread(&name);
                 e.toggle_attribute_with_force("hidden", s.hidden(&name) || unread)?;
             }
         }

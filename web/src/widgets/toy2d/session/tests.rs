@@ -103,10 +103,10 @@ fn the_settings_table_decides_what_a_change_redoes() {
     let mut s = session("#widget=toy2d");
     s.take_out();
     // the learning rate retunes the running training
-    s.apply(Cmd::Set("lr".into(), "0.01".into()));
+    s.apply(Cmd::Set("lr".into(), "0.003".into()));
     let out = s.take_out();
-    assert!(matches!(out.trainer[..], [ToTrainer::Tune { lr, batch: 256 }] if lr == 0.01));
-    assert!(out.hash.is_some_and(|h| h.contains("lr=0.01")));
+    assert!(matches!(out.trainer[..], [ToTrainer::Tune { lr, batch: 256 }] if lr == 0.003));
+    assert!(out.hash.is_some_and(|h| h.contains("lr=0.003")));
     // the sampler's steps resample, the width starts a new run
     s.apply(Cmd::Set("steps".into(), "7".into()));
     assert!(s.take_out().trainer.is_empty());
@@ -257,7 +257,7 @@ fn a_reflow_in_the_settings_pauses_reflows_and_trains_on() {
     );
     assert_eq!((s.reflows, s.reflowing, s.playing), (1, false, true));
     // a reflow on a DDPM run is refused with a message
-    let mut s = session("#widget=toy2d");
+    let mut s = session("#widget=toy2d&process=ddpm-linear");
     s.take_out();
     s.apply(Cmd::Reflow);
     let out = s.take_out();

@@ -52,69 +52,12 @@ pub fn toy_raw(name: &str, n: usize, noise: f64, u: &[f32], z: &[f32]) -> Result
             2 * n
         ));
     }
+    let jitter = jitter(name, noise);
     let mut pts = Vec::with_capacity(2 * n);
     for i in 0..n {
-        let (u0, u1, u2) = (u[3 * i] as f64, u[3 * i + 1] as f64, u[3 * i + 2] as f64);
+        let u = [u[3 * i] as f64, u[3 * i + 1] as f64, u[3 * i + 2] as f64];
         let (z0, z1) = (z[2 * i] as f64, z[2 * i + 1] as f64);
-        let (x, y) = match name {
-            // The seeds' swiss roll (sklearn's make_swiss_roll, x–z plane), scaled to ~unit size.
-            "swiss-roll" => {
-                let t = 1.5 * PI * (1.0 + 2.0 * u0);
-                (t * t.cos() / 10.0, t * t.sin() / 10.0)
-            }
-            // sklearn's make_s_curve, x–z plane.
-            "s-curve" => {
-                let t = 3.0 * PI * (u0 - 0.5);
-                (t.sin(), t.signum() * (t.cos() - 1.0))
-            }
-            "moons" => {
-                let a = PI * u0;
-                if u1 < 0.5 {
-                    (a.cos(), a.sin())
-                } else {
-                    (1.0 - a.cos(), 0.5 - a.sin())
-                }
-            }
-            "8gaussians" => {
-                let k = ((u0 * 8.0) as usize).min(7) as f64;
-                let a = TAU * k / 8.0;
-                (2.0 * a.cos(), 2.0 * a.sin())
-            }
-            "circles" => {
-                let r = if u1 < 0.5 { 1.0 } else { 0.5 };
-                let a = TAU * u0;
-                (r * a.cos(), r * a.sin())
-            }
-            // 4×4 board, the 8 dark squares.
-            "checkerboard" => {
-                let cell = ((u0 * 8.0) as usize).min(7);
-                let (row, col) = (cell / 2, 2 * (cell % 2) + (cell / 2) % 2);
-                (col as f64 + u1 - 2.0, row as f64 + u2 - 2.0)
-            }
-            // 5 arms that bend with the radius.
-            "pinwheel" => {
-                let k = ((u0 * 5.0) as usize).min(4) as f64;
-                let r = 0.3 + z0.abs() * 0.3 + u1;
-                let a = TAU * k / 5.0 + 0.8 * r;
-                (r * a.cos(), r * a.sin())
-            }
-            "spirals" => {
-                let t = 3.0 * PI * u0.sqrt();
-                let s = if u1 < 0.5 { 1.0 } else { -1.0 };
-                (s * t * t.cos() / 6.0, s * t * t.sin() / 6.0)
-            }
-            other => {
-                return Err(format!(
-                    "unknown data set '{other}' (one of: {})",
-                    TOYS.join(", ")
-                ));
-            }
-        };
-        let jitter = if name == "8gaussians" {
-            0.2 + noise
-        } else {
-            noise
-        };
+        let (x, y) = base(name, u, z0)?;
         let (jx, jy) = if name == "pinwheel" {
             (z1 * noise, z1 * noise * 0.5)
         } else {
@@ -124,6 +67,99 @@ pub fn toy_raw(name: &str, n: usize, noise: f64, u: &[f32], z: &[f32]) -> Result
         pts.push((y + jy) as f32);
     }
     Ok(pts)
+}
+
+/// The standard deviation of the isotropic Gaussian jitter toy `name` adds to its noise-free
+/// points (pinwheel's jitter is not isotropic: see [`density_kernel`]).
+fn jitter(name: &str, noise: f64) -> f64 {
+    if name == "8gaussians" {
+        0.2 + noise
+    } else {
+        noise
+    }
+}
+
+/// What the exact density of toy `name` is made of: `n` noise-free points of it (from
+/// evenly spread parameters, not random ones, so their average is smooth) and the standard
+/// deviation of the isotropic Gaussian jitter around each. The density is then the mean of those
+/// Gaussians. None where it is not such a mixture (pinwheel, whose radius draws a normal too)
+/// or where there is no jitter (noise 0: the data lie on a curve).
+pub fn density_kernel(name: &str, noise: f64, n: usize) -> Option<(Vec<f32>, f64)> {
+    let s = jitter(name, noise);
+    if name == "pinwheel" || s <= 0.0 || n == 0 {
+        return None;
+    }
+    // a rank-1 lattice: u₀ evenly spaced, u₁ and u₂ by the golden ratios of the plane
+    let (g1, g2) = (0.754_877_666_246_692_7, 0.569_840_290_998_053_3);
+    let mut pts = Vec::with_capacity(2 * n);
+    for i in 0..n {
+        let u = [
+            (i as f64 + 0.5) / n as f64,
+            (0.5 + i as f64 * g1).fract(),
+            (0.5 + i as f64 * g2).fract(),
+        ];
+        let (x, y) = base(name, u, 0.0).ok()?;
+        pts.extend([x as f32, y as f32]);
+    }
+    Some((pts, s))
+}
+
+/// One noise-free point of toy `name` from three uniforms (and, for pinwheel, a normal).
+fn base(name: &str, [u0, u1, u2]: [f64; 3], z0: f64) -> Result<(f64, f64), String> {
+    Ok(match name {
+        // The seeds' swiss roll (sklearn's make_swiss_roll, x–z plane), scaled to ~unit size.
+        "swiss-roll" => {
+            let t = 1.5 * PI * (1.0 + 2.0 * u0);
+            (t * t.cos() / 10.0, t * t.sin() / 10.0)
+        }
+        // sklearn's make_s_curve, x–z plane.
+        "s-curve" => {
+            let t = 3.0 * PI * (u0 - 0.5);
+            (t.sin(), t.signum() * (t.cos() - 1.0))
+        }
+        "moons" => {
+            let a = PI * u0;
+            if u1 < 0.5 {
+                (a.cos(), a.sin())
+            } else {
+                (1.0 - a.cos(), 0.5 - a.sin())
+            }
+        }
+        "8gaussians" => {
+            let k = ((u0 * 8.0) as usize).min(7) as f64;
+            let a = TAU * k / 8.0;
+            (2.0 * a.cos(), 2.0 * a.sin())
+        }
+        "circles" => {
+            let r = if u1 < 0.5 { 1.0 } else { 0.5 };
+            let a = TAU * u0;
+            (r * a.cos(), r * a.sin())
+        }
+        // 4×4 board, the 8 dark squares.
+        "checkerboard" => {
+            let cell = ((u0 * 8.0) as usize).min(7);
+            let (row, col) = (cell / 2, 2 * (cell % 2) + (cell / 2) % 2);
+            (col as f64 + u1 - 2.0, row as f64 + u2 - 2.0)
+        }
+        // 5 arms that bend with the radius.
+        "pinwheel" => {
+            let k = ((u0 * 5.0) as usize).min(4) as f64;
+            let r = 0.3 + z0.abs() * 0.3 + u1;
+            let a = TAU * k / 5.0 + 0.8 * r;
+            (r * a.cos(), r * a.sin())
+        }
+        "spirals" => {
+            let t = 3.0 * PI * u0.sqrt();
+            let s = if u1 < 0.5 { 1.0 } else { -1.0 };
+            (s * t * t.cos() / 6.0, s * t * t.sin() / 6.0)
+        }
+        other => {
+            return Err(format!(
+                "unknown data set '{other}' (one of: {})",
+                TOYS.join(", ")
+            ));
+        }
+    })
 }
 
 /// How [`normalise`] moved points: normalised = (original − centre) / scale.

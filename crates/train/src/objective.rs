@@ -110,11 +110,12 @@ pub fn flow_matching<const D: usize>(
 #[serde(rename_all = "kebab-case")]
 pub enum FlowTimes {
     /// t ~ U(0, 1).
+    #[default]
     Uniform,
     /// t = sigmoid(n), n ~ N(0, 1) (Esser et al. 2024): more of the batch at middle times, where
-    /// the velocity decides which mode a point goes to, fewer at the ends, where it is nearly
-    /// constant.
-    #[default]
+    /// the velocity decides which mode a point goes to, fewer near t = 0, where it shapes each
+    /// mode. On 8 Gaussians it puts 90% of the samples within 3σ of a mode ~100 steps sooner, but
+    /// the modes stay wider (MMD and the density view: docs/toy2d.md), so it is not the default.
     LogitNormal,
 }
 

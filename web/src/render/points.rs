@@ -1,6 +1,6 @@
 //! A 2-D scatter plot on a square canvas, in data coordinates `[-extent, extent]²`.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 pub struct PointCloud {
@@ -108,14 +108,66 @@ impl PointCloud {
     }
 
     /// A `cells`×`cells` heatmap over the whole plot from values in [0, 1] (row 0 at the top),
-    /// coloured on a perceptual ramp.
+    /// coloured on a perceptual ramp; NaN cells are left as they are.
     pub fn heatmap(&self, values: &[f64], cells: usize) {
-        let w = self.size / cells as f64;
-        for (i, v) in values.iter().enumerate() {
-            let (row, col) = (i / cells, i % cells);
-            self.ctx.set_fill_style_str(&ramp(*v));
+        self.heatmap_at(values, cells, 0.0, 0.0, self.size);
+    }
+
+    /// The same heatmap in the square of side `side` pixels at (`x`, `y`), framed (an inset).
+    pub fn inset(&self, values: &[f64], cells: usize, x: f64, y: f64, side: f64) {
+        self.heatmap_at(values, cells, x, y, side);
+        self.ctx.set_stroke_style_str("rgba(255, 255, 255, 0.9)");
+        self.ctx.set_line_width(2.0);
+        self.ctx.stroke_rect(x, y, side, side);
+    }
+
+    /// The plot's side in pixels.
+    pub fn side(&self) -> f64 {
+        self.size
+    }
+
+    /// One image of `cells`² pixels, scaled onto the plot (one draw call, not one per cell).
+    fn heatmap_at(&self, values: &[f64], cells: usize, x: f64, y: f64, side: f64) {
+        if cells == 0 || values.len() < cells * cells {
+            return;
+        }
+        let mut rgba = vec![0u8; 4 * cells * cells];
+        for (px, v) in rgba.chunks_exact_mut(4).zip(values) {
+            if !v.is_nan() {
+                let [r, g, b] = ramp(*v);
+                px.copy_from_slice(&[r, g, b, 255]);
+            }
+        }
+        let drawn = (|| -> Result<(), JsValue> {
+            let image = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+                wasm_bindgen::Clamped(&rgba),
+                cells as u32,
+                cells as u32,
+            )?;
+            let canvas: HtmlCanvasElement = self
+                .ctx
+                .canvas()
+                .and_then(|c| c.owner_document())
+                .ok_or("no document")?
+                .create_element("canvas")?
+                .dyn_into()?;
+            canvas.set_width(cells as u32);
+            canvas.set_height(cells as u32);
+            crate::dom::context_2d(&canvas)?.put_image_data(&image, 0.0, 0.0)?;
+            self.ctx.set_image_smoothing_enabled(false);
             self.ctx
-                .fill_rect(col as f64 * w, row as f64 * w, w + 0.6, w + 0.6);
+                .draw_image_with_html_canvas_element_and_dw_and_dh(&canvas, x, y, side, side)
+        })();
+        if drawn.is_err() {
+            // no offscreen canvas: a rectangle a cell
+            let w = side / cells as f64;
+            for (i, v) in values.iter().enumerate().filter(|(_, v)| !v.is_nan()) {
+                let (row, col) = (i / cells, i % cells);
+                let [r, g, b] = ramp(*v);
+                self.ctx.set_fill_style_str(&format!("rgb({r},{g},{b})"));
+                self.ctx
+                    .fill_rect(x + col as f64 * w, y + row as f64 * w, w + 0.6, w + 0.6);
+            }
         }
     }
 
@@ -134,7 +186,7 @@ impl PointCloud {
 }
 
 /// A dark-violet → teal → yellow ramp (close to viridis) at `v` ∈ [0, 1].
-fn ramp(v: f64) -> String {
+fn ramp(v: f64) -> [u8; 3] {
     const STOPS: [(f64, [f64; 3]); 5] = [
         (0.0, [68.0, 1.0, 84.0]),
         (0.25, [59.0, 82.0, 139.0]),
@@ -154,8 +206,5 @@ fn ramp(v: f64) -> String {
         .min(3);
     let ((a, ca), (b, cb)) = (STOPS[k], STOPS[k + 1]);
     let w = (v - a) / (b - a);
-    let c: Vec<u8> = (0..3)
-        .map(|i| (ca[i] + (cb[i] - ca[i]) * w).round() as u8)
-        .collect();
-    format!("rgb({},{},{})", c[0], c[1], c[2])
+    [0, 1, 2].map(|i| (ca[i] + (cb[i] - ca[i]) * w).round() as u8)
 }

@@ -57,7 +57,7 @@ fn process_name(p: &Process) -> String {
 /// Regression targets by their hash name ([`Target`]).
 pub const TARGETS: [&str; 2] = ["stable", "pair"];
 /// Flow matching's time samplings by their hash name ([`FlowTimes`]).
-pub const TIMES: [&str; 2] = ["logit-normal", "uniform"];
+pub const TIMES: [&str; 2] = ["uniform", "logit-normal"];
 
 /// The family of samplers a process (by its hash name) takes.
 fn family(process: &str) -> Family {
@@ -307,10 +307,10 @@ impl Toy2dSettings {
             } else {
                 Target::Stable
             },
-            times: if v.text("times") == "uniform" {
-                FlowTimes::Uniform
-            } else {
+            times: if v.text("times") == "logit-normal" {
                 FlowTimes::LogitNormal
+            } else {
+                FlowTimes::Uniform
             },
             ..ToyConfig::default()
         }

@@ -9,6 +9,7 @@ mod frozen;
 mod quality;
 mod run;
 mod set;
+mod truth;
 
 pub use crate::objective::FlowTimes;
 pub use chain::ToyChain;
@@ -16,6 +17,7 @@ pub use frozen::{DDPM_LIKELIHOOD_SDE, Frozen};
 pub use quality::{BLUR, CRISP_WITHIN, Quality};
 pub use run::ToyRun;
 pub use set::ToySet;
+pub use truth::{KERNEL_POINTS, blob_density, total_variation};
 
 use diffusion::{DiffusionError, SeededNoise};
 use serde::{Deserialize, Serialize};
@@ -102,7 +104,7 @@ impl Default for ToyConfig {
             ema_decay: 0.995,
             seed: 0,
             target: Target::Stable,
-            times: crate::objective::FlowTimes::LogitNormal,
+            times: crate::objective::FlowTimes::Uniform,
         }
     }
 }

@@ -8,7 +8,7 @@ use diffusion::sampler::ensure_finite;
 use train::toy::{Frozen, ToyChain};
 
 use super::messages::SampleSpec;
-use super::results::DENSITY_STEPS;
+use super::density::DENSITY_STEPS;
 use crate::dom;
 use crate::readback::to_vec;
 
@@ -105,6 +105,8 @@ pub struct DensityJob {
     /// Points in the next block, adapted to [`BLOCK_MS`].
     block: usize,
     started: f64,
+    /// The true density at the points, until the first block carries it to the page.
+    truth: Option<Vec<f64>>,
 }
 
 /// Milliseconds a block should take: the worker reads its messages between blocks, so a new
@@ -112,7 +114,7 @@ pub struct DensityJob {
 const BLOCK_MS: f64 = 250.0;
 
 impl DensityJob {
-    pub fn new(frozen: Frozen, points: Vec<f32>) -> Self {
+    pub fn new(frozen: Frozen, points: Vec<f32>, truth: Option<Vec<f64>>) -> Self {
         // 200 points up to 50 k parameters (the default network has 37.8 k), fewer beyond
         let params = frozen.model.num_params().max(1);
         let block = (200 * 50_000 / params).clamp(1, 200);
@@ -122,7 +124,13 @@ impl DensityJob {
             done: 0,
             block,
             started: dom::now_ms(),
+            truth,
         }
+    }
+
+    /// The true density, once (the first block takes it).
+    pub fn take_truth(&mut self) -> Option<Vec<f64>> {
+        self.truth.take()
     }
 
     /// Milliseconds since the job started.

@@ -157,10 +157,13 @@ pub enum FromViewer {
     },
     /// ε̂ of field `job`.
     Field { job: u32, eps: Floats },
-    /// The next block of density `job`'s log-densities.
+    /// The next block of density `job`'s log-densities; the first also carries the data set's
+    /// true density at all the job's points, where it is known.
     Density {
         job: u32,
         log_p: Vec<f64>,
+        #[serde(default)]
+        truth: Option<Vec<f64>>,
         done: bool,
         ms: f64,
     },

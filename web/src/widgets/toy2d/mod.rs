@@ -9,6 +9,7 @@
 //! [`widget`] is the thin glue that feeds it the panel's commands and the workers' reports once per
 //! frame and carries out what it asks; [`views`] draws it, one function per view.
 
+pub mod density;
 pub mod messages;
 pub mod results;
 pub mod session;

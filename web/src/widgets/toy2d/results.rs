@@ -1,10 +1,7 @@
-//! What the page keeps of the viewer worker's answers: the chain of samples and the density grid,
-//! both filled in as their frames and blocks arrive; and the grids it asks about.
+//! What the page keeps of the viewer worker's chains, filled in as their frames arrive; and the
+//! grids it asks about (the density's is in `density.rs`).
 
 use super::messages::FromViewer;
-
-/// RK4 steps of the density's ODE solve.
-pub const DENSITY_STEPS: usize = 16;
 
 /// A finished (or growing) chain, in the model's normalised coordinates.
 #[derive(Debug, Clone, Default)]
@@ -83,41 +80,6 @@ impl Chain {
             self.quality = quality;
         }
         Ok(done)
-    }
-}
-
-/// The learned log-density over a `cells`×`cells` grid (complete, or growing block by block).
-#[derive(Debug, Clone, Default)]
-pub struct Density {
-    pub log_p: Vec<f64>,
-    pub cells: usize,
-    pub model_step: usize,
-    pub ms: f64,
-}
-
-impl Density {
-    pub fn progress(&self) -> f64 {
-        self.log_p.len() as f64 / (self.cells * self.cells).max(1) as f64
-    }
-
-    /// Values in [0, 1] for the heatmap: √(p / max p), so low-density structure stays visible.
-    pub fn shades(&self) -> Vec<f64> {
-        let max = self
-            .log_p
-            .iter()
-            .cloned()
-            .filter(|v| v.is_finite())
-            .fold(f64::NEG_INFINITY, f64::max);
-        self.log_p
-            .iter()
-            .map(|v| {
-                if v.is_finite() {
-                    (0.5 * (v - max)).exp()
-                } else {
-                    0.0
-                }
-            })
-            .collect()
     }
 }
 
@@ -208,19 +170,5 @@ mod tests {
             .unwrap_err();
         assert!(e.contains("3 values for 1 steps of 2 points"), "{e}");
         assert_eq!(c.xs.len(), 1);
-    }
-
-    #[test]
-    fn density_shades_are_root_p_over_its_max() {
-        let d = Density {
-            log_p: vec![0.0, -2.0, f64::NEG_INFINITY, f64::NAN],
-            cells: 2,
-            ..Density::default()
-        };
-        let s = d.shades();
-        assert_eq!(s[0], 1.0);
-        assert!((s[1] - (-1.0f64).exp()).abs() < 1e-12);
-        assert_eq!(&s[2..], &[0.0, 0.0]);
-        assert_eq!(d.progress(), 1.0);
     }
 }

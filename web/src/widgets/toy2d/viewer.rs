@@ -115,7 +115,11 @@ impl Job for Viewer {
                 self.density = None;
                 if let Some(frozen) = self.frozen(job) {
                     match pairs(points) {
-                        Ok(points) => self.density = Some((job, DensityJob::new(frozen, points))),
+                        Ok(points) => {
+                            // the truth is known before the first block: it goes with it
+                            let truth = self.set.as_ref().and_then(|s| s.true_density(&points));
+                            self.density = Some((job, DensityJob::new(frozen, points, truth)));
+                        }
                         Err(e) => self.failed(job, frozen.step, e),
                     }
                 }
@@ -226,6 +230,7 @@ impl Viewer {
                 worker::post(&FromViewer::Density {
                     job,
                     log_p,
+                    truth: density.take_truth(),
                     done,
                     ms: density.ms(),
                 });

@@ -188,23 +188,47 @@ fn field(p: &Panel, s: &Session) -> String {
     )
 }
 
-/// The learned density as a heatmap under the data.
+/// The learned density as a heatmap under the data, sharpening as its blocks arrive (coarse to
+/// fine); the true density, where it is known, in an inset; their total variation once complete.
 fn density(p: &Panel, s: &Session) -> String {
-    match (&s.density, &s.density_job) {
-        (_, Some((_, job))) => format!(
-            "computing the learned density: {:.0}%",
-            100.0 * job.progress()
-        ),
-        (Some(d), None) => {
-            p.plot.heatmap(&d.shades(), d.cells);
-            p.plot.points(&data(s), "rgba(255, 255, 255, 0.25)", 1.5);
-            format!(
-                "√p of the learned density (probability-flow ODE, exact divergence, {} RK4 steps) of the EMA model at step {}, {:.1} s",
-                super::results::DENSITY_STEPS,
-                d.model_step,
-                d.ms / 1000.0
-            )
+    let (d, computing) = match (&s.density_job, &s.density) {
+        (Some((_, job)), _) if !job.log_p.is_empty() => (job, true),
+        (Some((_, job)), _) => {
+            return format!(
+                "computing the learned density: {:.0}%",
+                100.0 * job.progress()
+            );
         }
-        (None, None) => "the density is computed when training pauses".into(),
+        (None, Some(d)) => (d, false),
+        (None, None) => return "the density is computed when training pauses".into(),
+    };
+    p.plot.heatmap(&d.shades(), d.cells);
+    p.plot.points(&data(s), "rgba(255, 255, 255, 0.25)", 1.5);
+    if let Some(truth) = d.truth_shades() {
+        let side = (p.plot.side() * 0.3).round();
+        let at = p.plot.side() - side - 6.0;
+        p.plot.inset(&truth, d.cells, at, 6.0, side);
     }
+    let what = format!(
+        "√p of the learned density ({}×{}, probability-flow ODE, exact divergence, {} RK4 steps) of the EMA model at step {}",
+        d.cells,
+        d.cells,
+        super::density::DENSITY_STEPS,
+        d.model_step
+    );
+    let truth = if d.truth.is_some() {
+        "; inset: the true density"
+    } else {
+        ""
+    };
+    if computing {
+        return format!("{what}, refining: {:.0}%{truth}", 100.0 * d.progress());
+    }
+    let score = match d.total_variation() {
+        Some((tv, blob)) => format!(
+            ". Total variation to the truth {tv:.2} (a Gaussian blob of the data's spread: {blob:.2})"
+        ),
+        None => String::new(),
+    };
+    format!("{what}, {:.1} s{truth}{score}", d.ms / 1000.0)
 }

@@ -157,8 +157,18 @@ fn publish(root: &Root, s: &Session) {
     }
     root.publish("losses", &f32s(s.losses.values()));
     if let Some(d) = &s.density {
-        let lp: Vec<f32> = d.log_p.iter().map(|&v| v as f32).collect();
+        // row-major, as the grid's cells
+        let mut lp = vec![f32::NAN; d.log_p.len()];
+        for (&cell, &v) in d.order.iter().zip(&d.log_p) {
+            lp[cell] = v as f32;
+        }
         root.publish("logDensity", &f32s(&lp));
+        if let Some((tv, blob)) = d.total_variation() {
+            let o = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&o, &"tv".into(), &tv.into());
+            let _ = js_sys::Reflect::set(&o, &"blob".into(), &blob.into());
+            root.publish("densityTv", &o.into());
+        }
     }
 }
 

@@ -7,8 +7,9 @@
 use diffusion::SeededNoise;
 use train::toy::ToySet;
 
+use super::density::Density;
 use super::messages::{FromTrainer, FromViewer, ToTrainer, ToViewer};
-use super::results::{Chain, Density};
+use super::results::Chain;
 use crate::render::loss_log::LossLog;
 use crate::settings::Common;
 use crate::settings::toy2d::{DRAWN, MAX_DRAWN, MIN_POINTS, Toy2dSettings};
@@ -28,7 +29,7 @@ pub const RESAMPLE_MS: f64 = 1500.0;
 const WEIGHTS_WAIT_MS: f64 = 10_000.0;
 /// Arrows per side of the field view; cells per side of the density heatmap.
 pub const FIELD_CELLS: usize = 21;
-pub const DENSITY_CELLS: usize = 40;
+pub const DENSITY_CELLS: usize = 128;
 /// Data points drawn (of the training set).
 pub const SHOWN: usize = 2000;
 /// Pairs a reflow draws from the model's ODE (as many as the default training set).

@@ -1,8 +1,9 @@
 //! The session's viewer half: keeping the viewer's weights fresh, asking it for samples, the
 //! field and the density, and taking its answers (about jobs still wanted).
 
+use super::super::density::Density;
 use super::super::messages::{FromViewer, SampleSpec, ToTrainer, ToViewer};
-use super::super::results::{Chain, Density, grid};
+use super::super::results::{Chain, grid};
 use super::{DENSITY_CELLS, FIELD_CELLS, RESAMPLE_MS, Session, WEIGHTS_WAIT_MS};
 use crate::floats::Floats;
 use crate::settings::Common;
@@ -80,16 +81,11 @@ impl Session {
                 let settled = !self.playing && have == step;
                 if !pending && current != Some(step) && settled {
                     self.jobs += 1;
-                    let points = norm.apply(&grid(DENSITY_CELLS, EXTENT));
+                    let density = Density::over(DENSITY_CELLS, EXTENT, have, |p| norm.apply(p));
                     self.out.viewer.push(ToViewer::Density {
                         job: self.jobs,
-                        points: Floats(points),
+                        points: Floats(density.points.clone()),
                     });
-                    let density = Density {
-                        cells: DENSITY_CELLS,
-                        model_step: have,
-                        ..Density::default()
-                    };
                     self.density_job = Some((self.jobs, density));
                 }
             }
@@ -144,6 +140,7 @@ impl Session {
             FromViewer::Density {
                 job,
                 log_p,
+                truth,
                 done,
                 ms,
             } => {
@@ -154,6 +151,9 @@ impl Session {
                     return;
                 }
                 density.log_p.extend(log_p);
+                if truth.is_some() {
+                    density.truth = truth;
+                }
                 density.ms = ms;
                 if done {
                     self.density = self.density_job.take().map(|(_, d)| d);

@@ -44,6 +44,7 @@ async function showView(page, view, name) {
   if (view === 'density') {
     // the grid arrives coarse to fine ("refining: n%") until it is complete
     await page.waitForFunction(() => { const c = document.querySelector('.caption')?.textContent ?? ''; return c.startsWith('√p') && !c.includes('refining'); }, null, { timeout: 300_000 });
+    metrics.density_caption = await page.$eval('.caption', (e) => e.textContent);
   } else if (view === 'field') {
     await page.waitForFunction(() => /^−(ε̂|u)/.test(document.querySelector('.caption')?.textContent ?? ''), null, { timeout: 120_000 });
   }
@@ -78,8 +79,13 @@ for (const backend of ['cpu', 'webgpu']) {
     const s1 = Number(await page.$eval('#app', (e) => e.dataset.step));
     // time to crisp, measured (not asserted): the first redraw of samples that pass the bar
     let crispAt = null;
-    const watch = page.waitForFunction(() => document.querySelector('#app').dataset.crisp === 'true', null, { timeout: 600_000, polling: 100 })
-      .then(() => page.evaluate(() => ({ step: Number(window.__playground.sampleStep) }))).then((s) => { crispAt = { ...s, s_after_training_start: (Date.now() - tTrain) / 1000 }; }).catch(() => {});
+    // (the quality and its model step are read together, from the page's handle)
+    const watch = page.waitForFunction(() => {
+      const h = window.__playground, q = h?.quality;
+      const crisp = q?.modes ? q.modes.covered === q.modes.modes && q.modes.within >= 0.9 : q && q.distance <= q.bar;
+      return crisp ? { step: Number(h.sampleStep), trained: Number(document.querySelector('#app').dataset.step) } : false;
+    }, null, { timeout: 600_000, polling: 100 })
+      .then((h) => h.jsonValue()).then((s) => { crispAt = { ...s, s_after_training_start: (Date.now() - tTrain) / 1000 }; }).catch(() => {});
     const state = await waitStatus(page, ['paused', 'error'], 600_000);
     const t2 = Date.now();
     const frames = await stopFrameProbe(page);
@@ -123,9 +129,26 @@ for (const backend of ['cpu', 'webgpu']) {
       // the learned density against the true mixture: far closer than a blob of the data's spread
       const tv = await page.evaluate(() => window.__playground.densityTv);
       metrics[backend].density_tv = tv;
-      metrics[backend].density_s = await page.evaluate(() => Number(/, ([0-9.]+) s/.exec(document.querySelector('.caption').textContent)?.[1]));
+      metrics[backend].density_s = Number(/, ([0-9.]+) s/.exec(metrics.density_caption ?? '')?.[1]);
       console.log(`${backend} density: ${JSON.stringify(tv)} in ${metrics[backend].density_s} s`);
       assert.ok(tv && tv.tv < 0.5 * tv.blob, `TV to the truth ${tv?.tv} against a blob's ${tv?.blob}`);
+    }
+    if (backend === 'cpu') {
+      // the probe: a click on the plot drops a point, and its ODE path ends on the data
+      const box = await page.locator('canvas').first().boundingBox();
+      await page.mouse.click(box.x + box.width * 0.3, box.y + box.height * 0.35);
+      await page.waitForFunction(() => /red: the probe/.test(document.querySelector('.caption').textContent), null, { timeout: 60_000 });
+      const probe = await page.evaluate(() => { const p = window.__playground.probe; return { ode: Array.from(p.ode), draws: p.draws, at: Array.from(p.at), step: p.modelStep }; });
+      const data = await page.evaluate(() => Array.from(window.__playground.data));
+      assert.equal(probe.ode.length, 2 * (50 + 1), 'x_T and 50 flow-heun steps');
+      assert.ok(probe.ode.every(Number.isFinite));
+      assert.equal(probe.draws, 0, 'flow-heun draws no noise');
+      const [ex, ey] = probe.ode.slice(-2);
+      let nearest = Infinity;
+      for (let i = 0; i < data.length; i += 2) nearest = Math.min(nearest, Math.hypot(data[i] - ex, data[i + 1] - ey));
+      metrics[backend].probe = { at: probe.at, end: [ex, ey], nearest_data: nearest };
+      assert.ok(nearest < 0.2, `the probe ends ${nearest} from the nearest data point`);
+      await page.screenshot({ path: join(ARTIFACTS, `toy2d-${backend}-probe.png`) });
     }
     // the URL holds the state: the view is in the hash now
     assert.ok((await page.evaluate(() => location.hash)).includes('view=chain'));

@@ -199,3 +199,62 @@ fn sampling_natively_is_stepping_the_pages_chain() {
         assert_ne!(&start[..8], &data_draws[..], "{sampler}");
     }
 }
+
+/// A probe dropped by hand walks the chain a sample does: started at a chain's own x_T, an ODE
+/// sampler's path ends where that sample ended; a stochastic sampler's draws from one start part.
+#[test]
+fn a_probe_follows_the_chain_from_its_start() {
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let device = burn::prelude::Device::flex();
+    let mut run = ToyRun::new(ToyConfig::default(), &device).unwrap();
+    for _ in 0..50 {
+        run.step();
+    }
+    let options = Options {
+        steps: 12,
+        ..Options::default()
+    };
+    let frozen = run.frozen();
+    assert_eq!(frozen.ode_sampler(), "flow-heun");
+    let mut chain = ToyChain::new(frozen.clone(), "flow-heun", &options, 5, 1).unwrap();
+    let z = chain.start().into_data().try_to_vec::<f32>().unwrap();
+    while diffusion::sampler::block_on(chain.step())
+        .unwrap()
+        .is_some()
+    {}
+    let end = chain.x().clone().into_data().try_to_vec::<f32>().unwrap();
+    let noise = SeededNoise::new(0);
+    let (xs, ts) = diffusion::sampler::block_on(train::toy::paths(
+        frozen,
+        "flow-heun",
+        &options,
+        &z[4..6],
+        1,
+        noise,
+    ))
+    .unwrap();
+    let xs = xs.into_data().try_to_vec::<f32>().unwrap();
+    assert_eq!((ts.len(), xs.len()), (12, 2 * 13));
+    assert_eq!(&xs[..2], &z[4..6]);
+    for (a, b) in xs[24..].iter().zip(&end[4..6]) {
+        assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+    }
+    // DDPM's ancestral sampler: three draws from one start end apart
+    let ddpm = ToyRun::new(ddpm(), &device).unwrap().frozen();
+    assert_eq!(ddpm.ode_sampler(), "ddim");
+    let (xs, _) = diffusion::sampler::block_on(train::toy::paths(
+        ddpm,
+        "ddpm",
+        &options,
+        &[0.5, -0.5],
+        3,
+        SeededNoise::new(2),
+    ))
+    .unwrap();
+    let xs = xs.into_data().try_to_vec::<f32>().unwrap();
+    let last = &xs[xs.len() - 6..];
+    assert!(
+        (last[0] - last[2]).abs() > 1e-3 && (last[2] - last[4]).abs() > 1e-3,
+        "{last:?}"
+    );
+}

@@ -53,9 +53,17 @@ pub struct SamplerInfo {
     /// Whether it picks its own steps (reading its error back: build it as a
     /// [`super::Stepper`]; it reads [`Options::tol`], not [`Options::steps`]).
     pub adaptive: bool,
+    /// Whether it draws fresh noise as it steps (an SDE or ancestral sampler): one start then
+    /// has many ends. DDIM does so only with η > 0 ([`SamplerInfo::draws_noise`]).
+    pub stochastic: bool,
 }
 
 impl SamplerInfo {
+    /// Whether a chain of it with `options` draws noise as it steps.
+    pub fn draws_noise(&self, options: &Options) -> bool {
+        self.stochastic || (self.reads_eta && options.eta > 0.0)
+    }
+
     /// Whether it steps `process`.
     pub fn fits(&self, process: &Process) -> bool {
         self.family == process.family()
@@ -76,17 +84,26 @@ const fn info_of(name: &'static str, about: &'static str, family: Family) -> Sam
         reads_eta: false,
         reads_snr: false,
         adaptive: false,
+        stochastic: false,
+    }
+}
+
+/// [`info_of`] for a sampler that draws noise as it steps.
+const fn noisy(name: &'static str, about: &'static str, family: Family) -> SamplerInfo {
+    SamplerInfo {
+        stochastic: true,
+        ..info_of(name, about, family)
     }
 }
 
 /// Every sampler [`build`] makes, in the order the CLI and the page list them.
 pub const TABLE: &[SamplerInfo] = &[
-    info_of(
+    noisy(
         "ddpm",
         "DDPM ancestral, σ² = β̃ (fixed small)",
         Family::Discrete,
     ),
-    info_of(
+    noisy(
         "ddpm-large",
         "DDPM ancestral, σ² = β (fixed large)",
         Family::Discrete,
@@ -110,20 +127,20 @@ pub const TABLE: &[SamplerInfo] = &[
         "Euler on the PF-ODE in σ (k-diffusion)",
         Family::Discrete,
     ),
-    info_of("euler-a", "Euler-ancestral (k-diffusion)", Family::Discrete),
+    noisy("euler-a", "Euler-ancestral (k-diffusion)", Family::Discrete),
     info_of(
         "heun",
         "Heun on the PF-ODE in σ, Karras σ (2 evaluations per step)",
         Family::Discrete,
     ),
-    info_of(
+    noisy(
         "euler-maruyama",
         "Euler–Maruyama on the reverse SDE",
         Family::Sde,
     ),
     SamplerInfo {
         reads_snr: true,
-        ..info_of(
+        ..noisy(
             "pc",
             "predictor–corrector: Langevin corrector (snr) + Euler–Maruyama",
             Family::Sde,
@@ -134,7 +151,7 @@ pub const TABLE: &[SamplerInfo] = &[
         "Heun on the probability-flow ODE of the SDE",
         Family::Sde,
     ),
-    info_of(
+    noisy(
         "annealed-langevin",
         "annealed Langevin dynamics (NCSN), 10 levels",
         Family::Sde,

@@ -106,3 +106,32 @@ impl ToyChain {
         Ok(step)
     }
 }
+
+/// Where points dropped by hand go: `rows` copies of each start `z` (standard-normal units; x_T =
+/// σ_T·z, as a chain's own starts) walked by sampler `name`, with any noise it draws from
+/// `noise`. Every x along the way, x_T first, as one `[(steps + 1)·rows·k, 2]` tensor (step after
+/// step; not read back), and the process time of each step. An ODE sampler gives one path per
+/// start; a stochastic one (`rows` > 1) as many draws.
+pub async fn paths(
+    frozen: Frozen,
+    name: &str,
+    options: &Options,
+    z: &[f32],
+    rows: usize,
+    noise: SeededNoise,
+) -> Result<(Tensor<2>, Vec<f64>), String> {
+    let sampler = frozen.sampler(name, options)?;
+    let k = z.len() / 2;
+    let repeated: Vec<f32> = (0..rows).flat_map(|_| z.iter().copied()).collect();
+    let device = frozen.device.clone();
+    let start = Tensor::<2>::from_data(TensorData::new(repeated, [rows * k, 2]), &device)
+        * sampler.init_sigma();
+    let mut chain = ToyChain::with(frozen, sampler, start, noise);
+    let mut xs = vec![chain.start()];
+    let mut ts = Vec::new();
+    while let Some(step) = chain.step().await? {
+        xs.push(step.x);
+        ts.push(step.t);
+    }
+    Ok((Tensor::cat(xs, 0), ts))
+}

@@ -75,6 +75,16 @@ impl Frozen {
         Stepper::build(name, options, &self.noise).map_err(|e| e.to_string())
     }
 
+    /// The deterministic sampler of this model's family (its probability-flow ODE): what a probe
+    /// dropped by hand follows beside any draws of a stochastic sampler.
+    pub fn ode_sampler(&self) -> &'static str {
+        match self.noise.family() {
+            diffusion::sampler::Family::Discrete => "ddim",
+            diffusion::sampler::Family::Sde => "pf-heun",
+            diffusion::sampler::Family::Flow => "flow-heun",
+        }
+    }
+
     /// x_T for `n` points: standard normals from `noise` times the sampler's starting σ.
     pub fn start(&self, n: usize, init_sigma: f64, noise: &mut SeededNoise) -> Tensor<2> {
         let z = noise.normals(2 * n);

@@ -12,7 +12,7 @@ mod set;
 mod truth;
 
 pub use crate::objective::FlowTimes;
-pub use chain::ToyChain;
+pub use chain::{ToyChain, paths};
 pub use frozen::{DDPM_LIKELIHOOD_SDE, Frozen};
 pub use quality::{BLUR, CRISP_WITHIN, Quality};
 pub use run::ToyRun;

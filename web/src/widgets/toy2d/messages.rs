@@ -127,6 +127,15 @@ pub enum ToViewer {
     Field { job: u32, u: f64, points: Floats },
     /// The log-density at `points` (replacing any density being computed).
     Density { job: u32, points: Floats },
+    /// Where a point dropped by hand goes: from `z` (the model's coordinates, standard-normal
+    /// units) along the ODE of the model's family, and `draws` paths of the spec's sampler too
+    /// when it draws noise (`train::toy::paths`).
+    Probe {
+        job: u32,
+        z: [f32; 2],
+        spec: SampleSpec,
+        draws: usize,
+    },
     /// Drop job `job` (the page no longer wants it).
     Cancel { job: u32 },
     /// Test hook: panic, as Burn's WebGPU runtime does on a GPU out-of-memory error.
@@ -166,6 +175,15 @@ pub enum FromViewer {
         truth: Option<Vec<f64>>,
         done: bool,
         ms: f64,
+    },
+    /// Probe `job`'s paths, flat, step after step: the ODE's (one point a step) and the
+    /// stochastic sampler's draws (`draws` points a step; empty for none), with their times.
+    Probe {
+        job: u32,
+        ode: Floats,
+        ode_ts: Vec<f64>,
+        sde: Floats,
+        draws: usize,
     },
     /// Job `job` failed on the weights of `step`, which the page then stops asking about.
     Failed {

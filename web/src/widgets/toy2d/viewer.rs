@@ -7,7 +7,10 @@ use train::toy::{Frozen, ToySet};
 use wasm_bindgen::prelude::*;
 
 use super::jobs::{DensityJob, SampleJob, eps_field};
-use super::messages::{FromViewer, ToViewer};
+use super::messages::{FromViewer, SampleSpec, ToViewer};
+use crate::readback::to_vec;
+use diffusion::sampler::Options;
+use train::toy::paths;
 use crate::backend;
 use crate::worker::{self, Floats, Job, JsFloats};
 
@@ -121,6 +124,20 @@ impl Job for Viewer {
                             self.density = Some((job, DensityJob::new(frozen, points, truth)));
                         }
                         Err(e) => self.failed(job, frozen.step, e),
+                    }
+                }
+            }
+            ToViewer::Probe {
+                job,
+                z,
+                spec,
+                draws,
+            } => {
+                if let Some(frozen) = self.frozen(job) {
+                    let step = frozen.step;
+                    match probe(frozen, z, &spec, draws).await {
+                        Ok(msg) => worker::post(&msg.into_message(job)),
+                        Err(e) => self.failed(job, step, e),
                     }
                 }
             }
@@ -245,6 +262,57 @@ impl Viewer {
     fn failed(&self, job: u32, step: usize, message: String) {
         worker::post(&FromViewer::Failed { job, step, message });
     }
+}
+
+/// A probe's paths, read back.
+struct Probed {
+    ode: Vec<f32>,
+    ode_ts: Vec<f64>,
+    sde: Vec<f32>,
+    draws: usize,
+}
+
+impl Probed {
+    fn into_message(self, job: u32) -> FromViewer {
+        FromViewer::Probe {
+            job,
+            ode: Floats(self.ode),
+            ode_ts: self.ode_ts,
+            sde: Floats(self.sde),
+            draws: self.draws,
+        }
+    }
+}
+
+/// The ODE path from `z`, and `draws` paths of the spec's sampler if it draws noise (short: a
+/// few points for the sampler's steps, so it runs in one go).
+async fn probe(frozen: Frozen, z: [f32; 2], spec: &SampleSpec, draws: usize) -> Result<Probed, String> {
+    let ode_options = Options {
+        eta: 0.0,
+        ..spec.options
+    };
+    let noise = train::toy::sampling_noise(spec.seed ^ 0x9e0b);
+    let ode_sampler = frozen.ode_sampler();
+    let (xs, ode_ts) = paths(frozen.clone(), ode_sampler, &ode_options, &z, 1, noise.clone()).await?;
+    let ode = to_vec(xs).await?;
+    let noisy = diffusion::sampler::info(&spec.sampler).is_some_and(|i| i.draws_noise(&spec.options));
+    let (sde, draws) = if noisy && draws > 0 {
+        let (xs, _) = paths(frozen, &spec.sampler, &spec.options, &z, draws, noise).await?;
+        (to_vec(xs).await?, draws)
+    } else {
+        (Vec::new(), 0)
+    };
+    for v in ode.iter().chain(&sde) {
+        if !v.is_finite() {
+            return Err("the probe's path left the finite numbers: train longer".into());
+        }
+    }
+    Ok(Probed {
+        ode,
+        ode_ts,
+        sde,
+        draws,
+    })
 }
 
 /// Points as (x, y) pairs: an odd number of values is refused.

@@ -30,6 +30,10 @@ pub fn render(p: &Panel, s: &Session) {
             _ => samples(p, s),
         },
     };
+    let caption = match s.settings.view() {
+        "density" => caption,
+        view => caption + &probe(p, s, view),
+    };
     p.caption.set_text_content(Some(&caption));
     p.chart.draw(&s.losses);
 }
@@ -231,4 +235,70 @@ fn density(p: &Panel, s: &Session) -> String {
         None => String::new(),
     };
     format!("{what}, {:.1} s{truth}{score}", d.ms / 1000.0)
+}
+
+/// The probe a person dropped: its ODE path (red, hollow at x_T, filled at x₀), the draws of a
+/// stochastic sampler (lighter), and on the field view the point where the ODE has it at the
+/// slider's t. Returns the caption's addition.
+fn probe(p: &Panel, s: &Session, view: &str) -> String {
+    let (Some(at), Some(set)) = (s.probe.at, &s.set) else {
+        return String::new();
+    };
+    let Some(paths) = &s.probe.paths else {
+        p.plot
+            .rings(&[vec![at[0], at[1]]], 0.06, "rgba(200, 30, 50, 0.9)");
+        return " · probe: computing its path…".into();
+    };
+    let draws = paths.draws;
+    if draws > 0 {
+        for d in 0..draws {
+            let path: Vec<f32> = paths
+                .sde
+                .chunks_exact(2 * draws)
+                .flat_map(|frame| [frame[2 * d], frame[2 * d + 1]])
+                .collect();
+            p.plot.line(&path, "rgba(200, 30, 50, 0.35)", 1.2);
+            if let [.., x, y] = path[..] {
+                p.plot.points(&[x, y], "rgba(200, 30, 50, 0.6)", 5.0);
+            }
+        }
+    }
+    p.plot.line(&paths.ode, "rgba(200, 30, 50, 0.95)", 2.0);
+    let start = &paths.ode[..2.min(paths.ode.len())];
+    if let [x, y] = start {
+        p.plot
+            .rings(&[vec![*x as f64, *y as f64]], 0.06, "rgba(200, 30, 50, 0.95)");
+    }
+    let end = &paths.ode[paths.ode.len().saturating_sub(2)..];
+    p.plot.points(end, "rgba(200, 30, 50, 1)", 7.0);
+    if view == "field" && !paths.ode_ts.is_empty() {
+        // where the ODE has the point at the slider's t
+        let t = set.noise.time_at(s.settings.t());
+        let k = paths
+            .ode_ts
+            .iter()
+            .enumerate()
+            .min_by(|a, b| (a.1 - t).abs().total_cmp(&(b.1 - t).abs()))
+            .map_or(0, |(k, _)| k + 1);
+        if let Some(x) = paths.ode.get(2 * k..2 * k + 2) {
+            p.plot
+                .rings(&[vec![x[0] as f64, x[1] as f64]], 0.1, "rgba(200, 30, 50, 1)");
+        }
+    }
+    let ode = match set.noise.family() {
+        diffusion::sampler::Family::Discrete => "DDIM η = 0",
+        diffusion::sampler::Family::Sde => "the probability-flow ODE",
+        diffusion::sampler::Family::Flow => "the flow's ODE",
+    };
+    let also = if draws > 0 {
+        format!(", light: {draws} draws of {}", paths.ask.spec.sampler)
+    } else {
+        String::new()
+    };
+    match end {
+        [x, y] => format!(
+            " · red: the probe from the ring along {ode} to ({x:.2}, {y:.2}){also}; click elsewhere to move it"
+        ),
+        _ => String::new(),
+    }
 }

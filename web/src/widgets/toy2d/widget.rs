@@ -32,6 +32,7 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
         viewer: spawn_viewer()?,
     };
     let mut published_at = f64::NEG_INFINITY;
+    let mut published_samples = None;
     let mut shown: Option<Shown> = None;
     loop {
         if root.stopped() {
@@ -49,8 +50,14 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
         if shown.as_ref() != Some(&now) {
             views::render(&panel, &session);
             let status = report(root, &panel, &session);
-            // while training, the hooks are refreshed twice a second (they copy every loss)
-            if status != "training" || dom::now_ms() - published_at >= 500.0 {
+            // while training, the hooks are refreshed twice a second (they copy every loss), and
+            // at once when new samples came, so they agree with data-sample-step and data-crisp
+            let drawn = session.samples.as_ref().map(|c| c.model_step);
+            if status != "training"
+                || dom::now_ms() - published_at >= 500.0
+                || drawn != published_samples
+            {
+                published_samples = drawn;
                 published_at = dom::now_ms();
                 publish(root, &session);
             }
@@ -156,6 +163,16 @@ fn publish(root: &Root, s: &Session) {
         }
     }
     root.publish("losses", &f32s(s.losses.values()));
+    if let Some(paths) = &s.probe.paths {
+        let o = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&o, &"ode".into(), &f32s(&paths.ode));
+        let _ = js_sys::Reflect::set(&o, &"sde".into(), &f32s(&paths.sde));
+        let _ = js_sys::Reflect::set(&o, &"draws".into(), &(paths.draws as f64).into());
+        let at = [paths.ask.at[0] as f32, paths.ask.at[1] as f32];
+        let _ = js_sys::Reflect::set(&o, &"at".into(), &f32s(&at));
+        let _ = js_sys::Reflect::set(&o, &"modelStep".into(), &(paths.ask.model_step as f64).into());
+        root.publish("probe", &o.into());
+    }
     if let Some(d) = &s.density {
         // row-major, as the grid's cells
         let mut lp = vec![f32::NAN; d.log_p.len()];

@@ -10,6 +10,7 @@ use train::toy::ToySet;
 use super::density::Density;
 use super::messages::{FromTrainer, FromViewer, ToTrainer, ToViewer};
 use super::results::Chain;
+pub use probe::{PROBE_DRAWS, Probe, ProbePaths};
 use crate::render::loss_log::LossLog;
 use crate::settings::Common;
 use crate::settings::toy2d::{DRAWN, MAX_DRAWN, MIN_POINTS, Toy2dSettings};
@@ -18,6 +19,7 @@ use crate::widgets::event::{Event, Say};
 
 #[cfg(test)]
 mod tests;
+mod probe;
 mod trainer;
 mod viewer;
 
@@ -91,6 +93,7 @@ pub struct Shown {
     failed_at: Option<usize>,
     dead: (bool, bool),
     reflow: (bool, usize),
+    probe: Probe,
 }
 
 pub struct Session {
@@ -146,6 +149,8 @@ pub struct Session {
     pub reflowing: bool,
     pub reflows: usize,
     resume_after_reflow: bool,
+    /// A point dropped on the plot and where the model takes it.
+    pub probe: Probe,
 }
 
 impl Session {
@@ -185,6 +190,7 @@ impl Session {
             reflowing: false,
             reflows: 0,
             resume_after_reflow: false,
+            probe: Probe::default(),
             settings,
         };
         for w in std::mem::take(&mut hash.warnings) {
@@ -315,7 +321,8 @@ impl Session {
     /// A point drawn on the plot (only on the drawn data set's samples view).
     fn draw(&mut self, x: f64, y: f64, new_stroke: bool) {
         if self.settings.data() != DRAWN || self.settings.view() != "samples" {
-            return;
+            // outside drawing, a click or a drag drops the probe
+            return self.drop_probe(x, y);
         }
         let pts = &mut self.settings.drawn;
         if pts.len() / 2 >= MAX_DRAWN {
@@ -390,6 +397,7 @@ impl Session {
             self.viewer_dead = false;
         }
         self.forget_drawn(|_| true);
+        self.probe = Probe::default();
         self.losses.clear();
         self.playing = false;
         self.reflowing = false;
@@ -460,6 +468,7 @@ impl Session {
             failed_at: self.failed_at,
             dead: (self.trainer_dead, self.viewer_dead),
             reflow: (self.reflowing, self.reflows),
+            probe: self.probe.clone(),
         }
     }
 

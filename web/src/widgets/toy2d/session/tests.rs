@@ -272,3 +272,52 @@ fn a_reflow_in_the_settings_pauses_reflows_and_trains_on() {
         out.say
     );
 }
+
+fn probe_job(out: &Outbox) -> Option<(u32, [f32; 2], usize)> {
+    out.viewer.iter().find_map(|m| match m {
+        ToViewer::Probe { job, z, draws, .. } => Some((*job, *z, *draws)),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_dropped_probe_is_asked_once_at_a_time_and_follows_a_drag() {
+    let mut s = session("#widget=toy2d&autoplay=1&train_steps=20&view=chain");
+    let order = match s.take_out().trainer.last() {
+        Some(ToTrainer::Train { order, .. }) => *order,
+        other => panic!("{other:?}"),
+    };
+    s.turn(10.0, vec![], vec![progress(1, order, 20, false)], vec![]);
+    s.turn(20.0, vec![], vec![weights(1, 20)], vec![]);
+    s.take_out();
+    // a click in the chain view drops the probe: one job, in the model's coordinates
+    s.turn(30.0, vec![Cmd::Draw(0.5, -1.0, true)], vec![], vec![]);
+    let (job, z, draws) = probe_job(&s.take_out()).expect("the probe is asked for");
+    let norm = s.set.as_ref().unwrap().normalisation;
+    let want = norm.apply(&[0.5, -1.0]);
+    assert_eq!((z, draws), ([want[0], want[1]], PROBE_DRAWS));
+    // dragging while it is computed asks nothing more until the answer is in
+    s.turn(40.0, vec![Cmd::Draw(0.6, -1.0, false)], vec![], vec![]);
+    assert!(probe_job(&s.take_out()).is_none());
+    let answer = Event::Message(FromViewer::Probe {
+        job,
+        ode: Floats(vec![want[0], want[1], 0.0, 0.0]),
+        ode_ts: vec![0.5],
+        sde: Floats(vec![]),
+        draws: 0,
+    });
+    s.turn(50.0, vec![], vec![], vec![answer]);
+    let paths = s.probe.paths.clone().expect("the paths are kept");
+    assert!((paths.ode[0] - 0.5).abs() < 1e-5 && (paths.ode[1] + 1.0).abs() < 1e-5);
+    assert_eq!(paths.ask.model_step, 20);
+    // then the dragged-to point is asked for, once
+    let out = s.take_out();
+    let (_, z2, _) = probe_job(&out).expect("the latest point is asked for");
+    assert_eq!(z2, {
+        let w = norm.apply(&[0.6, -1.0]);
+        [w[0], w[1]]
+    });
+    // Reset drops the probe
+    s.apply(Cmd::Reset);
+    assert_eq!(s.probe, Probe::default());
+}

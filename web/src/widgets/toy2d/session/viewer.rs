@@ -56,6 +56,7 @@ impl Session {
             });
             self.sampling = Some((self.jobs, Chain::new(have, s.sampler())));
         }
+        self.ask_probe(have);
         match self.settings.view() {
             "field" => {
                 let t = self.settings.t();
@@ -159,8 +160,9 @@ impl Session {
                     self.density = self.density_job.take().map(|(_, d)| d);
                 }
             }
+            msg @ FromViewer::Probe { .. } => self.take_probe(msg),
             FromViewer::Failed { job, step, message } => {
-                let mut wanted = false;
+                let mut wanted = self.probe_failed(job);
                 if self.sampling.as_ref().is_some_and(|(id, _)| *id == job) {
                     self.sampling = None;
                     wanted = true;
@@ -208,6 +210,12 @@ impl Session {
             self.cancel_fields();
         }
         self.samples = self.samples.take().filter(|c| !gone(c.model_step));
+        self.probe.paths = self.probe.paths.take().filter(|p| !gone(p.ask.model_step));
+        if self.probe.asked.as_ref().is_some_and(|(_, a)| gone(a.model_step)) {
+            if let Some((job, _)) = self.probe.asked.take() {
+                self.out.viewer.push(ToViewer::Cancel { job });
+            }
+        }
         self.density = self.density.take().filter(|d| !gone(d.model_step));
         self.field = self.field.take().filter(|f| !gone(f.0));
     }
@@ -237,6 +245,7 @@ impl Session {
         self.sampling = None;
         self.density_job = None;
         self.fields_asked.clear();
+        self.probe.asked = None;
         self.failed_at = Some(self.step);
         self.say(
             "error",

@@ -45,6 +45,8 @@ async function showView(page, view, name) {
     // the grid arrives coarse to fine ("refining: n%") until it is complete
     await page.waitForFunction(() => { const c = document.querySelector('.caption')?.textContent ?? ''; return c.startsWith('√p') && !c.includes('refining'); }, null, { timeout: 300_000 });
     metrics.density_caption = await page.$eval('.caption', (e) => e.textContent);
+  } else if (view === 'steps') {
+    await page.waitForFunction(() => document.querySelector('.caption')?.textContent.startsWith('the same EMA model') && window.__playground.strip, null, { timeout: 120_000 });
   } else if (view === 'field') {
     await page.waitForFunction(() => /^−(ε̂|u)/.test(document.querySelector('.caption')?.textContent ?? ''), null, { timeout: 120_000 });
   }
@@ -60,7 +62,7 @@ async function showView(page, view, name) {
 // times, lr 0.01: natively crisp in 200–300 steps, docs/toy2d.md) and must be crisp at 600 steps;
 // the old defaults (DDPM, lr 1e-3) reached 60% within 3σ at 1,500 steps and failed the bar.
 const RUNS = {
-  cpu: { steps: 600, extra: '', views: ['chain', 'forward', 'field', 'density'], within: 0.9 },
+  cpu: { steps: 600, extra: '', views: ['chain', 'forward', 'field', 'density', 'steps'], within: 0.9 },
   webgpu: { steps: 100, extra: '&n=200&steps=10', views: ['chain', 'forward', 'field'], within: null },
 };
 
@@ -132,6 +134,16 @@ for (const backend of ['cpu', 'webgpu']) {
       metrics[backend].density_s = Number(/, ([0-9.]+) s/.exec(metrics.density_caption ?? '')?.[1]);
       console.log(`${backend} density: ${JSON.stringify(tv)} in ${metrics[backend].density_s} s`);
       assert.ok(tv && tv.tv < 0.5 * tv.blob, `TV to the truth ${tv?.tv} against a blob's ${tv?.blob}`);
+    }
+    if (views.includes('steps')) {
+      // the steps strip: 1 to 50 flow-heun steps of the same model; one step lands on the data's
+      // mean, not on the modes, and 50 steps are crisp
+      const strip = await page.evaluate(() => window.__playground.strip);
+      metrics[backend].strip = strip.map(([steps, q]) => ({ steps, within: q?.modes?.within, ratio: q && q.distance / q.bar }));
+      console.log(`${backend} steps strip: ${JSON.stringify(metrics[backend].strip)}`);
+      assert.deepEqual(strip.map(([steps]) => steps), [1, 2, 4, 8, 16, 50]);
+      assert.ok(strip[0][1].modes.within < 0.6, `1 step: ${JSON.stringify(strip[0][1])}`);
+      assert.ok(strip[5][1].modes.within >= 0.85 && strip[5][1].modes.covered === 8, `50 steps: ${JSON.stringify(strip[5][1])}`);
     }
     if (backend === 'cpu') {
       // the probe: a click on the plot drops a point, and its ODE path ends on the data

@@ -7,6 +7,9 @@ pub struct PointCloud {
     ctx: CanvasRenderingContext2d,
     size: f64,
     extent: f64,
+    /// Where its square starts on the canvas (a sub-plot's corner; 0 for the whole canvas).
+    ox: f64,
+    oy: f64,
 }
 
 impl PointCloud {
@@ -16,32 +19,53 @@ impl PointCloud {
             ctx,
             size: canvas.width() as f64,
             extent,
+            ox: 0.0,
+            oy: 0.0,
         })
     }
 
+    /// A plot of the same extent in the square of side `size` pixels at (`x`, `y`) of this one
+    /// (a panel of a strip of small plots).
+    pub fn sub(&self, x: f64, y: f64, size: f64) -> Self {
+        Self {
+            ctx: self.ctx.clone(),
+            size,
+            extent: self.extent,
+            ox: self.ox + x,
+            oy: self.oy + y,
+        }
+    }
+
+    /// A line of text at the top left of the plot's square.
+    pub fn label(&self, text: &str, color: &str) {
+        self.ctx.set_fill_style_str(color);
+        self.ctx.set_font("12px system-ui, sans-serif");
+        let _ = self.ctx.fill_text(text, self.ox + 6.0, self.oy + 16.0);
+    }
+
     fn px(&self, v: f64) -> f64 {
-        (v / self.extent + 1.0) * 0.5 * self.size
+        self.ox + (v / self.extent + 1.0) * 0.5 * self.size
     }
 
     fn py(&self, v: f64) -> f64 {
-        (1.0 - v / self.extent) * 0.5 * self.size
+        self.oy + (1.0 - v / self.extent) * 0.5 * self.size
     }
 
     /// Background, axes and a unit grid.
     pub fn clear(&self) {
         let c = &self.ctx;
         c.set_fill_style_str("#fbfbfd");
-        c.fill_rect(0.0, 0.0, self.size, self.size);
+        c.fill_rect(self.ox, self.oy, self.size, self.size);
         c.set_stroke_style_str("#e4e6ee");
         c.set_line_width(1.0);
         c.begin_path();
         let n = self.extent.floor() as i32;
         for i in -n..=n {
             let (x, y) = (self.px(i as f64), self.py(i as f64));
-            c.move_to(x, 0.0);
-            c.line_to(x, self.size);
-            c.move_to(0.0, y);
-            c.line_to(self.size, y);
+            c.move_to(x, self.oy);
+            c.line_to(x, self.oy + self.size);
+            c.move_to(self.ox, y);
+            c.line_to(self.ox + self.size, y);
         }
         c.stroke();
     }
@@ -110,7 +134,7 @@ impl PointCloud {
     /// A `cells`×`cells` heatmap over the whole plot from values in [0, 1] (row 0 at the top),
     /// coloured on a perceptual ramp; NaN cells are left as they are.
     pub fn heatmap(&self, values: &[f64], cells: usize) {
-        self.heatmap_at(values, cells, 0.0, 0.0, self.size);
+        self.heatmap_at(values, cells, self.ox, self.oy, self.size);
     }
 
     /// The same heatmap in the square of side `side` pixels at (`x`, `y`), framed (an inset).

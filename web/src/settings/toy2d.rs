@@ -26,7 +26,7 @@ pub const PROCESSES: [&str; 7] = [
     "flow",
     "flow-ot",
 ];
-pub const VIEWS: [&str; 5] = ["samples", "chain", "forward", "field", "density"];
+pub const VIEWS: [&str; 6] = ["samples", "chain", "forward", "field", "density", "steps"];
 /// Controls that `hide=` can name besides the setting keys.
 pub const PANELS: [&str; 6] = ["buttons", "views", "loss", "settings", "caption", "draw"];
 /// Fewest points a run can train on.

@@ -136,6 +136,13 @@ pub enum ToViewer {
         spec: SampleSpec,
         draws: usize,
     },
+    /// The steps strip: one chain of the spec for each number of steps (replacing any strip
+    /// being drawn).
+    Strip {
+        job: u32,
+        spec: SampleSpec,
+        steps: Vec<usize>,
+    },
     /// Drop job `job` (the page no longer wants it).
     Cancel { job: u32 },
     /// Test hook: panic, as Burn's WebGPU runtime does on a GPU out-of-memory error.
@@ -184,6 +191,14 @@ pub enum FromViewer {
         ode_ts: Vec<f64>,
         sde: Floats,
         draws: usize,
+    },
+    /// Chain `index` of strip `job`: its samples after `steps` steps, and how good they are.
+    Strip {
+        job: u32,
+        index: usize,
+        steps: usize,
+        x: Floats,
+        quality: Option<Quality>,
     },
     /// Job `job` failed on the weights of `step`, which the page then stops asking about.
     Failed {

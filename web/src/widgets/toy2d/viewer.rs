@@ -10,7 +10,7 @@ use super::jobs::{DensityJob, SampleJob, eps_field};
 use super::messages::{FromViewer, SampleSpec, ToViewer};
 use crate::readback::to_vec;
 use diffusion::sampler::Options;
-use train::toy::paths;
+use train::toy::{ToyChain, paths};
 use crate::backend;
 use crate::worker::{self, Floats, Job, JsFloats};
 
@@ -36,6 +36,8 @@ struct Viewer {
     /// A field asked for: its job, the weights it was asked on, slider position and points.
     field: Option<(u32, Frozen, f64, Vec<f32>)>,
     density: Option<(u32, DensityJob)>,
+    /// The steps strip: its job, model, spec, the steps of each chain and the next to draw.
+    strip: Option<(u32, Frozen, SampleSpec, Vec<usize>, usize)>,
     /// Sampling and the density take turns while both are pending.
     density_turn: bool,
 }
@@ -44,7 +46,10 @@ impl Job for Viewer {
     type In = ToViewer;
 
     fn busy(&self) -> bool {
-        self.field.is_some() || self.sample.is_some() || self.density.is_some()
+        self.field.is_some()
+            || self.sample.is_some()
+            || self.density.is_some()
+            || self.strip.is_some()
     }
 
     async fn apply(&mut self, msg: ToViewer) {
@@ -61,6 +66,7 @@ impl Job for Viewer {
                 self.sample = None;
                 self.field = None;
                 self.density = None;
+                self.strip = None;
                 if self.device.is_none() {
                     // the page's kind of device (Burn's wgpu runtime is set up once per thread)
                     let (device, note) = backend::for_worker(&backend).await;
@@ -141,7 +147,16 @@ impl Job for Viewer {
                     }
                 }
             }
+            ToViewer::Strip { job, spec, steps } => {
+                self.strip = None;
+                if let Some(frozen) = self.frozen(job) {
+                    self.strip = Some((job, frozen, spec, steps, 0));
+                }
+            }
             ToViewer::Cancel { job } => {
+                if self.strip.as_ref().is_some_and(|s| s.0 == job) {
+                    self.strip = None;
+                }
                 if self.sample.as_ref().is_some_and(|s| s.0 == job) {
                     self.sample = None;
                 }
@@ -168,6 +183,9 @@ impl Job for Viewer {
                 Err(e) => self.failed(job, frozen.step, e),
             }
             return;
+        }
+        if self.strip.is_some() {
+            return self.strip_chain().await;
         }
         self.density_turn = !self.density_turn;
         if self.sample.is_some() && (!self.density_turn || self.density.is_none()) {
@@ -256,6 +274,42 @@ impl Viewer {
                 }
             }
             Err(e) => self.failed(job, density.model_step(), e),
+        }
+    }
+
+    /// The strip's next chain, whole (a few hundred points and at most 50 steps).
+    async fn strip_chain(&mut self) {
+        let Some((job, frozen, spec, steps, index)) = self.strip.take() else {
+            return;
+        };
+        let Some(&n_steps) = steps.get(index) else {
+            return;
+        };
+        let options = Options {
+            steps: n_steps,
+            ..spec.options
+        };
+        let model_step = frozen.step;
+        let drawn = async {
+            let mut chain = ToyChain::new(frozen.clone(), &spec.sampler, &options, spec.n, spec.seed)?;
+            while chain.step().await?.is_some() {}
+            to_vec(chain.x().clone()).await
+        };
+        match drawn.await {
+            Ok(x) => {
+                let quality = self.set.as_ref().map(|s| s.quality(&x));
+                worker::post(&FromViewer::Strip {
+                    job,
+                    index,
+                    steps: n_steps,
+                    x: Floats(x),
+                    quality,
+                });
+                if index + 1 < steps.len() {
+                    self.strip = Some((job, frozen, spec, steps, index + 1));
+                }
+            }
+            Err(e) => self.failed(job, model_step, e),
         }
     }
 

@@ -27,11 +27,12 @@ pub fn render(p: &Panel, s: &Session) {
             "forward" => forward(p, s),
             "field" => field(p, s),
             "density" => density(p, s),
+            "steps" => steps(p, s),
             _ => samples(p, s),
         },
     };
     let caption = match s.settings.view() {
-        "density" => caption,
+        "density" | "steps" => caption,
         view => caption + &probe(p, s, view),
     };
     p.caption.set_text_content(Some(&caption));
@@ -301,4 +302,38 @@ fn probe(p: &Panel, s: &Session, view: &str) -> String {
         ),
         _ => String::new(),
     }
+}
+
+/// The steps strip: the model sampled with 1, 2, 4, 8, 16 and 50 steps, in a 3 × 2 grid of small
+/// plots, each with its quality figure.
+fn steps(p: &Panel, s: &Session) -> String {
+    let Some(strip) = &s.strip else {
+        return sampling(s, "the steps strip: ");
+    };
+    let side = p.plot.side() / 3.0;
+    let data = data(s);
+    let shown = &data[..data.len().min(2 * 600)];
+    for (i, row) in strip.rows.iter().enumerate() {
+        let cell = p.plot.sub((i % 3) as f64 * side, (i / 3) as f64 * side, side);
+        cell.clear();
+        cell.points(shown, "rgba(40, 50, 80, 0.25)", 1.5);
+        let steps = super::session::STRIP_STEPS[i];
+        let label = match row {
+            Some((x, q)) => {
+                cell.points(x, "rgba(230, 120, 20, 0.8)", 2.0);
+                let figure = match q.and_then(|q| q.modes.map(|m| (m, q))) {
+                    Some((m, _)) => format!("{:.0}% within 3σ", 100.0 * m.within),
+                    None => q.map_or(String::new(), |q| format!("MMD {:.1}× bar", q.ratio())),
+                };
+                format!("{steps} step{} · {figure}", if steps == 1 { "" } else { "s" })
+            }
+            None => format!("{steps} steps · …"),
+        };
+        cell.label(&label, "rgba(20, 25, 40, 0.9)");
+    }
+    let pending = if s.status() == "sampling" { " (redrawing…)" } else { "" };
+    format!(
+        "the same EMA model of step {} sampled with {} at 1–50 steps ({} points each){pending}: how many steps it needs",
+        strip.model_step, strip.spec.sampler, strip.spec.n
+    )
 }

@@ -141,6 +141,9 @@ fn report(root: &Root, panel: &Panel, s: &Session) -> &'static str {
         if let Some(q) = c.quality {
             root.set("crisp", if q.crisp() { "true" } else { "false" });
         }
+    } else {
+        // no samples (a new run): no verdict on them either
+        root.set("crisp", "");
     }
     root.set("reflows", &s.reflows.to_string());
     status
@@ -163,6 +166,19 @@ fn publish(root: &Root, s: &Session) {
         }
     }
     root.publish("losses", &f32s(s.losses.values()));
+    if let Some(strip) = s.strip.as_ref().filter(|x| x.done())
+        && let Ok(v) = serde_wasm_bindgen::to_value(
+            &strip
+                .rows
+                .iter()
+                .zip(super::session::STRIP_STEPS)
+                .map(|(r, steps)| (steps, r.as_ref().and_then(|r| r.1)))
+                .collect::<Vec<_>>(),
+        )
+    {
+        root.publish("strip", &v);
+        root.publish("stripStep", &(strip.model_step as f64).into());
+    }
     if let Some(paths) = &s.probe.paths {
         let o = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&o, &"ode".into(), &f32s(&paths.ode));

@@ -10,16 +10,18 @@ use train::toy::ToySet;
 use super::density::Density;
 use super::messages::{FromTrainer, FromViewer, ToTrainer, ToViewer};
 use super::results::Chain;
-pub use probe::{PROBE_DRAWS, Probe, ProbePaths};
 use crate::render::loss_log::LossLog;
 use crate::settings::Common;
 use crate::settings::toy2d::{DRAWN, MAX_DRAWN, MIN_POINTS, Toy2dSettings};
 use crate::settings::{Changes, Effect, HashState};
 use crate::widgets::event::{Event, Say};
+pub use probe::{PROBE_DRAWS, Probe, ProbePaths};
+pub use strip::{STRIP_STEPS, Strip};
 
+mod probe;
+mod strip;
 #[cfg(test)]
 mod tests;
-mod probe;
 mod trainer;
 mod viewer;
 
@@ -94,6 +96,7 @@ pub struct Shown {
     dead: (bool, bool),
     reflow: (bool, usize),
     probe: Probe,
+    strip: Option<Strip>,
 }
 
 pub struct Session {
@@ -151,6 +154,9 @@ pub struct Session {
     resume_after_reflow: bool,
     /// A point dropped on the plot and where the model takes it.
     pub probe: Probe,
+    /// The steps strip (shown or being drawn) and its job in flight.
+    pub strip: Option<Strip>,
+    strip_job: Option<u32>,
 }
 
 impl Session {
@@ -191,6 +197,8 @@ impl Session {
             reflows: 0,
             resume_after_reflow: false,
             probe: Probe::default(),
+            strip: None,
+            strip_job: None,
             settings,
         };
         for w in std::mem::take(&mut hash.warnings) {
@@ -469,6 +477,7 @@ impl Session {
             dead: (self.trainer_dead, self.viewer_dead),
             reflow: (self.reflowing, self.reflows),
             probe: self.probe.clone(),
+            strip: self.strip.clone(),
         }
     }
 
@@ -478,7 +487,11 @@ impl Session {
             "error"
         } else if self.playing || self.reflowing {
             "training"
-        } else if self.sampling.is_some() || self.density_job.is_some() || self.samples_stale() {
+        } else if self.sampling.is_some()
+            || self.density_job.is_some()
+            || self.strip_job.is_some()
+            || self.samples_stale()
+        {
             "sampling"
         } else if self.step > 0 {
             "paused"

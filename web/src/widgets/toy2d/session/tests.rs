@@ -321,3 +321,62 @@ fn a_dropped_probe_is_asked_once_at_a_time_and_follows_a_drag() {
     s.apply(Cmd::Reset);
     assert_eq!(s.probe, Probe::default());
 }
+
+#[test]
+fn the_steps_view_asks_for_one_strip_and_takes_its_chains_one_by_one() {
+    let mut s = session("#widget=toy2d&autoplay=1&train_steps=20&view=steps&n=2000");
+    let order = match s.take_out().trainer.last() {
+        Some(ToTrainer::Train { order, .. }) => *order,
+        other => panic!("{other:?}"),
+    };
+    s.turn(10.0, vec![], vec![progress(1, order, 20, false)], vec![]);
+    s.turn(20.0, vec![], vec![weights(1, 20)], vec![]);
+    let out = s.take_out();
+    let (job, spec, steps) = out
+        .viewer
+        .iter()
+        .find_map(|m| match m {
+            ToViewer::Strip { job, spec, steps } => Some((*job, spec.clone(), steps.clone())),
+            _ => None,
+        })
+        .expect("the strip is asked for");
+    assert_eq!(steps, STRIP_STEPS.to_vec());
+    assert_eq!((spec.sampler.as_str(), spec.n), ("flow-heun", 500));
+    let chain = sample_job(&out).unwrap();
+    s.turn(25.0, vec![], vec![], vec![frames(chain)]);
+    for (index, steps) in STRIP_STEPS.into_iter().enumerate() {
+        assert_eq!(s.status(), "sampling");
+        let msg = Event::Message(FromViewer::Strip {
+            job,
+            index,
+            steps,
+            x: Floats(vec![0.0; 4]),
+            quality: None,
+        });
+        s.turn(30.0 + index as f64, vec![], vec![], vec![msg]);
+    }
+    assert!(s.strip.as_ref().is_some_and(Strip::done));
+    assert_eq!(s.status(), "paused");
+    // nothing more is asked of the same weights and settings; other sampler steps do not matter,
+    // another sampler does
+    s.turn(
+        40.0,
+        vec![Cmd::Set("steps".into(), "7".into())],
+        vec![],
+        vec![],
+    );
+    assert!(
+        !s.take_out()
+            .viewer
+            .iter()
+            .any(|m| matches!(m, ToViewer::Strip { .. }))
+    );
+    s.apply(Cmd::Set("sampler".into(), "flow-euler".into()));
+    s.turn(50.0, vec![], vec![], vec![]);
+    assert!(
+        s.take_out()
+            .viewer
+            .iter()
+            .any(|m| matches!(m, ToViewer::Strip { .. }))
+    );
+}

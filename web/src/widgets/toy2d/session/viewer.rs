@@ -57,6 +57,7 @@ impl Session {
             self.sampling = Some((self.jobs, Chain::new(have, s.sampler())));
         }
         self.ask_probe(have);
+        self.ask_strip(have);
         match self.settings.view() {
             "field" => {
                 let t = self.settings.t();
@@ -161,8 +162,13 @@ impl Session {
                 }
             }
             msg @ FromViewer::Probe { .. } => self.take_probe(msg),
+            msg @ FromViewer::Strip { .. } => self.take_strip(msg),
             FromViewer::Failed { job, step, message } => {
                 let mut wanted = self.probe_failed(job);
+                if self.strip_job == Some(job) {
+                    self.strip_job = None;
+                    wanted = true;
+                }
                 if self.sampling.as_ref().is_some_and(|(id, _)| *id == job) {
                     self.sampling = None;
                     wanted = true;
@@ -211,7 +217,16 @@ impl Session {
         }
         self.samples = self.samples.take().filter(|c| !gone(c.model_step));
         self.probe.paths = self.probe.paths.take().filter(|p| !gone(p.ask.model_step));
-        if self.probe.asked.as_ref().is_some_and(|(_, a)| gone(a.model_step)) {
+        if self.strip.as_ref().is_some_and(|s| gone(s.model_step)) {
+            self.cancel_strip();
+            self.strip = None;
+        }
+        if self
+            .probe
+            .asked
+            .as_ref()
+            .is_some_and(|(_, a)| gone(a.model_step))
+        {
             if let Some((job, _)) = self.probe.asked.take() {
                 self.out.viewer.push(ToViewer::Cancel { job });
             }
@@ -246,6 +261,7 @@ impl Session {
         self.density_job = None;
         self.fields_asked.clear();
         self.probe.asked = None;
+        self.strip_job = None;
         self.failed_at = Some(self.step);
         self.say(
             "error",

@@ -277,7 +277,7 @@ test('a diverging learning rate stops training with a message and keeps the step
   assert.ok(Number(state.step) < 2000);
   await page.screenshot({ path: join(ARTIFACTS, 'toy2d-diverged.png') });
   // lowering the learning rate in the form and pressing Train goes on from the kept weights
-  await page.fill('input[name="lr"]', '0.001');
+  await page.fill('input[name="lr"]', '0.01');
   await page.dispatchEvent('input[name="lr"]', 'change');
   await page.click('button[name="play"]');
   await page.waitForFunction((s) => Number(document.querySelector('#app').dataset.step) > s + 20, Number(state.step), { timeout: 120_000 });
@@ -349,5 +349,30 @@ test('draw your own: clicks add points to the URL, training needs at least 8', a
   text = await messages(again);
   assert.deepEqual(errors, []);
   await again.close();
+  await page.close();
+});
+
+// Objectives side by side: one link, two toy2d runs on the same data and budget, each with its
+// own workers and steps strip.
+test('a comparison link trains and renders all its runs', async () => {
+  const url = `${server.url}#widget=compare&backend=cpu&runs=flow,ddpm-pair&data=moons&seed=2&train_steps=150&autoplay=1&view=steps&n=300`;
+  const { page, errors } = await open(browser, url);
+  await page.setViewportSize({ width: 1100, height: 900 });
+  await page.waitForFunction(() => document.querySelectorAll('.compare-run [data-widget="toy2d"]').length === 2, null, { timeout: 120_000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('.compare-run [data-widget="toy2d"]')]
+    .every((e) => e.dataset.status === 'paused' && e.__playground?.strip && e.__playground.stripStep === 150), null, { timeout: 300_000 });
+  const runs = await page.evaluate(() => [...document.querySelectorAll('.compare-run')].map((s) => {
+    const w = s.querySelector('[data-widget="toy2d"]');
+    return { run: s.dataset.run, step: w.dataset.step, hash: location.hash, strip: w.__playground.strip.map(([n, q]) => [n, q.distance / q.bar]) };
+  }));
+  assert.deepEqual(runs.map((r) => r.run), ['flow', 'ddpm-pair']);
+  assert.ok(runs.every((r) => r.step === '150'));
+  // the same data, different objectives: different samples
+  assert.notDeepEqual(runs[0].strip, runs[1].strip);
+  metrics.compare = runs.map(({ run, strip }) => ({ run, strip }));
+  console.log(`compare: ${JSON.stringify(metrics.compare)}`);
+  assert.equal(await page.$eval('#app', (e) => e.dataset.runs), '2');
+  await page.screenshot({ path: join(ARTIFACTS, 'toy2d-compare.png'), fullPage: true });
+  assert.deepEqual(errors, []);
   await page.close();
 });

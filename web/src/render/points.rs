@@ -70,6 +70,12 @@ impl PointCloud {
         c.stroke();
     }
 
+    /// The whole square in one colour (behind sub-plots that do not fill it).
+    pub fn clear_all(&self, color: &str) {
+        self.ctx.set_fill_style_str(color);
+        self.ctx.fill_rect(self.ox, self.oy, self.size, self.size);
+    }
+
     /// Hollow circles of data radius `r` around `centers` (e.g. a mixture's modes).
     pub fn rings(&self, centers: &[Vec<f64>], r: f64, color: &str) {
         let c = &self.ctx;

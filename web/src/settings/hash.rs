@@ -16,16 +16,24 @@ pub enum Widget {
     Toy2d,
     /// Sample images from a shipped model and watch the chain.
     Sampler,
+    /// Two to four 2-D trainers side by side on the same data and budget.
+    Compare,
 }
 
 impl Widget {
-    pub const ALL: [Widget; 3] = [Widget::Mixture, Widget::Toy2d, Widget::Sampler];
+    pub const ALL: [Widget; 4] = [
+        Widget::Mixture,
+        Widget::Toy2d,
+        Widget::Sampler,
+        Widget::Compare,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Widget::Mixture => "mixture",
             Widget::Toy2d => "toy2d",
             Widget::Sampler => "sampler",
+            Widget::Compare => "compare",
         }
     }
 }

@@ -29,6 +29,7 @@ macro_rules! common {
     };
 }
 
+pub mod compare;
 pub mod hash;
 pub mod mixture;
 pub mod points;

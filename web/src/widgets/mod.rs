@@ -6,13 +6,14 @@ pub mod sampler;
 pub mod toy2d;
 
 wasm_only! {
+    mod compare;
     mod mixture;
     pub use start::{Starting, mount};
 }
 
 #[cfg(target_family = "wasm")]
 mod start {
-    use super::{mixture, sampler, toy2d};
+    use super::{compare, mixture, sampler, toy2d};
     use crate::backend::Backend;
     use crate::root::Root;
     use crate::settings::{HashState, Widget};
@@ -23,6 +24,7 @@ mod start {
         Mixture,
         Toy2d,
         Sampler(sampler::Early),
+        Compare,
     }
 
     impl Starting {
@@ -31,6 +33,7 @@ mod start {
                 Widget::Mixture => Starting::Mixture,
                 Widget::Toy2d => Starting::Toy2d,
                 Widget::Sampler => Starting::Sampler(sampler::Early::start(hash)),
+                Widget::Compare => Starting::Compare,
             }
         }
     }
@@ -46,6 +49,7 @@ mod start {
             Starting::Mixture => mixture::run(root, backend, hash).await,
             Starting::Toy2d => toy2d::run(root, backend, hash).await,
             Starting::Sampler(early) => sampler::run(root, backend, hash, early).await,
+            Starting::Compare => compare::run(root, backend, hash).await,
         }
     }
 }

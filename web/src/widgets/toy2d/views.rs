@@ -310,11 +310,13 @@ fn steps(p: &Panel, s: &Session) -> String {
     let Some(strip) = &s.strip else {
         return sampling(s, "the steps strip: ");
     };
+    p.plot.clear_all("#ffffff");
     let side = p.plot.side() / 3.0;
     let data = data(s);
     let shown = &data[..data.len().min(2 * 600)];
     for (i, row) in strip.rows.iter().enumerate() {
-        let cell = p.plot.sub((i % 3) as f64 * side, (i / 3) as f64 * side, side);
+        // two rows of three, centred in the square plot
+        let cell = p.plot.sub((i % 3) as f64 * side, (0.5 + (i / 3) as f64) * side, side);
         cell.clear();
         cell.points(shown, "rgba(40, 50, 80, 0.25)", 1.5);
         let steps = super::session::STRIP_STEPS[i];

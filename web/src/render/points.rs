@@ -36,6 +36,16 @@ impl PointCloud {
         }
     }
 
+    /// Draws with `f`, clipped to the plot's square (a sub-plot's points stay in it).
+    pub fn clipped(&self, f: impl FnOnce(&Self)) {
+        self.ctx.save();
+        self.ctx.begin_path();
+        self.ctx.rect(self.ox, self.oy, self.size, self.size);
+        self.ctx.clip();
+        f(self);
+        self.ctx.restore();
+    }
+
     /// A line of text at the top left of the plot's square.
     pub fn label(&self, text: &str, color: &str) {
         self.ctx.set_fill_style_str(color);

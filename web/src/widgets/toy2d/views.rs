@@ -318,11 +318,15 @@ fn steps(p: &Panel, s: &Session) -> String {
         // two rows of three, centred in the square plot
         let cell = p.plot.sub((i % 3) as f64 * side, (0.5 + (i / 3) as f64) * side, side);
         cell.clear();
-        cell.points(shown, "rgba(40, 50, 80, 0.25)", 1.5);
         let steps = super::session::STRIP_STEPS[i];
+        cell.clipped(|c| {
+            c.points(shown, "rgba(40, 50, 80, 0.25)", 1.5);
+            if let Some((x, _)) = row {
+                c.points(x, "rgba(230, 120, 20, 0.8)", 2.0);
+            }
+        });
         let label = match row {
-            Some((x, q)) => {
-                cell.points(x, "rgba(230, 120, 20, 0.8)", 2.0);
+            Some((_, q)) => {
                 let figure = match q.and_then(|q| q.modes.map(|m| (m, q))) {
                     Some((m, _)) => format!("{:.0}% within 3σ", 100.0 * m.within),
                     None => q.map_or(String::new(), |q| format!("MMD {:.1}× bar", q.ratio())),

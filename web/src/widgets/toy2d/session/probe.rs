@@ -50,7 +50,7 @@ impl Session {
         self.probe.at = Some([x, y]);
         if self.samples.is_none() && self.weights.is_none() {
             let text = "Train first: the probe follows the trained model from the point you click.";
-            self.say("info", Some("probe"), text);
+            self.say("notice", Some("probe"), text);
         }
     }
 

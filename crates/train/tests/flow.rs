@@ -158,13 +158,7 @@ fn the_quality_measure_fails_a_diffuse_ring() {
     let mut run = ToyRun::new(
         ToyConfig {
             seed: 3,
-            process: Process::Ddpm {
-                schedule: "linear".into(),
-                steps: 1000,
-            },
-            lr: 1e-3,
-            target: Target::Pair,
-            ..ToyConfig::default()
+            ..ToyConfig::textbook_ddpm()
         },
         &device,
     )

@@ -4,20 +4,10 @@
 use diffusion::SeededNoise;
 use diffusion::metrics::energy_distance;
 use diffusion::sampler::Options;
-use train::toy::{Frozen, Process, Target, ToyChain, ToyConfig, ToyRun, ToySet, toy_points};
+use train::toy::{Frozen, Process, ToyChain, ToyConfig, ToyRun, ToySet, toy_points};
 
-/// The textbook DDPM run (ε on a linear schedule, each row's own noise as the target, lr 1e-3):
-/// the defaults until flow matching with the stable target replaced them.
 fn ddpm() -> ToyConfig {
-    ToyConfig {
-        process: Process::Ddpm {
-            schedule: "linear".into(),
-            steps: 1000,
-        },
-        lr: 1e-3,
-        target: Target::Pair,
-        ..ToyConfig::default()
-    }
+    ToyConfig::textbook_ddpm()
 }
 
 /// Weight initialisation draws from the device's global generator: one run at a time keeps each

@@ -125,7 +125,7 @@ fn report(root: &Root, panel: &Panel, s: &Session) -> &'static str {
     root.set("loss", &loss);
     panel
         .play
-        .set_text_content(Some(if s.playing { "Pause" } else { "Train" }));
+        .set_text_content(Some(if s.will_train() { "Pause" } else { "Train" }));
     panel.chain_play.set_text_content(Some(if s.chain_playing {
         "Pause chain"
     } else {

@@ -94,7 +94,7 @@ pub struct Shown {
     chain_playing: bool,
     failed_at: Option<usize>,
     dead: (bool, bool),
-    reflow: (bool, usize),
+    reflow: (bool, usize, bool),
     probe: Probe,
     strip: Option<Strip>,
 }
@@ -265,6 +265,16 @@ impl Session {
     /// Applies one command.
     pub fn apply(&mut self, cmd: Cmd) {
         match cmd {
+            // while a reflow is computed, Train / Pause decide whether training goes on after it
+            Cmd::Play if self.reflowing => {
+                self.resume_after_reflow = !self.resume_after_reflow;
+                let text = if self.resume_after_reflow {
+                    "Training goes on once the reflow is done."
+                } else {
+                    "Training stays paused after the reflow."
+                };
+                self.say("notice", Some("reflow-resume"), text);
+            }
             Cmd::Play if self.playing => {
                 self.order += 1;
                 self.out
@@ -457,6 +467,12 @@ impl Session {
         }
     }
 
+    /// Whether training runs, or goes on by itself once the reflow being computed is done (the
+    /// Train button then reads Pause).
+    pub fn will_train(&self) -> bool {
+        self.playing || (self.reflowing && self.resume_after_reflow)
+    }
+
     /// The widget's state in brief (see [`Shown`]).
     pub fn shown(&self) -> Shown {
         Shown {
@@ -475,7 +491,7 @@ impl Session {
             chain_playing: self.chain_playing,
             failed_at: self.failed_at,
             dead: (self.trainer_dead, self.viewer_dead),
-            reflow: (self.reflowing, self.reflows),
+            reflow: (self.reflowing, self.reflows, self.resume_after_reflow),
             probe: self.probe.clone(),
             strip: self.strip.clone(),
         }

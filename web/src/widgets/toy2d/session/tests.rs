@@ -273,6 +273,16 @@ fn a_reflow_in_the_settings_pauses_reflows_and_trains_on() {
     );
 }
 
+/// Reports the autoplayed run of `s` (with `train_steps=20`) at step 20 and relays its weights.
+fn trained_to_20(s: &mut Session) {
+    let order = match s.take_out().trainer.last() {
+        Some(ToTrainer::Train { order, .. }) => *order,
+        other => panic!("{other:?}"),
+    };
+    s.turn(10.0, vec![], vec![progress(1, order, 20, false)], vec![]);
+    s.turn(20.0, vec![], vec![weights(1, 20)], vec![]);
+}
+
 fn probe_job(out: &Outbox) -> Option<(u32, [f32; 2], usize)> {
     out.viewer.iter().find_map(|m| match m {
         ToViewer::Probe { job, z, draws, .. } => Some((*job, *z, *draws)),
@@ -283,12 +293,7 @@ fn probe_job(out: &Outbox) -> Option<(u32, [f32; 2], usize)> {
 #[test]
 fn a_dropped_probe_is_asked_once_at_a_time_and_follows_a_drag() {
     let mut s = session("#widget=toy2d&autoplay=1&train_steps=20&view=chain");
-    let order = match s.take_out().trainer.last() {
-        Some(ToTrainer::Train { order, .. }) => *order,
-        other => panic!("{other:?}"),
-    };
-    s.turn(10.0, vec![], vec![progress(1, order, 20, false)], vec![]);
-    s.turn(20.0, vec![], vec![weights(1, 20)], vec![]);
+    trained_to_20(&mut s);
     s.take_out();
     // a click in the chain view drops the probe: one job, in the model's coordinates
     s.turn(30.0, vec![Cmd::Draw(0.5, -1.0, true)], vec![], vec![]);
@@ -325,12 +330,7 @@ fn a_dropped_probe_is_asked_once_at_a_time_and_follows_a_drag() {
 #[test]
 fn the_steps_view_asks_for_one_strip_and_takes_its_chains_one_by_one() {
     let mut s = session("#widget=toy2d&autoplay=1&train_steps=20&view=steps&n=2000");
-    let order = match s.take_out().trainer.last() {
-        Some(ToTrainer::Train { order, .. }) => *order,
-        other => panic!("{other:?}"),
-    };
-    s.turn(10.0, vec![], vec![progress(1, order, 20, false)], vec![]);
-    s.turn(20.0, vec![], vec![weights(1, 20)], vec![]);
+    trained_to_20(&mut s);
     let out = s.take_out();
     let (job, spec, steps) = out
         .viewer
@@ -378,5 +378,52 @@ fn the_steps_view_asks_for_one_strip_and_takes_its_chains_one_by_one() {
             .viewer
             .iter()
             .any(|m| matches!(m, ToViewer::Strip { .. }))
+    );
+}
+
+#[test]
+fn pause_during_an_automatic_reflow_keeps_training_paused_after_it() {
+    let mut s = session("#widget=toy2d&autoplay=1&reflow=10");
+    let order = match s.take_out().trainer.last() {
+        Some(ToTrainer::Train { order, until }) => {
+            assert_eq!(*until, Some(10));
+            *order
+        }
+        other => panic!("{other:?}"),
+    };
+    // the worker pauses at the reflow's step: the reflow is asked for, to train on after it
+    s.turn(10.0, vec![], vec![progress(1, order, 10, false)], vec![]);
+    assert!(s.reflowing && s.will_train());
+    s.take_out();
+    // the person presses Pause (the button reads Pause) while the reflow is computed
+    s.turn(20.0, vec![Cmd::Play], vec![], vec![]);
+    assert!(!s.will_train());
+    let reflowed = Event::Message(FromTrainer::Reflowed {
+        generation: 1,
+        step: 10,
+        error: None,
+    });
+    s.turn(30.0, vec![], vec![reflowed], vec![]);
+    let out = s.take_out();
+    assert!(
+        !out.trainer
+            .iter()
+            .any(|m| matches!(m, ToTrainer::Train { .. })),
+        "{:?}",
+        out.trainer
+    );
+    assert_eq!((s.reflows, s.playing), (1, false));
+    // and Train afterwards trains on, without a second reflow
+    s.apply(Cmd::Play);
+    let out = s.take_out();
+    assert!(
+        out.trainer
+            .iter()
+            .any(|m| matches!(m, ToTrainer::Train { .. }))
+    );
+    assert!(
+        !out.trainer
+            .iter()
+            .any(|m| matches!(m, ToTrainer::Reflow { .. }))
     );
 }

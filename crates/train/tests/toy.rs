@@ -153,7 +153,7 @@ fn sampling_natively_is_stepping_the_pages_chain() {
     let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let device = burn::prelude::Device::flex();
     for (process, sampler) in [
-        (ToyConfig::default().process, "ddpm"),
+        (ToyConfig::textbook_ddpm().process, "ddpm"),
         (Process::Sde { name: "vp".into() }, "pc"),
     ] {
         let config = ToyConfig {

@@ -22,7 +22,7 @@ pub const OBJECTIVES: &[Objective] = &[
     },
     Objective {
         name: "flow-pair",
-        label: "flow matching, textbook target",
+        label: "flow matching, each pair's own velocity as target",
         keys: &[("process", "flow"), ("target", "pair")],
     },
     Objective {
@@ -37,7 +37,7 @@ pub const OBJECTIVES: &[Objective] = &[
     },
     Objective {
         name: "ddpm-pair",
-        label: "DDPM ε, textbook target",
+        label: "DDPM ε, each pair's own noise as target",
         keys: &[("process", "ddpm-linear"), ("target", "pair")],
     },
     Objective {
@@ -123,6 +123,10 @@ impl CompareSettings {
                 h.set("runs", None);
                 h.set("widget", Some("toy2d"));
                 h.set("hide", Some(&hide));
+                // the comparison's point: how many sampling steps each needs
+                if hash.raw("view").is_none() {
+                    h.set("view", Some("steps"));
+                }
                 for (k, v) in o.keys {
                     h.set(k, Some(v));
                 }

@@ -273,14 +273,16 @@ fn probe(p: &Panel, s: &Session, view: &str) -> String {
     let end = &paths.ode[paths.ode.len().saturating_sub(2)..];
     p.plot.points(end, "rgba(200, 30, 50, 1)", 7.0);
     if view == "field" && !paths.ode_ts.is_empty() {
-        // where the ODE has the point at the slider's t
+        // where the ODE has the point at the slider's t: frame k is x at the start of step k,
+        // at ts[k]; the last frame is x₀, at t = 0
         let t = set.noise.time_at(s.settings.t());
         let k = paths
             .ode_ts
             .iter()
+            .chain(std::iter::once(&0.0))
             .enumerate()
             .min_by(|a, b| (a.1 - t).abs().total_cmp(&(b.1 - t).abs()))
-            .map_or(0, |(k, _)| k + 1);
+            .map_or(0, |(k, _)| k);
         if let Some(x) = paths.ode.get(2 * k..2 * k + 2) {
             p.plot
                 .rings(&[vec![x[0] as f64, x[1] as f64]], 0.1, "rgba(200, 30, 50, 1)");
@@ -321,12 +323,12 @@ fn steps(p: &Panel, s: &Session) -> String {
         let steps = super::session::STRIP_STEPS[i];
         cell.clipped(|c| {
             c.points(shown, "rgba(40, 50, 80, 0.25)", 1.5);
-            if let Some((x, _)) = row {
+            if let Some((x, _, _)) = row {
                 c.points(x, "rgba(230, 120, 20, 0.8)", 2.0);
             }
         });
         let label = match row {
-            Some((_, q)) => {
+            Some((_, q, _)) => {
                 let figure = match q.and_then(|q| q.modes.map(|m| (m, q))) {
                     Some((m, _)) => format!("{:.0}% within 3σ", 100.0 * m.within),
                     None => q.map_or(String::new(), |q| format!("MMD {:.1}× bar", q.ratio())),

@@ -166,18 +166,27 @@ fn publish(root: &Root, s: &Session) {
         }
     }
     root.publish("losses", &f32s(s.losses.values()));
-    if let Some(strip) = s.strip.as_ref().filter(|x| x.done())
-        && let Ok(v) = serde_wasm_bindgen::to_value(
-            &strip
-                .rows
-                .iter()
-                .zip(super::session::STRIP_STEPS)
-                .map(|(r, steps)| (steps, r.as_ref().and_then(|r| r.1)))
-                .collect::<Vec<_>>(),
-        )
-    {
-        root.publish("strip", &v);
-        root.publish("stripStep", &(strip.model_step as f64).into());
+    let strip = s.strip.as_ref().filter(|x| x.done()).and_then(|strip| {
+        let rows: Vec<_> = strip
+            .rows
+            .iter()
+            .zip(super::session::STRIP_STEPS)
+            .map(|(r, steps)| (steps, r.as_ref().and_then(|r| r.1)))
+            .collect();
+        serde_wasm_bindgen::to_value(&rows)
+            .ok()
+            .map(|v| (v, strip.model_step))
+    });
+    match strip {
+        Some((v, step)) => {
+            root.publish("strip", &v);
+            root.publish("stripStep", &(step as f64).into());
+        }
+        // a new run (or a strip being redrawn) has no figures yet
+        None => {
+            root.publish("strip", &wasm_bindgen::JsValue::UNDEFINED);
+            root.publish("stripStep", &wasm_bindgen::JsValue::UNDEFINED);
+        }
     }
     if let Some(paths) = &s.probe.paths {
         let o = js_sys::Object::new();
@@ -188,10 +197,12 @@ fn publish(root: &Root, s: &Session) {
         let _ = js_sys::Reflect::set(&o, &"at".into(), &f32s(&at));
         let _ = js_sys::Reflect::set(&o, &"modelStep".into(), &(paths.ask.model_step as f64).into());
         root.publish("probe", &o.into());
+    } else {
+        root.publish("probe", &wasm_bindgen::JsValue::UNDEFINED);
     }
     if let Some(d) = &s.density {
         // row-major, as the grid's cells
-        let mut lp = vec![f32::NAN; d.log_p.len()];
+        let mut lp = vec![f32::NAN; d.order.len()];
         for (&cell, &v) in d.order.iter().zip(&d.log_p) {
             lp[cell] = v as f32;
         }
@@ -202,6 +213,9 @@ fn publish(root: &Root, s: &Session) {
             let _ = js_sys::Reflect::set(&o, &"blob".into(), &blob.into());
             root.publish("densityTv", &o.into());
         }
+    }
+    if s.density.as_ref().and_then(|d| d.total_variation()).is_none() {
+        root.publish("densityTv", &wasm_bindgen::JsValue::UNDEFINED);
     }
 }
 

@@ -248,6 +248,8 @@ impl Session {
                     self.cancel_sampling();
                     self.cancel_density();
                     self.cancel_fields();
+                    self.cancel_strip();
+                    self.probe.asked = None;
                     self.job_failed(self.weights.unwrap_or(self.step), &message);
                 }
                 Event::Died(message) => self.viewer_died(&message),
@@ -266,7 +268,7 @@ impl Session {
     pub fn apply(&mut self, cmd: Cmd) {
         match cmd {
             // while a reflow is computed, Train / Pause decide whether training goes on after it
-            Cmd::Play if self.reflowing => {
+            Cmd::Play if self.reflowing && !self.trainer_dead => {
                 self.resume_after_reflow = !self.resume_after_reflow;
                 let text = if self.resume_after_reflow {
                     "Training goes on once the reflow is done."
@@ -311,7 +313,8 @@ impl Session {
             }
             Cmd::Draw(x, y, new_stroke) => self.draw(x, y, new_stroke),
             Cmd::StrokeEnd => {
-                if self.settings.data() == DRAWN {
+                // a stroke ends a drawing only where clicks draw (elsewhere they drop the probe)
+                if self.settings.data() == DRAWN && self.settings.view() == "samples" {
                     self.reset();
                     self.write_hash();
                 }

@@ -39,6 +39,8 @@ pub struct Probe {
     pub asked: Option<(u32, ProbeAsk)>,
     /// The last answer (kept while a newer one is computed, so a drag does not flicker).
     pub paths: Option<ProbePaths>,
+    /// An ask that failed (not asked again; other jobs on the same weights go on).
+    pub failed: Option<ProbeAsk>,
 }
 
 impl Session {
@@ -74,7 +76,9 @@ impl Session {
                 seed: s.seed(),
             },
         };
-        if self.probe.paths.as_ref().is_some_and(|p| p.ask == ask) {
+        if self.probe.paths.as_ref().is_some_and(|p| p.ask == ask)
+            || self.probe.failed.as_ref() == Some(&ask)
+        {
             return;
         }
         let Some(set) = &self.set else {
@@ -122,13 +126,21 @@ impl Session {
         });
     }
 
-    /// The probe job `job` failed (the failure is said by the caller); true if it was the probe's.
-    pub(super) fn probe_failed(&mut self, job: u32) -> bool {
-        if self.probe.asked.as_ref().is_some_and(|(id, _)| *id == job) {
-            self.probe.asked = None;
-            // not asked again on the same weights: the failure stops jobs on them
-            return true;
+    /// The probe job `job` failed: said in the probe's message, not asked again, and not held
+    /// against the weights (samples, the field and the density go on). True if it was the probe's.
+    pub(super) fn probe_failed(&mut self, job: u32, message: &str) -> bool {
+        if !self.probe.asked.as_ref().is_some_and(|(id, _)| *id == job) {
+            return false;
         }
-        false
+        if let Some((_, ask)) = self.probe.asked.take() {
+            self.probe.failed = Some(ask);
+        }
+        self.probe.paths = None;
+        self.say(
+            "warning",
+            Some("probe"),
+            format!("The probe could not be followed: {message}"),
+        );
+        true
     }
 }

@@ -18,13 +18,17 @@ pub const STRIP_POINTS: usize = 500;
 pub struct Strip {
     pub model_step: usize,
     pub spec: SampleSpec,
-    /// Per number of steps: the samples (plot coordinates) and their quality, once drawn.
-    pub rows: Vec<Option<(Vec<f32>, Option<Quality>)>>,
+    /// Per number of steps: the samples (plot coordinates), their quality and the model step
+    /// they were drawn from (an older one's rows stay up until the new ones come).
+    pub rows: Vec<Option<(Vec<f32>, Option<Quality>, usize)>>,
 }
 
 impl Strip {
+    /// Every row drawn from the strip's model.
     pub fn done(&self) -> bool {
-        self.rows.iter().all(Option::is_some)
+        self.rows
+            .iter()
+            .all(|r| r.as_ref().is_some_and(|r| r.2 == self.model_step))
     }
 }
 
@@ -74,9 +78,6 @@ impl Session {
             spec,
             rows: last.map_or(rows, |s| s.rows),
         });
-        if let Some(s) = &mut self.strip {
-            s.model_step = have;
-        }
     }
 
     /// Takes a chain of the strip in flight.
@@ -98,7 +99,7 @@ impl Session {
             return;
         };
         if let Some(row) = strip.rows.get_mut(index) {
-            *row = Some((set.normalisation.undo(&x.0), quality));
+            *row = Some((set.normalisation.undo(&x.0), quality, strip.model_step));
         }
         if index + 1 >= STRIP_STEPS.len() {
             self.strip_job = None;

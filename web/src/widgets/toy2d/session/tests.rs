@@ -427,3 +427,37 @@ fn pause_during_an_automatic_reflow_keeps_training_paused_after_it() {
             .any(|m| matches!(m, ToTrainer::Reflow { .. }))
     );
 }
+
+#[test]
+fn a_failed_probe_is_said_and_not_held_against_the_weights() {
+    let mut s = session("#widget=toy2d&autoplay=1&train_steps=20&view=chain");
+    trained_to_20(&mut s);
+    s.turn(30.0, vec![Cmd::Draw(9.0, 9.0, true)], vec![], vec![]);
+    let out = s.take_out();
+    let (job, _, _) = probe_job(&out).unwrap();
+    let chain = sample_job(&out).unwrap();
+    let failed = Event::Message(FromViewer::Failed {
+        job,
+        step: 20,
+        message: "the probe's path left the finite numbers: train longer".into(),
+    });
+    s.turn(40.0, vec![], vec![], vec![failed]);
+    let out = s.take_out();
+    assert!(
+        out.say
+            .iter()
+            .any(|m| m.text.contains("probe could not be followed")),
+        "{:?}",
+        out.say
+    );
+    // not asked again, and the chain of the same weights is still taken
+    assert!(probe_job(&out).is_none());
+    s.turn(50.0, vec![], vec![], vec![frames(chain)]);
+    assert_eq!(s.samples.as_ref().map(|c| c.model_step), Some(20));
+    assert!(probe_job(&s.take_out()).is_none());
+    // a lost message to the viewer frees the probe to be asked again at a new point
+    s.turn(60.0, vec![Cmd::Draw(0.1, 0.1, true)], vec![], vec![]);
+    assert!(probe_job(&s.take_out()).is_some());
+    s.turn(70.0, vec![], vec![], vec![Event::Failed("lost".into())]);
+    assert!(s.probe.asked.is_none());
+}

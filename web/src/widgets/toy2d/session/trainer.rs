@@ -206,6 +206,8 @@ impl Session {
     pub(super) fn trainer_died(&mut self, message: &str) {
         self.trainer_dead = true;
         self.playing = false;
+        self.reflowing = false;
+        self.resume_after_reflow = false;
         self.error = true;
         self.asked_weights_at = None;
         self.say(

@@ -164,7 +164,10 @@ impl Session {
             msg @ FromViewer::Probe { .. } => self.take_probe(msg),
             msg @ FromViewer::Strip { .. } => self.take_strip(msg),
             FromViewer::Failed { job, step, message } => {
-                let mut wanted = self.probe_failed(job);
+                if self.probe_failed(job, &message) {
+                    return;
+                }
+                let mut wanted = false;
                 if self.strip_job == Some(job) {
                     self.strip_job = None;
                     wanted = true;

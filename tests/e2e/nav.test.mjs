@@ -35,6 +35,7 @@ test('the header links to every widget, marks the current one, and a click mount
   assert.deepEqual(await links(page), [
     ['sampler', '#widget=sampler&backend=cpu', false],
     ['toy2d', '#widget=toy2d&backend=cpu', false],
+    ['compare', '#widget=compare&backend=cpu', false],
     ['mixture', '#widget=mixture&backend=cpu', true],
   ]);
   await page.click('header.site nav a[data-widget="sampler"]');
@@ -54,7 +55,8 @@ test('without backend= in the URL the links carry none', async () => {
   const { page } = await open(browser, `${server.url}#widget=toy2d`, { hideWebGpu: true });
   await waitStatus(page, ['ready', 'error'], 120_000);
   assert.deepEqual((await links(page)).map(([w, href]) => [w, href]), [
-    ['sampler', '#widget=sampler'], ['toy2d', '#widget=toy2d'], ['mixture', '#widget=mixture'],
+    ['sampler', '#widget=sampler'], ['toy2d', '#widget=toy2d'], ['compare', '#widget=compare'],
+    ['mixture', '#widget=mixture'],
   ]);
   await page.close();
 });

@@ -74,3 +74,22 @@ fn true_densities_are_probabilities_and_far_from_a_blob() {
     let drawn = ToySet::with_data(ToyConfig::default(), vec![0.5; 20]).unwrap();
     assert!(drawn.true_density(&g).is_none());
 }
+
+/// For points drawn by hand the bar compares two disjoint random halves of them (slices that
+/// overlapped made it too strict): the drawn points themselves pass it, a blob over them fails.
+#[test]
+fn drawn_points_are_measured_against_disjoint_halves() {
+    let mut rng = diffusion::SeededNoise::new(4);
+    let ring: Vec<f32> = (0..300)
+        .flat_map(|k| {
+            let a = k as f32 * std::f32::consts::TAU / 300.0;
+            [2.0 * a.cos(), 2.0 * a.sin()]
+        })
+        .collect();
+    let set = ToySet::with_data(ToyConfig::default(), ring).unwrap();
+    let itself = set.quality(&set.data.clone());
+    assert!(itself.bar > 0.0 && itself.crisp(), "{itself:?}");
+    let blob: Vec<f32> = rng.normals(600);
+    let q = set.quality(&blob);
+    assert!(!q.crisp() && q.ratio() > 3.0, "{q:?}");
+}

@@ -74,15 +74,28 @@ fn quality_noise(seed: u64) -> SeededNoise {
 }
 
 impl ToySet {
-    /// `n` reference points: fresh draws of the data set, or for drawn points a part of the
-    /// training set (`part` 0, 1, … picks which).
-    fn reference(&self, n: usize, rng: &mut SeededNoise, part: usize) -> Vec<f32> {
-        self.fresh(n, rng).unwrap_or_else(|| {
-            let total = self.data.len() / 2;
-            let m = n.min(total / 2).max(1);
-            let from = (part * m) % (total - m + 1);
-            self.data[2 * from..2 * (from + m)].to_vec()
-        })
+    /// `n` reference points: fresh draws of the data set, or for drawn points the training set.
+    fn reference(&self, n: usize, rng: &mut SeededNoise) -> Vec<f32> {
+        self.fresh(n, rng).unwrap_or_else(|| self.data.clone())
+    }
+
+    /// Two independent sets of `n` points for the bar: two fresh draws, or for drawn points two
+    /// disjoint random halves of the training set (at most `n` points each).
+    fn halves(&self, n: usize, rng: &mut SeededNoise) -> (Vec<f32>, Vec<f32>) {
+        if let (Some(a), Some(b)) = (self.fresh(n, rng), self.fresh(n, rng)) {
+            return (a, b);
+        }
+        let total = self.data.len() / 2;
+        let m = n.min(total / 2).max(1);
+        let keys = rng.uniforms(total);
+        let mut order: Vec<usize> = (0..total).collect();
+        order.sort_by(|&i, &j| keys[i].total_cmp(&keys[j]));
+        let pick = |idx: &[usize]| -> Vec<f32> {
+            idx.iter()
+                .flat_map(|&i| [self.data[2 * i], self.data[2 * i + 1]])
+                .collect()
+        };
+        (pick(&order[..m]), pick(&order[m..(2 * m).min(total)]))
     }
 
     /// The bar of [`Quality`] for `n` samples: computed once per set and n (the last n is kept).
@@ -95,9 +108,8 @@ impl ToySet {
         }
         let mut rng = quality_noise(self.config.seed ^ 0xba5);
         let total: f64 = (0..BAR_DRAWS as usize)
-            .map(|k| {
-                let a = self.reference(n, &mut rng, 2 * k);
-                let b = self.reference(n, &mut rng, 2 * k + 1);
+            .map(|_| {
+                let (a, b) = self.halves(n, &mut rng);
                 let z = rng.normals(b.len());
                 let blurred: Vec<f32> = b.iter().zip(z).map(|(x, z)| x + BLUR as f32 * z).collect();
                 mmd2(&blurred, &a, 2, BANDWIDTH)
@@ -114,7 +126,7 @@ impl ToySet {
     pub fn quality(&self, samples: &[f32]) -> Quality {
         let n = (samples.len() / 2).min(MAX_POINTS);
         let samples = &samples[..2 * n];
-        let reference = self.reference(n, &mut quality_noise(self.config.seed), 0);
+        let reference = self.reference(n, &mut quality_noise(self.config.seed));
         Quality {
             n,
             modes: self

@@ -376,3 +376,32 @@ test('a comparison link trains and renders all its runs', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+// A run that diverges stops alone: the same objective twice, one run at a learning rate of its
+// own (`flow@lr=1000`, which explodes in its first steps) beside one at the default.
+test('a diverging run of a comparison stops alone and the other trains on', async () => {
+  const url = `${server.url}#widget=compare&backend=cpu&runs=flow,flow@lr=1000&data=moons&seed=2&train_steps=200&autoplay=1&view=samples&n=200&steps=5`;
+  const { page, errors } = await open(browser, url);
+  await page.waitForFunction(() => document.querySelectorAll('.compare-run [data-widget="toy2d"]').length === 2, null, { timeout: 120_000 });
+  const state = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('.compare-run')].map((s) => {
+    const w = s.querySelector('[data-widget="toy2d"]');
+    return [s.dataset.run, { status: w.dataset.status, step: w.dataset.step, text: [...w.querySelectorAll('.message')].map((m) => m.textContent).join(' | ') }];
+  })));
+  await page.waitForFunction(() => {
+    const [flow, ddpm] = [...document.querySelectorAll('.compare-run [data-widget="toy2d"]')];
+    return flow.dataset.status === 'paused' && ddpm.dataset.status === 'error';
+  }, null, { timeout: 300_000 }).catch(() => {});
+  const runs = await state();
+  metrics.compare_diverged = runs;
+  console.log(`compare, one run diverging: ${JSON.stringify(runs)}`);
+  const wild = runs['flow@lr=1000'];
+  assert.equal(wild.status, 'error', JSON.stringify(wild));
+  assert.ok(wild.text.includes('Training stopped'), wild.text);
+  assert.ok(Number(wild.step) < 200);
+  assert.equal(runs.flow.status, 'paused', JSON.stringify(runs.flow));
+  assert.equal(runs.flow.step, '200');
+  assert.equal(await page.$eval('#app', (e) => e.dataset.status), 'error', 'the comparison shows its busiest state');
+  await page.screenshot({ path: join(ARTIFACTS, 'toy2d-compare-diverged.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -69,27 +69,68 @@ pub const MAX_RUNS: usize = 4;
 /// What every run hides unless the link says otherwise: the settings form (they are shared).
 const RUN_HIDES: &str = "settings,draw";
 
+/// One run: an objective, and toy2d keys of its own over the shared ones (`flow@lr=0.001;batch=64`
+/// in `runs=`: the same objective at two learning rates, say).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub objective: Objective,
+    pub own: Vec<(String, String)>,
+}
+
+impl Run {
+    /// The objective's label, with the run's own keys.
+    pub fn label(&self) -> String {
+        if self.own.is_empty() {
+            return self.objective.label.to_string();
+        }
+        let own: Vec<String> = self.own.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        format!("{} · {}", self.objective.label, own.join(", "))
+    }
+
+    /// As it is written in `runs=`.
+    pub fn name(&self) -> String {
+        if self.own.is_empty() {
+            return self.objective.name.to_string();
+        }
+        let own: Vec<String> = self.own.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("{}@{}", self.objective.name, own.join(";"))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompareSettings {
-    pub runs: Vec<Objective>,
+    pub runs: Vec<Run>,
     /// The settings string of each run's toy2d widget, in order.
     pub run_settings: Vec<String>,
 }
 
 impl CompareSettings {
     /// Reads `runs=` (unknown names, repeats and runs past [`MAX_RUNS`] are warnings) and makes
-    /// each run's settings: the link's keys, the objective's keys over them.
+    /// each run's settings: the link's keys, the objective's keys over them, the run's own last.
     pub fn read(hash: &mut HashState) -> Self {
-        let mut runs: Vec<Objective> = Vec::new();
-        for name in hash.list("runs") {
-            match OBJECTIVES.iter().find(|o| o.name == name) {
-                Some(o) if runs.contains(o) => hash.warnings.push(format!(
-                    "The run “{name}” is listed twice; it is shown once."
+        let mut runs: Vec<Run> = Vec::new();
+        for item in hash.list("runs") {
+            let (name, own) = item.split_once('@').unwrap_or((&item, ""));
+            let own: Vec<(String, String)> = own
+                .split(';')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    (k.trim().to_string(), v.trim().to_string())
+                })
+                .collect();
+            let run = OBJECTIVES
+                .iter()
+                .find(|o| o.name == name)
+                .map(|o| Run { objective: *o, own });
+            match run {
+                Some(r) if runs.contains(&r) => hash.warnings.push(format!(
+                    "The run “{item}” is listed twice; it is shown once."
                 )),
                 Some(_) if runs.len() == MAX_RUNS => hash.warnings.push(format!(
-                    "At most {MAX_RUNS} runs side by side; “{name}” is left out."
+                    "At most {MAX_RUNS} runs side by side; “{item}” is left out."
                 )),
-                Some(o) => runs.push(*o),
+                Some(r) => runs.push(r),
                 None => hash.warnings.push(format!(
                     "There is no objective “{name}” to compare (known: {}).",
                     OBJECTIVES
@@ -110,6 +151,10 @@ impl CompareSettings {
             runs = DEFAULT_RUNS
                 .iter()
                 .filter_map(|n| OBJECTIVES.iter().find(|o| o.name == *n).copied())
+                .map(|objective| Run {
+                    objective,
+                    own: Vec::new(),
+                })
                 .collect();
         }
         let hide = match hash.raw("hide") {
@@ -118,7 +163,7 @@ impl CompareSettings {
         };
         let run_settings = runs
             .iter()
-            .map(|o| {
+            .map(|r| {
                 let mut h = hash.clone();
                 h.set("runs", None);
                 h.set("widget", Some("toy2d"));
@@ -127,7 +172,11 @@ impl CompareSettings {
                 if hash.raw("view").is_none() {
                     h.set("view", Some("steps"));
                 }
-                for (k, v) in o.keys {
+                for (k, v) in r.objective.keys {
+                    h.set(k, Some(v));
+                }
+                // the run's own keys last: its toy2d widget reads (and warns about) them
+                for (k, v) in &r.own {
                     h.set(k, Some(v));
                 }
                 h.to_hash().trim_start_matches('#').to_string()
@@ -172,7 +221,7 @@ mod tests {
         let mut h = HashState::parse("#widget=compare&runs=flow,flow,heat&hide=loss");
         let c = CompareSettings::read(&mut h);
         assert_eq!(h.warnings.len(), 3, "{:?}", h.warnings);
-        let names: Vec<_> = c.runs.iter().map(|o| o.name).collect();
+        let names: Vec<_> = c.runs.iter().map(|r| r.objective.name).collect();
         assert_eq!(names, DEFAULT_RUNS);
         assert!(
             c.run_settings[0].contains("hide=settings%2Cdraw%2Closs")
@@ -183,5 +232,27 @@ mod tests {
         let mut h = HashState::parse("#widget=compare&runs=flow,vp,ve,subvp,ddpm");
         assert_eq!(CompareSettings::read(&mut h).runs.len(), MAX_RUNS);
         assert_eq!(h.warnings.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod own_keys {
+    use super::*;
+
+    #[test]
+    fn a_run_may_set_keys_of_its_own() {
+        let mut h = HashState::parse("#widget=compare&runs=flow,flow@lr=1000;batch=64&lr=0.02");
+        let c = CompareSettings::read(&mut h);
+        assert!(h.warnings.is_empty(), "{:?}", h.warnings);
+        assert_eq!(c.runs[1].name(), "flow@lr=1000;batch=64");
+        assert!(c.runs[1].label().ends_with("lr = 1000, batch = 64"));
+        let (a, b) = (
+            HashState::parse(&c.run_settings[0]),
+            HashState::parse(&c.run_settings[1]),
+        );
+        assert_eq!(
+            (a.raw("lr"), b.raw("lr"), b.raw("batch")),
+            (Some("0.02"), Some("1000"), Some("64"))
+        );
     }
 }

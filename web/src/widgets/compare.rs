@@ -20,11 +20,11 @@ pub async fn run(root: &Root, _backend: &Backend, hash: &mut HashState) -> Resul
     }
     let (grid, train_all) = layout(root, &settings).map_err(|e| format!("the page could not build the comparison: {e:?}"))?;
     let mut runs = Vec::new();
-    for (objective, run_settings) in settings.runs.iter().zip(&settings.run_settings) {
+    for (run, run_settings) in settings.runs.iter().zip(&settings.run_settings) {
         let child = (|| -> Result<web_sys::Element, JsValue> {
             let section = el("section", "compare-run", "")?;
-            section.set_attribute("data-run", objective.name)?;
-            let heading = el("h3", "", objective.label)?;
+            section.set_attribute("data-run", &run.name())?;
+            let heading = el("h3", "", &run.label())?;
             section.append_child(&heading)?;
             let mount = el("div", "compare-widget", "")?;
             section.append_child(&mount)?;
@@ -53,8 +53,8 @@ pub async fn run(root: &Root, _backend: &Backend, hash: &mut HashState) -> Resul
         .add_event_listener_with_callback("click", press.as_ref().unchecked_ref())
         .map_err(|e| format!("{e:?}"))?;
     let names = js_sys::Array::new();
-    for o in &settings.runs {
-        names.push(&o.name.into());
+    for r in &settings.runs {
+        names.push(&r.name().into());
     }
     root.publish("runs", &names.into());
     root.set("runs", &settings.runs.len().to_string());
@@ -82,7 +82,7 @@ fn layout(root: &Root, s: &CompareSettings) -> Result<(web_sys::Element, web_sys
     let wrap = el("div", "compare", "")?;
     let title = el("h2", "", "Objectives side by side")?;
     wrap.append_child(&title)?;
-    let names: Vec<&str> = s.runs.iter().map(|o| o.label).collect();
+    let names: Vec<String> = s.runs.iter().map(|r| r.label()).collect();
     let lede = el(
         "p",
         "lede",

@@ -390,7 +390,7 @@ test('a diverging run of a comparison stops alone and the other trains on', asyn
   await page.waitForFunction(() => {
     const [flow, ddpm] = [...document.querySelectorAll('.compare-run [data-widget="toy2d"]')];
     return flow.dataset.status === 'paused' && ddpm.dataset.status === 'error';
-  }, null, { timeout: 300_000 }).catch(() => {});
+  }, null, { timeout: 120_000 }).catch(() => {});
   const runs = await state();
   metrics.compare_diverged = runs;
   console.log(`compare, one run diverging: ${JSON.stringify(runs)}`);

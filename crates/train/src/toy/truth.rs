@@ -35,10 +35,11 @@ impl ToySet {
         // buckets of side CUTOFF·s: a point's kernels all lie in its bucket and the 8 around it
         let side = CUTOFF * s;
         let key = |x: f64, y: f64| ((x / side).floor() as i64, (y / side).floor() as i64);
-        let mut buckets: HashMap<(i64, i64), Vec<(f64, f64, f64)>> = HashMap::new();
+        // bucket → (x, y, weight) of the centres in it
+        let mut buckets: HashMap<(i64, i64), Vec<[f64; 3]>> = HashMap::new();
         for (&(x, y), &w) in &merged {
             let (x, y) = (f32::from_bits(x) as f64, f32::from_bits(y) as f64);
-            buckets.entry(key(x, y)).or_default().push((x, y, w));
+            buckets.entry(key(x, y)).or_default().push([x, y, w]);
         }
         let norm = 1.0 / (KERNEL_POINTS as f64 * std::f64::consts::TAU * s * s);
         let cut2 = side * side;
@@ -50,7 +51,7 @@ impl ToySet {
                 let mut sum = 0.0;
                 for dx in -1..=1 {
                     for dy in -1..=1 {
-                        for &(cx, cy, w) in buckets.get(&(bx + dx, by + dy)).into_iter().flatten() {
+                        for &[cx, cy, w] in buckets.get(&(bx + dx, by + dy)).into_iter().flatten() {
                             let d2 = (x - cx).powi(2) + (y - cy).powi(2);
                             if d2 < cut2 {
                                 sum += w * (-d2 / (2.0 * s * s)).exp();

@@ -14,9 +14,9 @@ pub const DENSITY_STEPS: usize = 16;
 /// every 4th row and column, then those on every 2nd, then the rest.
 pub fn coarse_to_fine(cells: usize) -> Vec<usize> {
     let level = |r: usize, c: usize| {
-        if r % 4 == 0 && c % 4 == 0 {
+        if r.is_multiple_of(4) && c.is_multiple_of(4) {
             0
-        } else if r % 2 == 0 && c % 2 == 0 {
+        } else if r.is_multiple_of(2) && c.is_multiple_of(2) {
             1
         } else {
             2

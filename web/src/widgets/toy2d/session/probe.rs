@@ -110,7 +110,7 @@ impl Session {
         let Some(set) = &self.set else {
             return;
         };
-        if !self.probe.asked.as_ref().is_some_and(|(id, _)| *id == job) {
+        if self.probe.asked.as_ref().is_none_or(|(id, _)| *id != job) {
             return;
         }
         let Some((_, ask)) = self.probe.asked.take() else {
@@ -129,7 +129,7 @@ impl Session {
     /// The probe job `job` failed: said in the probe's message, not asked again, and not held
     /// against the weights (samples, the field and the density go on). True if it was the probe's.
     pub(super) fn probe_failed(&mut self, job: u32, message: &str) -> bool {
-        if !self.probe.asked.as_ref().is_some_and(|(id, _)| *id == job) {
+        if self.probe.asked.as_ref().is_none_or(|(id, _)| *id != job) {
             return false;
         }
         if let Some((_, ask)) = self.probe.asked.take() {

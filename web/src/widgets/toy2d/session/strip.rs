@@ -14,13 +14,16 @@ pub const STRIP_STEPS: [usize; 6] = [1, 2, 4, 8, 16, 50];
 /// Points each chain of the strip draws (at most; fewer when the widget draws fewer).
 pub const STRIP_POINTS: usize = 500;
 
+/// One chain of the strip: its samples (plot coordinates), their quality, the model step.
+pub type StripRow = (Vec<f32>, Option<Quality>, usize);
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Strip {
     pub model_step: usize,
     pub spec: SampleSpec,
     /// Per number of steps: the samples (plot coordinates), their quality and the model step
     /// they were drawn from (an older one's rows stay up until the new ones come).
-    pub rows: Vec<Option<(Vec<f32>, Option<Quality>, usize)>>,
+    pub rows: Vec<Option<StripRow>>,
 }
 
 impl Strip {

@@ -229,10 +229,9 @@ impl Session {
             .asked
             .as_ref()
             .is_some_and(|(_, a)| gone(a.model_step))
+            && let Some((job, _)) = self.probe.asked.take()
         {
-            if let Some((job, _)) = self.probe.asked.take() {
-                self.out.viewer.push(ToViewer::Cancel { job });
-            }
+            self.out.viewer.push(ToViewer::Cancel { job });
         }
         self.density = self.density.take().filter(|d| !gone(d.model_step));
         self.field = self.field.take().filter(|f| !gone(f.0));

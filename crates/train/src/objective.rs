@@ -43,17 +43,39 @@ pub fn ddpm_eps<const D: usize>(
     rng: &mut SeededNoise,
     predict: impl FnOnce(Tensor<D>, Tensor<1>) -> Tensor<D>,
 ) -> Tensor<1> {
-    let steps = schedule.len();
-    let ts: Vec<usize> = rng
-        .uniforms(x0.dims()[0])
-        .iter()
-        .map(|&u| ((u as f64 * steps as f64) as usize).min(steps - 1))
-        .collect();
-    let levels: Vec<Level> = ts.iter().map(|&t| schedule.level(t)).collect();
-    let times: Vec<f64> = ts.iter().map(|&t| t as f64).collect();
+    let (times, levels) = discrete_times(schedule, rng, x0.dims()[0]);
     eps_residual(x0, eps, &times, &levels, predict)
         .powf_scalar(2.0)
         .mean()
+}
+
+/// `b` training timesteps t ~ U{0, …, T−1} of a discrete schedule (as the model sees them) and
+/// their levels.
+pub fn discrete_times(
+    schedule: &DiscreteSchedule,
+    rng: &mut SeededNoise,
+    b: usize,
+) -> (Vec<f64>, Vec<Level>) {
+    let steps = schedule.len();
+    let ts: Vec<usize> = rng
+        .uniforms(b)
+        .iter()
+        .map(|&u| ((u as f64 * steps as f64) as usize).min(steps - 1))
+        .collect();
+    let levels = ts.iter().map(|&t| schedule.level(t)).collect();
+    (ts.iter().map(|&t| t as f64).collect(), levels)
+}
+
+/// `b` times t ~ U(t_min, 1) of an SDE and their levels.
+pub fn sde_times(sde: &dyn Sde, rng: &mut SeededNoise, b: usize) -> (Vec<f64>, Vec<Level>) {
+    let t0 = sde.t_min();
+    let times: Vec<f64> = rng
+        .uniforms(b)
+        .iter()
+        .map(|&u| t0 + (1.0 - t0) * u as f64)
+        .collect();
+    let levels = times.iter().map(|&t| sde.level(t)).collect();
+    (times, levels)
 }
 
 /// Denoising score matching on an SDE with λ(t) = σ(t)² (Song et al. 2021, eq. 7) for a network
@@ -67,13 +89,7 @@ pub fn sde_eps<const D: usize>(
     predict: impl FnOnce(Tensor<D>, Tensor<1>) -> Tensor<D>,
 ) -> Tensor<1> {
     let b = x0.dims()[0];
-    let t0 = sde.t_min();
-    let times: Vec<f64> = rng
-        .uniforms(b)
-        .iter()
-        .map(|&u| t0 + (1.0 - t0) * u as f64)
-        .collect();
-    let levels: Vec<Level> = times.iter().map(|&t| sde.level(t)).collect();
+    let (times, levels) = sde_times(sde, rng, b);
     let residual = eps_residual(x0, z, &times, &levels, predict);
     residual
         .powf_scalar(2.0)

@@ -4,7 +4,6 @@ use burn::module::Module;
 use burn::prelude::*;
 use diffusion::SeededNoise;
 use diffusion::sampler::Options;
-use diffusion::sde::Sde;
 use models::Mlp;
 
 use super::{Frozen, Noise, Process, Target, ToyChain, ToyConfig, ToySet, training_noise};
@@ -164,35 +163,16 @@ impl ToyRun {
         let b = x.len() / 2;
         let rng = &mut self.rng;
         // (model time, α, σ) of each row
+        let f32s = |(t, lv): (Vec<f64>, Vec<diffusion::Level>)| {
+            (
+                t.iter().map(|&t| t as f32).collect(),
+                lv.iter().map(|l| l.alpha as f32).collect(),
+                lv.iter().map(|l| l.sigma as f32).collect(),
+            )
+        };
         let (t, a, s): (Vec<f32>, Vec<f32>, Vec<f32>) = match &self.set.noise {
-            Noise::Discrete(sch) => {
-                let n = sch.len();
-                let idx: Vec<usize> = rng
-                    .uniforms(b)
-                    .iter()
-                    .map(|&u| ((u as f64 * n as f64) as usize).min(n - 1))
-                    .collect();
-                let lv: Vec<_> = idx.iter().map(|&i| sch.level(i)).collect();
-                (
-                    idx.iter().map(|&i| i as f32).collect(),
-                    lv.iter().map(|l| l.alpha as f32).collect(),
-                    lv.iter().map(|l| l.sigma as f32).collect(),
-                )
-            }
-            Noise::Sde(sde) => {
-                let t0 = sde.t_min();
-                let t: Vec<f64> = rng
-                    .uniforms(b)
-                    .iter()
-                    .map(|&u| t0 + (1.0 - t0) * u as f64)
-                    .collect();
-                let lv: Vec<_> = t.iter().map(|&t| sde.level(t)).collect();
-                (
-                    t.iter().map(|&t| t as f32).collect(),
-                    lv.iter().map(|l| l.alpha as f32).collect(),
-                    lv.iter().map(|l| l.sigma as f32).collect(),
-                )
-            }
+            Noise::Discrete(sch) => f32s(objective::discrete_times(sch, rng, b)),
+            Noise::Sde(sde) => f32s(objective::sde_times(sde, rng, b)),
             Noise::Flow => {
                 let t = self.set.config.times.draw(rng, b);
                 let a = t.iter().map(|t| 1.0 - t).collect();

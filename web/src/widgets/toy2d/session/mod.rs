@@ -95,8 +95,10 @@ pub struct Shown {
     failed_at: Option<usize>,
     dead: (bool, bool),
     reflow: (bool, usize, bool),
-    probe: Probe,
-    strip: Option<Strip>,
+    /// The probe's point (bits), whether it is being computed, and its answer's ask.
+    probe: (Option<[u64; 2]>, bool, Option<usize>),
+    /// The strip's model step and the rows drawn from it.
+    strip: Option<(usize, usize)>,
 }
 
 pub struct Session {
@@ -495,8 +497,16 @@ impl Session {
             failed_at: self.failed_at,
             dead: (self.trainer_dead, self.viewer_dead),
             reflow: (self.reflowing, self.reflows, self.resume_after_reflow),
-            probe: self.probe.clone(),
-            strip: self.strip.clone(),
+            // summaries, not copies: this is computed every frame
+            probe: (
+                self.probe.at.map(|a| a.map(f64::to_bits)),
+                self.probe.asked.is_some(),
+                self.probe.paths.as_ref().map(|p| p.ask.model_step),
+            ),
+            strip: self.strip.as_ref().map(|s| {
+                let current = s.rows.iter().flatten().filter(|r| r.2 == s.model_step);
+                (s.model_step, current.count())
+            }),
         }
     }
 

@@ -1,6 +1,6 @@
 //! A 2-D scatter plot on a square canvas, in data coordinates `[-extent, extent]²`.
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 pub struct PointCloud {
@@ -166,7 +166,7 @@ impl PointCloud {
         self.size
     }
 
-    /// One image of `cells`² pixels, scaled onto the plot (one draw call, not one per cell).
+    /// The heatmap as one image of `cells`² pixels, scaled onto the plot.
     fn heatmap_at(&self, values: &[f64], cells: usize, x: f64, y: f64, side: f64) {
         if cells == 0 || values.len() < cells * cells {
             return;
@@ -178,36 +178,16 @@ impl PointCloud {
                 px.copy_from_slice(&[r, g, b, 255]);
             }
         }
+        // one image of cells² pixels (render::images), scaled onto the plot in one draw
         let drawn = (|| -> Result<(), JsValue> {
-            let image = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
-                wasm_bindgen::Clamped(&rgba),
-                cells as u32,
-                cells as u32,
-            )?;
-            let canvas: HtmlCanvasElement = self
-                .ctx
-                .canvas()
-                .and_then(|c| c.owner_document())
-                .ok_or("no document")?
-                .create_element("canvas")?
-                .dyn_into()?;
-            canvas.set_width(cells as u32);
-            canvas.set_height(cells as u32);
-            crate::dom::context_2d(&canvas)?.put_image_data(&image, 0.0, 0.0)?;
+            let canvas = crate::dom::canvas(cells as u32, cells as u32)?;
+            super::images::put(&canvas, &mut rgba, cells, cells)?;
             self.ctx.set_image_smoothing_enabled(false);
             self.ctx
                 .draw_image_with_html_canvas_element_and_dw_and_dh(&canvas, x, y, side, side)
         })();
-        if drawn.is_err() {
-            // no offscreen canvas: a rectangle a cell
-            let w = side / cells as f64;
-            for (i, v) in values.iter().enumerate().filter(|(_, v)| !v.is_nan()) {
-                let (row, col) = (i / cells, i % cells);
-                let [r, g, b] = ramp(*v);
-                self.ctx.set_fill_style_str(&format!("rgb({r},{g},{b})"));
-                self.ctx
-                    .fill_rect(x + col as f64 * w, y + row as f64 * w, w + 0.6, w + 0.6);
-            }
+        if let Err(e) = drawn {
+            web_sys::console::warn_1(&e);
         }
     }
 

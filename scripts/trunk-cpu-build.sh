@@ -31,3 +31,10 @@ if [ -z "$full_js" ] || [ -z "$full_wasm" ] || [ "$(echo "$full_js" | wc -l)" !=
 fi
 sed -e "s/@FULL_JS@/$full_js/; s/@FULL_WASM@/$full_wasm/; s/@CPU_JS@/$js/; s/@CPU_WASM@/$wasm/" \
   "$REPO/web/playground.js" > "$TRUNK_STAGING_DIR/playground.js"
+# embed.js (the <diffusion-widget> element) links the stylesheet into each widget's shadow root
+css="$(cd "$TRUNK_STAGING_DIR" && ls | grep -E '^style-[0-9a-f]+\.css$' || true)"
+if [ -z "$css" ] || [ "$(echo "$css" | wc -l)" != 1 ]; then
+  echo "expected one stylesheet in $TRUNK_STAGING_DIR, found: '$css'" >&2
+  exit 1
+fi
+sed -e "s/@CSS@/$css/" "$REPO/web/embed.js" > "$TRUNK_STAGING_DIR/embed.js"

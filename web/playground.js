@@ -43,13 +43,14 @@ export function load(backend = 'auto') {
 }
 
 /// Mounts the widget `settings` names (`widget=…&…`, the URL-hash format) on `element`.
+/// `options.pauseOffscreen`: the widget pauses its animation and training while scrolled away.
 /// If the app cannot be loaded, the element says so (`data-status="error"`) and the promise
 /// rejects.
-export async function mount(element, settings = '') {
+export async function mount(element, settings = '', options = {}) {
   const backend = new URLSearchParams(settings.replace(/^#/, '')).get('backend') ?? 'auto';
   try {
     const app = await load(backend);
-    return app.mount(element, settings);
+    return app.mount(element, settings, options);
   } catch (err) {
     const p = document.createElement('p');
     p.className = 'message error';

@@ -42,7 +42,12 @@ pub fn start() {
         .add_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
     on_hash.forget();
     let hash = HashState::parse(&dom::window().location().hash().unwrap_or_default());
-    mount::start(Root::new(app, true), hash);
+    let root = Root::new(app, true);
+    // in a post's iframe the widget pauses while the reader has scrolled it away
+    if dom::embedded() {
+        let _ = root.screen.watch(&root.el);
+    }
+    mount::start(root, hash);
 }
 
 /// The site header's links to the widgets: the current one gets `aria-current="page"`, and each

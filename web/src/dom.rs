@@ -23,6 +23,15 @@ pub fn el(tag: &str, class: &str, text: &str) -> Result<Element, JsValue> {
     Ok(e)
 }
 
+/// True when this page runs in a frame of another page (an iframe in a post).
+pub fn embedded() -> bool {
+    let w = window();
+    match w.top() {
+        Ok(Some(top)) => top != w,
+        _ => true,
+    }
+}
+
 pub fn canvas(width: u32, height: u32) -> Result<HtmlCanvasElement, JsValue> {
     let c: HtmlCanvasElement = document().create_element("canvas")?.dyn_into()?;
     c.set_width(width);

@@ -10,6 +10,7 @@ macro_rules! wasm_only {
     ($($item:item)*) => { $( #[cfg(target_family = "wasm")] $item )* };
 }
 
+pub mod embed;
 pub mod floats;
 pub mod render;
 pub mod settings;
@@ -22,7 +23,9 @@ wasm_only! {
     mod dom;
     pub mod mount;
     pub mod readback;
+    mod keys;
     mod root;
+    mod screen;
     mod weights;
     mod worker;
 

@@ -47,9 +47,11 @@ impl Handle {
 
 /// Mounts the widget that `settings` names (`widget=…`, default `mixture`) on `element`. Settings
 /// that cannot be used are warnings in the widget, an unknown widget an error there: the host page
-/// gets a handle either way.
+/// gets a handle either way. `options` (an object, or undefined): `{ pauseOffscreen: true }`
+/// makes the widget pause what it animates and trains while it is scrolled away (`embed.js`
+/// asks for it).
 #[wasm_bindgen]
-pub fn mount(element: web_sys::Element, settings: &str) -> Handle {
+pub fn mount(element: web_sys::Element, settings: &str, options: JsValue) -> Handle {
     crate::run_static_constructors();
     // a second mount on the same element replaces the first
     let before: Vec<Root> = MOUNTED.with(|m| {
@@ -62,6 +64,13 @@ pub fn mount(element: web_sys::Element, settings: &str) -> Handle {
         r.stop();
     }
     let root = Root::new(element, false);
+    let pause = options.is_object()
+        && js_sys::Reflect::get(&options, &"pauseOffscreen".into())
+            .ok()
+            .is_some_and(|v| v.is_truthy());
+    if pause {
+        let _ = root.screen.watch(&root.el);
+    }
     start(root.clone(), HashState::parse(settings));
     Handle { root }
 }
@@ -93,9 +102,15 @@ async fn run(root: &Root, mut hash: HashState) {
         }
     };
     root.set("widget", widget.name());
+    root.set_theme(hash.theme);
+    root.remember_settings(&hash.to_hash());
+    // keys and the Embed dialog are conveniences: a failure there leaves the widget alone
+    let _ = crate::keys::listen(&root.el);
     if root.is_page() {
-        // the header's links are a convenience: a failure there leaves the widget alone
         let _ = crate::app::mark_nav(widget.name(), hash.backend);
+        if !dom::embedded() {
+            let _ = crate::embed::offer(root, widget);
+        }
     }
     let starting = widgets::Starting::new(widget, &mut hash);
     let backend = backend::choose(hash.backend).await;

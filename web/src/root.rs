@@ -4,7 +4,7 @@
 //! also `window.__playground`, so old links and tests work). Every widget instance gets its own, so
 //! two widgets in one document share nothing.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::{JsCast, JsValue};
@@ -24,6 +24,11 @@ pub struct Root {
     page: bool,
     /// Set by `Handle::unmount`: the widget's loop ends at its next turn.
     stopped: Rc<Cell<bool>>,
+    /// The widget's settings as it last wrote them (`#k=v&…`): what the Embed dialog offers.
+    settings: Rc<RefCell<String>>,
+    /// Whether the widget is on screen, where it is watched ([`crate::screen`]); always true
+    /// where it is not.
+    pub screen: crate::screen::Screen,
 }
 
 impl Root {
@@ -53,6 +58,29 @@ impl Root {
             hooks,
             page,
             stopped: Rc::default(),
+            settings: Rc::default(),
+            screen: crate::screen::Screen::default(),
+        }
+    }
+
+    /// Keeps `hash` as the widget's settings (the Embed dialog's), without writing the URL.
+    pub fn remember_settings(&self, hash: &str) {
+        *self.settings.borrow_mut() = hash.to_string();
+    }
+
+    /// The widget's settings as a hash (`#k=v&…`), as it last wrote them.
+    pub fn settings(&self) -> String {
+        self.settings.borrow().clone()
+    }
+
+    /// Shows the widget in `theme` (`data-theme` on its element; style.css holds the colours).
+    /// The page's own widget colours the whole page.
+    pub fn set_theme(&self, theme: crate::settings::Theme) {
+        self.set("theme", theme.name());
+        if self.page
+            && let Some(html) = dom::document().document_element()
+        {
+            let _ = html.set_attribute("data-theme", theme.name());
         }
     }
 
@@ -83,6 +111,7 @@ impl Root {
     /// gets a fresh handle object (a later mount there starts from nothing).
     pub fn stop(&self) {
         self.stopped.set(true);
+        self.screen.stop();
         self.el.set_inner_html("");
         self.set("status", "unmounted");
         let _ = js_sys::Reflect::set(&self.el, &HOOKS.into(), &js_sys::Object::new());
@@ -120,6 +149,7 @@ impl Root {
     /// Puts the widget's settings in the URL (`#…`), where this is the page's own widget; an
     /// instance mounted by a host page leaves the host's URL alone.
     pub fn write_hash(&self, hash: &str) {
+        self.remember_settings(hash);
         if !self.page {
             return;
         }
@@ -154,6 +184,32 @@ impl Root {
                 .and_then(|n| n.dyn_into::<Element>().ok())
         {
             let _ = m.set_attribute("data-key", key);
+        }
+    }
+
+    /// Shows (or takes away) the note that the widget paused because it is off screen. It floats
+    /// over the widget, so the widget's height, and the post around it, do not move.
+    pub fn paused_offscreen(&self, paused: bool) {
+        let note = match self.el.query_selector(":scope > .offscreen-note").ok().flatten() {
+            Some(n) => n,
+            None if !paused => return,
+            None => {
+                let Ok(n) = el("p", "offscreen-note", crate::screen::NOTE) else {
+                    return;
+                };
+                let _ = n.set_attribute("role", "status");
+                let _ = self.el.append_child(&n);
+                n
+            }
+        };
+        let _ = note.toggle_attribute_with_force("hidden", !paused);
+        self.set("paused-offscreen", if paused { "true" } else { "false" });
+    }
+
+    /// Takes away the message [`Root::message_once`] showed under `key`, if any.
+    pub fn unmessage(&self, key: &str) {
+        if let Ok(Some(m)) = self.el.query_selector(&format!(".message[data-key=\"{key}\"]")) {
+            m.remove();
         }
     }
 

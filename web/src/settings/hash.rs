@@ -74,12 +74,37 @@ impl fmt::Display for BackendChoice {
     }
 }
 
-/// The parsed hash: the widget (or why there is none), the backend, the widget's own parameters
-/// and warnings about values that were ignored.
+/// The widget's colours: `light`, `dark`, or `auto` (the reader's `prefers-color-scheme`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Theme {
+    #[default]
+    Light,
+    Dark,
+    Auto,
+}
+
+impl Theme {
+    pub fn name(self) -> &'static str {
+        match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+            Theme::Auto => "auto",
+        }
+    }
+}
+
+/// Keys every widget reads (besides its own table's): which widget, where tensors live, its
+/// colours, `hide=` (each widget checks the names it holds) and `lazy=0` (an embed that starts
+/// at once instead of when it is scrolled to; the page's loader and `embed.js` read it).
+pub const COMMON_KEYS: [&str; 5] = ["widget", "backend", "theme", "hide", "lazy"];
+
+/// The parsed hash: the widget (or why there is none), the backend, the theme, the widget's own
+/// parameters and warnings about values that were ignored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HashState {
     pub widget: Result<Widget, String>,
     pub backend: BackendChoice,
+    pub theme: Theme,
     params: BTreeMap<String, String>,
     pub warnings: Vec<String>,
 }
@@ -111,9 +136,21 @@ impl HashState {
                 BackendChoice::Auto
             }
         };
+        let theme = match params.get("theme").map(String::as_str) {
+            None | Some("light") => Theme::Light,
+            Some("dark") => Theme::Dark,
+            Some("auto") => Theme::Auto,
+            Some(other) => {
+                warnings.push(format!(
+                    "Unknown theme “{other}” (use light, dark or auto); showing the light one."
+                ));
+                Theme::Light
+            }
+        };
         Self {
             widget,
             backend,
+            theme,
             params,
             warnings,
         }
@@ -128,6 +165,31 @@ impl HashState {
                 .map(String::from)
                 .collect()
         })
+    }
+
+    /// The keys present, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.params.keys().map(String::as_str)
+    }
+
+    /// Warns about each key that is neither common ([`COMMON_KEYS`]) nor in `known` (a widget's
+    /// table): a typo in a link or an embed says so in the widget instead of being ignored.
+    pub fn warn_unknown(&mut self, known: &[&str]) {
+        let unknown: Vec<String> = self
+            .keys()
+            .filter(|k| !COMMON_KEYS.contains(k) && !known.contains(k))
+            .map(|k| format!("“{k}”"))
+            .collect();
+        if !unknown.is_empty() {
+            let mut all: Vec<&str> = known.to_vec();
+            all.sort_unstable();
+            all.dedup();
+            self.warnings.push(format!(
+                "This widget has no setting {} (ignored). Its settings: {}.",
+                unknown.join(", "),
+                all.join(", ")
+            ));
+        }
     }
 
     /// The raw value of `key`.
@@ -223,6 +285,27 @@ mod tests {
         let s = HashState::parse("widget=nope");
         let err = s.widget.unwrap_err();
         assert!(err.contains("nope") && err.contains("mixture"), "{err}");
+    }
+
+    #[test]
+    fn reads_the_theme_and_warns_on_a_bad_one() {
+        assert_eq!(HashState::parse("theme=dark").theme, Theme::Dark);
+        assert_eq!(HashState::parse("theme=auto").theme, Theme::Auto);
+        let bad = HashState::parse("theme=neon");
+        assert_eq!(bad.theme, Theme::Light);
+        assert!(bad.warnings[0].contains("neon"), "{:?}", bad.warnings);
+    }
+
+    #[test]
+    fn unknown_keys_are_named_in_one_warning() {
+        let mut s = HashState::parse("widget=toy2d&theme=dark&stpes=3&lr=1&colour=red");
+        s.warn_unknown(&["lr", "steps"]);
+        assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+        assert!(s.warnings[0].contains("“colour”, “stpes”"), "{}", s.warnings[0]);
+        assert!(s.warnings[0].contains("lr, steps"), "{}", s.warnings[0]);
+        let mut ok = HashState::parse("widget=toy2d&backend=cpu&hide=lr&lr=1");
+        ok.warn_unknown(&["lr"]);
+        assert!(ok.warnings.is_empty());
     }
 
     #[test]

@@ -49,8 +49,11 @@ impl Common for MixtureSettings {
 
 impl MixtureSettings {
     pub fn read(hash: &mut HashState) -> Self {
+        let table = table();
+        let known: Vec<&str> = table.iter().map(|s| s.key).collect();
+        hash.warn_unknown(&known);
         Self {
-            values: Values::read(&table(), hash),
+            values: Values::read(&table, hash),
         }
     }
 

@@ -40,7 +40,7 @@ use std::collections::BTreeMap;
 
 use diffusion::sampler::{Options, X0Clip};
 
-pub use hash::{BackendChoice, HashState, Widget};
+pub use hash::{BackendChoice, HashState, Theme, Widget};
 
 /// What a setting holds and which values it accepts.
 #[derive(Debug, Clone, PartialEq)]

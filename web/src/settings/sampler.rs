@@ -148,6 +148,8 @@ impl SamplerSettings {
         let mut values = Values::read(&table, hash);
         values.set("manifest", Value::Text(manifest_url));
         let hide = hidden(hash, &PANELS, &table);
+        let known: Vec<&str> = table.iter().map(|s| s.key).collect();
+        hash.warn_unknown(&known);
         let n_classes = entry
             .filter(|e| e.conditional)
             .map_or(0, |e| e.classes.len());

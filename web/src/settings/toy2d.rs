@@ -214,6 +214,12 @@ impl Toy2dSettings {
             }
         };
         let hide = hidden(hash, &PANELS, &table);
+        // a key that some process reads is known (a link keeps `T` while it shows a flow)
+        let known: Vec<&str> = [Family::Discrete, Family::Sde, Family::Flow]
+            .into_iter()
+            .flat_map(|f| self::table(f).into_iter().map(|s| s.key))
+            .collect();
+        hash.warn_unknown(&known);
         Self {
             values,
             drawn,

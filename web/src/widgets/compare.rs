@@ -33,6 +33,9 @@ pub async fn run(root: &Root, _backend: &Backend, hash: &mut HashState) -> Resul
         })()
         .map_err(|e| format!("the page could not build the comparison: {e:?}"))?;
         let run_root = Root::new(child, false);
+        if root.screen.watching() {
+            let _ = run_root.screen.watch(&run_root.el);
+        }
         crate::mount::start(run_root.clone(), HashState::parse(run_settings));
         runs.push(run_root);
     }

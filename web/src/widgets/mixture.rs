@@ -82,6 +82,12 @@ async fn sample(
         .step(mixture, &x, &mut noise)
         .map_err(|e| e.to_string())?
     {
+        // the animation waits while a post's reader has scrolled it away
+        while !root.screen.onscreen() && !root.stopped() {
+            root.paused_offscreen(true);
+            dom::sleep_ms(200).await;
+        }
+        root.paused_offscreen(false);
         if root.stopped() {
             return Ok(());
         }

@@ -88,9 +88,24 @@ pub async fn run(
         link,
         backend: kind,
     };
+    // the chain's play, paused while the widget is off screen (a chain being sampled goes on)
+    let mut paused_chain = false;
     loop {
         if root.stopped() {
             return Ok(());
+        }
+        match root.screen.take_change() {
+            Some(false) if s.chain_playing => {
+                s.chain_playing = false;
+                paused_chain = true;
+                root.paused_offscreen(true);
+            }
+            Some(true) if paused_chain => {
+                s.chain_playing = true;
+                paused_chain = false;
+                root.paused_offscreen(false);
+            }
+            _ => {}
         }
         let cmds: Vec<Cmd> = glue.panel.queue().borrow_mut().drain(..).collect();
         for cmd in cmds {

@@ -38,11 +38,15 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
         if root.stopped() {
             return Ok(());
         }
-        let cmds: Vec<_> = panel.queue().borrow_mut().drain(..).collect();
+        let mut cmds: Vec<_> = panel.queue().borrow_mut().drain(..).collect();
+        if let Some(on) = root.screen.take_change() {
+            cmds.push(super::session::Cmd::Offscreen(!on));
+        }
         let (trainer, viewer) = (links.trainer.receive(), links.viewer.receive());
         session.trainer_dead |= links.trainer.dead();
         session.viewer_dead |= links.viewer.dead();
         session.turn(dom::now_ms(), cmds, trainer, viewer);
+        root.paused_offscreen(session.paused_offscreen.is_some());
         let out = session.take_out();
         links.carry_out(out, root, &panel, &mut session);
         // the computing is the workers': redraw only what changed, at most once per frame

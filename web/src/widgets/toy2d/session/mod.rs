@@ -58,6 +58,9 @@ pub enum Cmd {
     Reflow,
     /// Test hook (`__playground.crashViewer()`): make the viewer worker panic.
     CrashViewer,
+    /// The widget left the screen (`true`) or came back: training and the chain's play pause
+    /// while it is away and go on when it is back.
+    Offscreen(bool),
 }
 
 /// What the session asks of the page's glue, in order: start new workers (in place of dead
@@ -159,6 +162,8 @@ pub struct Session {
     /// The steps strip (shown or being drawn) and its job in flight.
     pub strip: Option<Strip>,
     strip_job: Option<u32>,
+    /// What leaving the screen paused (training, the chain's play), to go on when it is back.
+    pub paused_offscreen: Option<(bool, bool)>,
 }
 
 impl Session {
@@ -201,6 +206,7 @@ impl Session {
             probe: Probe::default(),
             strip: None,
             strip_job: None,
+            paused_offscreen: None,
             settings,
         };
         for w in std::mem::take(&mut hash.warnings) {
@@ -331,6 +337,24 @@ impl Session {
                 self.write_hash();
             }
             Cmd::CrashViewer => self.out.viewer.push(ToViewer::Crash),
+            Cmd::Offscreen(true) => {
+                let training = self.will_train();
+                if training {
+                    self.apply(Cmd::Play);
+                }
+                let chain = std::mem::take(&mut self.chain_playing);
+                if training || chain {
+                    self.paused_offscreen = Some((training, chain));
+                }
+            }
+            Cmd::Offscreen(false) => {
+                if let Some((training, chain)) = self.paused_offscreen.take() {
+                    if training && !self.will_train() {
+                        self.apply(Cmd::Play);
+                    }
+                    self.chain_playing |= chain;
+                }
+            }
             Cmd::Reflow => self.reflow(),
             Cmd::Clear => {
                 self.settings.drawn.clear();

@@ -461,3 +461,27 @@ fn a_failed_probe_is_said_and_not_held_against_the_weights() {
     s.turn(70.0, vec![], vec![], vec![Event::Failed("lost".into())]);
     assert!(s.probe.asked.is_none());
 }
+
+#[test]
+fn off_screen_pauses_training_and_the_chain_and_coming_back_resumes_only_those() {
+    let mut s = session("#widget=toy2d&autoplay=1");
+    s.take_out();
+    s.turn(0.0, vec![], vec![progress(1, 1, 40, true)], vec![]);
+    s.chain_playing = true;
+    s.take_out();
+    s.apply(Cmd::Offscreen(true));
+    assert!(matches!(s.take_out().trainer[..], [ToTrainer::Pause { .. }]));
+    assert!(!s.playing && !s.chain_playing);
+    assert_eq!(s.paused_offscreen, Some((true, true)));
+    s.apply(Cmd::Offscreen(false));
+    assert!(matches!(s.take_out().trainer[..], [ToTrainer::Train { .. }]));
+    assert!(s.playing && s.chain_playing && s.paused_offscreen.is_none());
+    // a widget the reader paused stays paused after a trip off screen
+    s.apply(Cmd::Play);
+    s.chain_playing = false;
+    s.take_out();
+    s.apply(Cmd::Offscreen(true));
+    s.apply(Cmd::Offscreen(false));
+    assert!(s.take_out().trainer.is_empty());
+    assert!(!s.playing && s.paused_offscreen.is_none());
+}

@@ -19,7 +19,9 @@ const TYPES = {
 
 const HASHED = /-[0-9a-f]{12,16}(_bg)?\.(wasm|js|css|svg)$/;
 
-export async function serve(root, { cacheHashed = false } = {}) {
+/// `cors: true` adds `Access-Control-Allow-Origin: *`, as static hosts such as GitHub Pages send:
+/// what a post on another origin needs to load the app as a module (README, "Host it yourself").
+export async function serve(root, { cacheHashed = false, cors = false } = {}) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const file = normalize(join(root, path.endsWith('/') ? path + 'index.html' : path));
@@ -32,6 +34,7 @@ export async function serve(root, { cacheHashed = false } = {}) {
       res.writeHead(200, {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
         'cache-control': cacheHashed && HASHED.test(file) ? 'public, max-age=31536000, immutable' : 'no-store',
+        ...(cors ? { 'access-control-allow-origin': '*' } : {}),
       });
       res.end(body);
     } catch {
@@ -40,4 +43,18 @@ export async function serve(root, { cacheHashed = false } = {}) {
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
+}
+
+/// A host on its own origin (another port) that serves `pages` ({ '/post.html': html, … }):
+/// a blog that embeds the playground.
+export async function host(pages) {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url, 'http://x').pathname;
+    const body = pages[path];
+    if (body === undefined) return void res.writeHead(404).end('not found');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(body);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  // "localhost" is another origin than 127.0.0.1, and a secure context like it
+  return { url: `http://localhost:${server.address().port}/`, close: () => server.close() };
 }

@@ -37,7 +37,7 @@ const FIGURES = [
   ['more-digits', 'widget=sampler&backend=cpu&model=mnist-unet-cond&class=7&n=2&steps=3&seed=2&autorun=1&hide=own', ['done']],
   ['broken', 'widget=toy2d&backend=cpu&data=moons&stpes=3&colour=red&n=100', ['ready']],
 ];
-const GAP = '<p style="height:1400px">…the post goes on…</p>';
+const GAP = '<div style="height:1400px">…the post goes on…</div>';
 
 function elementPost(base) {
   return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>A post</title>
@@ -55,7 +55,7 @@ function record(page) {
     if (r.url().endsWith('.safetensors')) seen.weights.push(r.url());
   });
   page.on('worker', () => { seen.workers += 1; });
-  page.on('console', (m) => { if (m.type() === 'error') seen.errors.push(m.text()); });
+  page.on('console', (m) => { if (m.type() === 'error') seen.errors.push(`${m.text()} ${m.location()?.url ?? ''}`); });
   page.on('pageerror', (e) => seen.errors.push(String(e)));
   return seen;
 }
@@ -97,8 +97,10 @@ test('element mode: six figures in a post on another origin start when scrolled 
   }
   const states = {};
   for (const [id] of FIGURES) states[id] = await inner(page, id);
-  // the weights of the two samplers: fetched once (the second figure takes them from Cache Storage)
-  assert.equal(seen.weights.length, 1, `weights requests: ${seen.weights}`);
+  // the two samplers' files (the model's weights, the classifier that reads the digits): each
+  // fetched once, the second figure shares them
+  assert.equal(seen.weights.length, new Set(seen.weights).size, `weights requests: ${seen.weights}`);
+  assert.ok(seen.weights.some((u) => u.endsWith('mnist-unet-cond.safetensors')));
   // the bad figures say so in themselves; the rest of the post works
   assert.match(states.broken.messages.join('\n'), /no setting “colour”, “stpes”/);
   await page.$eval('#nope', (e) => e.scrollIntoView());
@@ -118,9 +120,11 @@ test('element mode: six figures in a post on another origin start when scrolled 
     await page.$eval('#nope', (e) => e.scrollIntoView());
     await page.waitForFunction(() => document.getElementById('train').shadowRoot.querySelector('.widget-host').dataset.pausedOffscreen === 'true', null, { timeout: 30_000 });
     const away = await inner(page, 'train');
-    assert.equal(away.status, 'paused');
-    const step = Number(away.step);
-    await page.waitForTimeout(1500);
+    assert.notEqual(away.status, 'training');
+    // the worker finishes the slice it was in, then stops
+    await page.waitForTimeout(1000);
+    const step = Number((await inner(page, 'train')).step);
+    await page.waitForTimeout(2000);
     assert.equal(Number((await inner(page, 'train')).step), step, 'no training while off screen');
     await page.$eval('#train', (e) => e.scrollIntoView({ block: 'start' }));
     await page.waitForFunction(() => document.getElementById('train').shadowRoot.querySelector('.widget-host').dataset.pausedOffscreen === 'false', null, { timeout: 30_000 });
@@ -144,15 +148,14 @@ test('iframe mode: lazy frames keep their reserved height, report their own when
   await (await frameOf('mixture')).waitForFunction(() => document.getElementById('app').dataset.status === 'ready', null, { timeout: 120_000 });
   // the lazy=0 frame, far below, mounts and tells its height although its rendering is throttled
   const chain = await frameOf('chain');
-  await chain.waitForFunction(() => ['paused', 'training'].includes(document.getElementById('app').dataset.status), null, { timeout: 240_000 });
   let content = 0;
-  for (let i = 0; i < 40; i++) {
-    content = await chain.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
-    if (Math.round(await height('chain')) === content) break;
+  for (let i = 0; i < 240; i++) {
+    content = await chain.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height)).catch(() => 0);
+    if (content > 400 && Math.round(await height('chain')) === content) break;
     await page.waitForTimeout(500);
   }
+  assert.ok(content > 400, `the lazy=0 frame built its widget: ${content}`);
   assert.equal(Math.round(await height('chain')), content, 'the off-screen frame took its widget height');
-  assert.notEqual(content, 700);
   // the lazy frames below the fold have not started: their reserved height stands
   for (const id of ['digits', 'more-digits']) {
     assert.equal(Math.round(await height(id)), 700, `${id} keeps its reserved height`);

@@ -51,6 +51,8 @@ export async function host(pages) {
   const server = createServer((req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
     const body = pages[path];
+    // a blog has a favicon: the browser asks for it, and a 404 would be a console error
+    if (path === '/favicon.ico') return void res.writeHead(204).end();
     if (body === undefined) return void res.writeHead(404).end('not found');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(body);
   });

@@ -3,6 +3,10 @@
 //! ([`zoo::check_digested`]) before a byte is used; [`zoo::build`] then checks every tensor where
 //! the network is built. Failures are sentences for the page.
 
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -13,6 +17,30 @@ use crate::dom;
 
 /// The Cache Storage bucket the weights live in.
 const CACHE: &str = "diffusion-playground-weights";
+
+thread_local! {
+    /// Files this document downloaded and checked, by cache key: the widgets of a post share them
+    /// (two samplers of one model download it once, even where there is no Cache Storage).
+    static FETCHED: RefCell<HashMap<String, Rc<Vec<u8>>>> = RefCell::default();
+    /// Files being downloaded now: a second widget waits for the first instead of downloading too.
+    static FETCHING: RefCell<HashSet<String>> = RefCell::default();
+}
+
+/// Marks a download in flight until dropped (also when it fails).
+struct Fetching(String);
+
+impl Fetching {
+    fn start(key: &str) -> Self {
+        FETCHING.with(|f| f.borrow_mut().insert(key.to_string()));
+        Self(key.to_string())
+    }
+}
+
+impl Drop for Fetching {
+    fn drop(&mut self) {
+        FETCHING.with(|f| f.borrow_mut().remove(&self.0));
+    }
+}
 
 pub use crate::widgets::sampler::session::Source;
 
@@ -141,6 +169,7 @@ async fn forget(key: &str) {
 
 /// Empties the weights cache; returns how it went in words.
 pub async fn clear_cache() -> String {
+    FETCHED.with(|f| f.borrow_mut().clear());
     let Some(caches) = cache_storage() else {
         return "This browser gives the page no Cache Storage (a page served over plain http from \
                 another machine has none); nothing to clear."
@@ -234,11 +263,23 @@ pub async fn fetch_checked(
 ) -> Result<(Vec<u8>, Source), String> {
     let url = file_url(manifest_url, entry);
     let key = cache_key(&url, entry);
+    // another widget of this document is downloading it: wait, then share its bytes
+    while FETCHING.with(|f| f.borrow().contains(&key)) {
+        dom::sleep_ms(50).await;
+    }
+    if let Some(bytes) = FETCHED.with(|f| f.borrow().get(&key).cloned()) {
+        dom::mark("shared-read");
+        return Ok(((*bytes).clone(), Source::Cache));
+    }
+    let _fetching = Fetching::start(&key);
     if let Some(bytes) = cached(&key).await {
         dom::mark("cache-read");
         let sha = digest_if_sized(entry, &bytes).await;
         match zoo::check_digested(entry, &bytes, || sha) {
-            Ok(()) => return Ok((bytes, Source::Cache)),
+            Ok(()) => {
+                FETCHED.with(|f| f.borrow_mut().insert(key, Rc::new(bytes.clone())));
+                return Ok((bytes, Source::Cache));
+            }
             // a damaged cache entry is dropped and the file downloaded again
             Err(_) => forget(&key).await,
         }
@@ -246,6 +287,7 @@ pub async fn fetch_checked(
     let bytes = download(&url, entry.bytes, progress).await?;
     let sha = digest_if_sized(entry, &bytes).await;
     zoo::check_digested(entry, &bytes, || sha).map_err(|e| e.to_string())?;
+    FETCHED.with(|f| f.borrow_mut().insert(key, Rc::new(bytes.clone())));
     Ok((bytes, Source::Network))
 }
 

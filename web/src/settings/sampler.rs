@@ -14,7 +14,9 @@ pub const MANIFEST: &str = "static/weights/manifest.json";
 /// Most images in one grid.
 pub const MAX_N: usize = 64;
 /// Controls that `hide=` can name besides the setting keys.
-pub const PANELS: [&str; 6] = ["settings", "buttons", "own", "chain", "follow", "downloads"];
+pub const PANELS: [&str; 8] = [
+    "settings", "buttons", "own", "chain", "follow", "downloads", "cache", "card",
+];
 
 /// Which classes a class-conditional model is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

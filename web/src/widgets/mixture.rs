@@ -102,7 +102,7 @@ async fn sample(
         root.set("step", &(step.index + 1).to_string());
         x = step.x;
         last = xt;
-        dom::next_frame().await;
+        dom::next_frame_or(100).await;
     }
     root.publish(
         "points",

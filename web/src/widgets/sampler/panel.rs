@@ -96,7 +96,8 @@ impl Panel {
             "clear-cache",
             &queue,
             Cmd::ClearCache,
-        )?;
+        )?
+        .set_attribute("data-control", "cache")?;
         let counter = el("span", "counter", "")?;
         bar.append_child(&counter)?;
         body.append_child(&bar)?;
@@ -201,6 +202,7 @@ impl Panel {
         )?;
         body.append_child(&downloads)?;
         let card = el("div", "model-card", "")?;
+        card.set_attribute("data-control", "card")?;
         body.append_child(&card)?;
         root.append_child(&body)?;
         Ok(Self {

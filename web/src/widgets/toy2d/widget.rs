@@ -67,7 +67,9 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
             }
             shown = Some(now);
         }
-        dom::next_frame().await;
+        // a frame, or a short wait where the browser sends none (a hidden tab, an iframe off
+        // screen, whose rendering is throttled): leaving the screen must still pause training
+        dom::next_frame_or(100).await;
     }
 }
 

@@ -32,6 +32,38 @@ pub fn embedded() -> bool {
     }
 }
 
+/// A canvas for drawing (plots, charts) that stays crisp on a HiDPI screen: its backing store has
+/// `devicePixelRatio` (1 to 3) pixels per CSS pixel, and its context is scaled so that drawing code
+/// works in `width` × `height` units as on a plain canvas ([`logical_width`] gives them back).
+pub fn sharp_canvas(width: u32, height: u32) -> Result<HtmlCanvasElement, JsValue> {
+    let scale = window().device_pixel_ratio().clamp(1.0, 3.0);
+    let c = canvas(
+        (width as f64 * scale).round() as u32,
+        (height as f64 * scale).round() as u32,
+    )?;
+    c.set_attribute("data-scale", &scale.to_string())?;
+    context_2d(&c)?.scale(scale, scale)?;
+    Ok(c)
+}
+
+/// The width of `canvas` in the units its drawing code uses ([`sharp_canvas`]'s, else pixels).
+pub fn logical_width(canvas: &HtmlCanvasElement) -> f64 {
+    canvas.width() as f64 / scale_of(canvas)
+}
+
+/// The height of `canvas` in drawing units (see [`logical_width`]).
+pub fn logical_height(canvas: &HtmlCanvasElement) -> f64 {
+    canvas.height() as f64 / scale_of(canvas)
+}
+
+fn scale_of(canvas: &HtmlCanvasElement) -> f64 {
+    canvas
+        .get_attribute("data-scale")
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| *s >= 1.0)
+        .unwrap_or(1.0)
+}
+
 pub fn canvas(width: u32, height: u32) -> Result<HtmlCanvasElement, JsValue> {
     let c: HtmlCanvasElement = document().create_element("canvas")?.dyn_into()?;
     c.set_width(width);

@@ -44,7 +44,13 @@ pub fn settings(view: &str, choice: &Choice) -> String {
         h.set(key, choice.start.then_some("1"));
     }
     h.set("theme", choice.theme.as_deref());
-    h.to_hash().trim_start_matches('#').to_string()
+    // the widget first, where a reader of the snippet looks for it
+    let hash = h.to_hash();
+    let (widget, rest): (Vec<&str>, Vec<&str>) = hash
+        .trim_start_matches('#')
+        .split('&')
+        .partition(|p| p.starts_with("widget="));
+    [widget, rest].concat().join("&")
 }
 
 /// A link to the view on the playground at `host` (its root URL, ending in `/`).
@@ -108,6 +114,7 @@ mod tests {
             height: 700,
         };
         let s = settings(view, &choice);
+        assert!(s.starts_with("widget=toy2d&"), "{s}");
         let h = HashState::parse(&s);
         assert_eq!(h.raw("data"), Some("moons"));
         assert_eq!(h.raw("seed"), Some("4"));

@@ -16,8 +16,8 @@ impl LossChart {
         let ctx = crate::dom::context_2d(canvas)?;
         Ok(Self {
             ctx,
-            width: canvas.width() as f64,
-            height: canvas.height() as f64,
+            width: crate::dom::logical_width(canvas),
+            height: crate::dom::logical_height(canvas),
         })
     }
 

@@ -17,7 +17,7 @@ impl PointCloud {
         let ctx = crate::dom::context_2d(canvas)?;
         Ok(Self {
             ctx,
-            size: canvas.width() as f64,
+            size: crate::dom::logical_width(canvas),
             extent,
             ox: 0.0,
             oy: 0.0,

@@ -140,7 +140,7 @@ impl View {
             ),
         )?;
         body.append_child(&lede)?;
-        let canvas = dom::canvas(512, 512)?;
+        let canvas = dom::sharp_canvas(512, 512)?;
         canvas.set_attribute("aria-label", "scatter plot of the sampled points")?;
         body.append_child(&canvas)?;
         let caption = el("p", "caption", "step 0")?;

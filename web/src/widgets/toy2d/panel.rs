@@ -81,7 +81,7 @@ impl Panel {
             tabs.push((v.to_string(), b));
         }
         left.append_child(&tabs_row)?;
-        let canvas = dom::canvas(512, 512)?;
+        let canvas = dom::sharp_canvas(512, 512)?;
         canvas.set_attribute("aria-label", "the 2-D plot of the chosen view")?;
         canvas.set_class_name("main-plot");
         left.append_child(&canvas)?;
@@ -129,7 +129,7 @@ impl Panel {
         grid.append_child(&left)?;
 
         let right = el("div", "side-col", "")?;
-        let chart_canvas = dom::canvas(300, 130)?;
+        let chart_canvas = dom::sharp_canvas(300, 130)?;
         chart_canvas.set_class_name("loss-chart");
         chart_canvas.set_attribute("data-control", "loss")?;
         chart_canvas.set_attribute("aria-label", "training loss, log scale")?;

@@ -23,7 +23,7 @@ after(async () => {
 
 /// The header's links as [widget, href, current?].
 async function links(page) {
-  return page.$$eval('header.site nav a', (as) =>
+  return page.$$eval('header.site nav a[data-widget]', (as) =>
     as.map((a) => [a.dataset.widget, a.getAttribute('href'), a.getAttribute('aria-current') === 'page']));
 }
 
@@ -38,6 +38,8 @@ test('the header links to every widget, marks the current one, and a click mount
     ['compare', '#widget=compare&backend=cpu', false],
     ['mixture', '#widget=mixture&backend=cpu', true],
   ]);
+  // and the example post, whose figures are the widgets
+  assert.equal(await page.$eval('header.site nav a.post-link', (a) => a.getAttribute('href')), 'posts/diffusion.html');
   await page.click('header.site nav a[data-widget="sampler"]');
   await page.waitForFunction(() => document.querySelector('#app')?.dataset.widget === 'sampler', null, { timeout: 60_000 });
   const after = await waitStatus(page, ['ready', 'error'], 120_000);

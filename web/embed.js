@@ -11,7 +11,8 @@
 // It reserves `height` pixels (the Embed dialog writes the widget's height) and does nothing heavy
 // (no app, no worker, no download) until it is scrolled near the viewport; then it mounts, and it
 // pauses what it animates and trains while it is scrolled away. All widgets of a page share one
-// app module (playground.js loads it once); `lazy=0` in the settings mounts at once.
+// app module (playground.js loads it once) and one worker of each kind (a trainer, a 2-D sampler,
+// an image sampler), which works for each figure in turn; `lazy=0` in the settings mounts at once.
 // scripts/trunk-cpu-build.sh fills in the stylesheet's name when it copies this file to dist/.
 const STYLE = new URL('@CSS@', import.meta.url).href;
 // heights to reserve when the element gives none (each widget's at a 640-pixel column)
@@ -68,7 +69,7 @@ class DiffusionWidget extends HTMLElement {
     try {
       const { mount } = await import('./playground.js');
       if (!this.isConnected) return;
-      this.handle = await mount(this.box, settings, { pauseOffscreen: true });
+      this.handle = await mount(this.box, settings, { pauseOffscreen: true, shareWorkers: true });
       // the widget's DOM is built in its first turns: its own height takes over after them
       await new Promise((ok) => setTimeout(ok, 300));
       this.style.minHeight = '';

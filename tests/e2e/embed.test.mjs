@@ -103,6 +103,18 @@ test('element mode: six figures in a post on another origin (no Cache Storage) s
   // fetched once, the second figure shares them
   assert.equal(seen.weights.length, new Set(seen.weights).size, `weights requests: ${seen.weights}`);
   assert.ok(seen.weights.some((u) => u.endsWith('mnist-unet-cond.safetensors')));
+  // one pool of workers for the post: a trainer, a 2-D sampler and an image sampler, shared by the
+  // figures (as separate workers they would be seven)
+  assert.equal(seen.workers, 3, `workers started: ${seen.workers}`);
+  // a figure's job is its own in the shared worker: the chain figure, trained beside the other
+  // trainer's job, has the samples its settings give on a page of its own
+  const shared = await page.$eval('#chain', (e) => Array.from(e.state.samples));
+  const alone = await browser.newPage();
+  await alone.goto(`${server.url}#${FIGURES[3][1]}`);
+  await waitStatus(alone, ['paused'], 120_000);
+  await alone.waitForFunction(() => window.__playground.sampleStep === 30, null, { timeout: 60_000 });
+  assert.deepEqual(shared, await alone.evaluate(() => Array.from(window.__playground.samples)));
+  await alone.close();
   // the bad figures say so in themselves; the rest of the post works
   assert.match(states.broken.messages.join('\n'), /no setting “colour”, “stpes”/);
   await page.$eval('#nope', (e) => e.scrollIntoView());

@@ -47,9 +47,10 @@ impl Handle {
 
 /// Mounts the widget that `settings` names (`widget=…`, default `mixture`) on `element`. Settings
 /// that cannot be used are warnings in the widget, an unknown widget an error there: the host page
-/// gets a handle either way. `options` (an object, or undefined): `{ pauseOffscreen: true }`
-/// makes the widget pause what it animates and trains while it is scrolled away (`embed.js`
-/// asks for it).
+/// gets a handle either way. `options` (an object, or undefined; `embed.js` asks for both):
+/// `pauseOffscreen: true` makes the widget pause what it animates and trains while it is
+/// scrolled away; `shareWorkers: true` runs its work in the document's shared workers (one per
+/// kind for all the widgets that share) instead of workers of its own.
 #[wasm_bindgen]
 pub fn mount(element: web_sys::Element, settings: &str, options: JsValue) -> Handle {
     crate::run_static_constructors();
@@ -63,12 +64,15 @@ pub fn mount(element: web_sys::Element, settings: &str, options: JsValue) -> Han
     for r in before {
         r.stop();
     }
-    let root = Root::new(element, false);
-    let pause = options.is_object()
-        && js_sys::Reflect::get(&options, &"pauseOffscreen".into())
-            .ok()
-            .is_some_and(|v| v.is_truthy());
-    if pause {
+    let mut root = Root::new(element, false);
+    let option = |key: &str| {
+        options.is_object()
+            && js_sys::Reflect::get(&options, &key.into())
+                .ok()
+                .is_some_and(|v| v.is_truthy())
+    };
+    root.shared_workers = option("shareWorkers");
+    if option("pauseOffscreen") {
         let _ = root.screen.watch(&root.el);
     }
     start(root.clone(), HashState::parse(settings));
@@ -112,7 +116,7 @@ async fn run(root: &Root, mut hash: HashState) {
             let _ = crate::embed::offer(root, widget);
         }
     }
-    let starting = widgets::Starting::new(widget, &mut hash);
+    let starting = widgets::Starting::new(widget, &mut hash, root.shared_workers);
     let backend = backend::choose(hash.backend).await;
     // unmounted while the backend started: nothing more is drawn
     if root.stopped() {

@@ -29,6 +29,9 @@ pub struct Root {
     /// Whether the widget is on screen, where it is watched ([`crate::screen`]); always true
     /// where it is not.
     pub screen: crate::screen::Screen,
+    /// The widget's links share the document's workers with the other widgets that do (the
+    /// figures of a post: `embed.js` asks for it), instead of starting their own.
+    pub shared_workers: bool,
 }
 
 impl Root {
@@ -60,6 +63,7 @@ impl Root {
             stopped: Rc::default(),
             settings: Rc::default(),
             screen: crate::screen::Screen::default(),
+            shared_workers: false,
         }
     }
 

@@ -32,7 +32,8 @@ pub async fn run(root: &Root, _backend: &Backend, hash: &mut HashState) -> Resul
             Ok(mount)
         })()
         .map_err(|e| format!("the page could not build the comparison: {e:?}"))?;
-        let run_root = Root::new(child, false);
+        let mut run_root = Root::new(child, false);
+        run_root.shared_workers = root.shared_workers;
         if root.screen.watching() {
             let _ = run_root.screen.watch(&run_root.el);
         }

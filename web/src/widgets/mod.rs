@@ -28,11 +28,12 @@ mod start {
     }
 
     impl Starting {
-        pub fn new(widget: Widget, hash: &mut HashState) -> Self {
+        /// `shared`: the sampler's worker is the document's shared one (see `worker::Link`).
+        pub fn new(widget: Widget, hash: &mut HashState, shared: bool) -> Self {
             match widget {
                 Widget::Mixture => Starting::Mixture,
                 Widget::Toy2d => Starting::Toy2d,
-                Widget::Sampler => Starting::Sampler(sampler::Early::start(hash)),
+                Widget::Sampler => Starting::Sampler(sampler::Early::start(hash, shared)),
                 Widget::Compare => Starting::Compare,
             }
         }

@@ -1,10 +1,18 @@
 //! The page's end of a worker: it starts the worker, holds outgoing messages until the worker is
 //! listening (and sends them the moment it is, not at the widget's next tick), and collects what
 //! comes back, its own failures included, for the widget's loop to read once per tick.
+//!
+//! A link is a *channel* of a worker: every message carries its channel's number, and the worker
+//! runs one [`super::Job`] per channel ([`super::serve`]). A widget's link has a worker of its
+//! own, unless the widget shares ([`Link::spawn_shared`]: the figures of a post, mounted by
+//! `embed.js`): then the links of one entry share one worker per document, which works for each in
+//! turn, so six figures do not hold seven wasm instances. A worker that dies takes all its
+//! channels with it; each widget then starts a new one, as with a worker of its own.
 
 use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::marker::PhantomData;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -13,148 +21,276 @@ use wasm_bindgen::prelude::*;
 use super::{BOOT_FAILED, PANICKED, READY};
 use crate::widgets::event::Event;
 
-/// What the link and its event handlers share.
-struct Shared<In> {
-    worker: web_sys::Worker,
-    ready: bool,
-    /// Encoded messages sent before the worker was ready.
+/// What a channel received, not decoded yet (the channel's link knows its type).
+enum Raw {
+    Message(JsValue),
+    Failed(String),
+    Died(String),
+}
+
+/// One link's share of a worker.
+#[derive(Default)]
+struct Channel {
+    /// Messages sent before the worker was ready (already wrapped for the channel).
     held: Vec<JsValue>,
-    received: Vec<Event<In>>,
+    received: Vec<Raw>,
     dead: bool,
 }
 
-impl<In> Shared<In> {
-    fn post(&mut self, value: &JsValue) {
+/// A worker and its channels.
+struct Worker {
+    worker: web_sys::Worker,
+    /// The entry it runs, where it is shared (it is then the document's worker of that entry).
+    shared: Option<String>,
+    ready: bool,
+    dead: bool,
+    channels: BTreeMap<u32, Rc<RefCell<Channel>>>,
+    next: u32,
+    _on_message: Option<Closure<dyn FnMut(web_sys::MessageEvent)>>,
+    _on_error: Option<Closure<dyn FnMut(web_sys::Event)>>,
+}
+
+thread_local! {
+    /// The document's shared worker of each entry.
+    static SHARED: RefCell<HashMap<String, Weak<RefCell<Worker>>>> = RefCell::default();
+}
+
+/// `msg` (encoded) addressed to channel `ch`.
+fn envelope(ch: u32, msg: Option<&JsValue>) -> JsValue {
+    let o = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&o, &"ch".into(), &ch.into());
+    match msg {
+        Some(m) => js_sys::Reflect::set(&o, &"msg".into(), m),
+        // no message: the channel is closed (its job is dropped)
+        None => js_sys::Reflect::set(&o, &"close".into(), &true.into()),
+    }
+    .ok();
+    o.into()
+}
+
+impl Worker {
+    fn post(&self, value: &JsValue, channel: &mut Channel) {
         if let Err(e) = self.worker.post_message(value) {
-            self.received.push(Event::Failed(format!(
-                "a message to the worker failed: {e:?}"
-            )));
+            channel
+                .received
+                .push(Raw::Failed(format!("a message to the worker failed: {e:?}")));
         }
     }
 
-    /// The worker is listening: what was held goes now.
+    /// The worker is listening: what every channel held goes now.
     fn ready(&mut self) {
         self.ready = true;
-        for value in std::mem::take(&mut self.held) {
-            self.post(&value);
+        for ch in self.channels.values() {
+            let mut c = ch.borrow_mut();
+            for value in std::mem::take(&mut c.held) {
+                self.post(&value, &mut c);
+            }
         }
     }
 
-    /// The worker is dead: it is ended (freeing what it held, GPU memory included), and nothing
-    /// it sends afterwards is taken in (its error event echoes the panic it reported).
+    /// The worker is dead: it is ended (freeing what it held, GPU memory included), every channel
+    /// hears it, and nothing it sends afterwards is taken in.
     fn died(&mut self, message: String) {
-        if !self.dead {
-            self.dead = true;
-            self.held.clear();
-            self.worker.terminate();
-            self.received.push(Event::Died(message));
+        if self.dead {
+            return;
+        }
+        self.dead = true;
+        self.worker.terminate();
+        for ch in self.channels.values() {
+            let mut c = ch.borrow_mut();
+            c.dead = true;
+            c.held.clear();
+            c.received.push(Raw::Died(message.clone()));
+        }
+        if let Some(entry) = &self.shared {
+            SHARED.with(|s| s.borrow_mut().remove(entry));
         }
     }
-}
 
-pub struct Link<Out: Serialize, In: DeserializeOwned> {
-    shared: Rc<RefCell<Shared<In>>>,
-    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
-    _on_error: Closure<dyn FnMut(web_sys::Event)>,
-    _out: PhantomData<Out>,
-}
-
-impl<Out: Serialize, In: DeserializeOwned + 'static> Link<Out, In> {
-    /// Starts a worker running the exported function `entry`; `name` says what it is in messages
-    /// ("the training worker").
-    pub fn spawn(entry: &str, name: &'static str) -> Result<Self, String> {
-        let shared = Rc::new(RefCell::new(Shared {
+    /// Starts a worker running the exported function `entry`.
+    fn start(entry: &str, name: &'static str, shared: bool) -> Result<Rc<RefCell<Self>>, String> {
+        let this = Rc::new(RefCell::new(Self {
             worker: super::spawn(entry)?,
+            shared: shared.then(|| entry.to_string()),
             ready: false,
-            held: Vec::new(),
-            received: Vec::new(),
             dead: false,
+            channels: BTreeMap::new(),
+            next: 0,
+            _on_message: None,
+            _on_error: None,
         }));
-        let inbox = shared.clone();
+        let me = Rc::downgrade(&this);
         let ready_mark = format!("{entry}-ready");
         let on_message =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-                let data = e.data();
-                let text = |key: &str| {
-                    js_sys::Reflect::get(&data, &key.into())
-                        .ok()
-                        .and_then(|v| v.as_string())
+                let Some(me) = me.upgrade() else {
+                    return;
                 };
-                let mut s = inbox.borrow_mut();
-                if s.dead {
+                let data = e.data();
+                let get = |key: &str| js_sys::Reflect::get(&data, &key.into()).ok();
+                let text = |key: &str| get(key).and_then(|v| v.as_string());
+                let mut w = me.borrow_mut();
+                if w.dead {
                     return;
                 }
                 match text("type").as_deref() {
                     Some(READY) => {
                         // a phase of the cold start (see docs/sampler.md)
                         crate::dom::mark(&ready_mark);
-                        s.ready();
+                        w.ready();
                     }
-                    Some(PANICKED) => s.died(text("message").unwrap_or_default()),
-                    Some(BOOT_FAILED) => s.died(format!(
+                    Some(PANICKED) => w.died(text("message").unwrap_or_default()),
+                    Some(BOOT_FAILED) => w.died(format!(
                         "{name} could not start: {}",
                         text("message").unwrap_or_default()
                     )),
                     _ => {
-                        let event =
-                            super::decode::<In>(data).map_or_else(Event::Failed, Event::Message);
-                        s.received.push(event);
+                        let ch = get("ch").and_then(|v| v.as_f64()).map(|c| c as u32);
+                        let channel = ch.and_then(|c| w.channels.get(&c));
+                        if let (Some(c), Some(msg)) = (channel, get("msg")) {
+                            c.borrow_mut().received.push(Raw::Message(msg));
+                        }
                     }
                 }
             });
-        let inbox = shared.clone();
+        let me = Rc::downgrade(&this);
         // an `ErrorEvent` for an exception, a plain `Event` when the script could not load
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
             let message = js_sys::Reflect::get(&e, &"message".into())
                 .ok()
                 .and_then(|m| m.as_string())
                 .unwrap_or_else(|| "it could not be started".into());
-            inbox.borrow_mut().died(format!("{name} failed: {message}"));
+            if let Some(me) = me.upgrade() {
+                me.borrow_mut().died(format!("{name} failed: {message}"));
+            }
         });
         {
-            let s = shared.borrow();
-            s.worker
+            let mut w = this.borrow_mut();
+            w.worker
                 .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            s.worker
-                .set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            w.worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            w._on_message = Some(on_message);
+            w._on_error = Some(on_error);
         }
-        Ok(Self {
-            shared,
-            _on_message: on_message,
-            _on_error: on_error,
-            _out: PhantomData,
-        })
+        Ok(this)
+    }
+
+    /// A new channel on this worker.
+    fn open(&mut self) -> (u32, Rc<RefCell<Channel>>) {
+        let ch = self.next;
+        self.next += 1;
+        let channel = Rc::new(RefCell::new(Channel::default()));
+        self.channels.insert(ch, channel.clone());
+        (ch, channel)
+    }
+}
+
+pub struct Link<Out: Serialize, In: DeserializeOwned> {
+    worker: Rc<RefCell<Worker>>,
+    ch: u32,
+    channel: Rc<RefCell<Channel>>,
+    _types: PhantomData<(Out, In)>,
+}
+
+impl<Out: Serialize, In: DeserializeOwned + 'static> Link<Out, In> {
+    /// Starts a worker of its own running the exported function `entry`; `name` says what it is
+    /// in messages ("the training worker").
+    pub fn spawn(entry: &str, name: &'static str) -> Result<Self, String> {
+        Ok(Self::on(Worker::start(entry, name, false)?))
+    }
+
+    /// A channel of the document's shared worker of `entry` (started if there is none, or the
+    /// last one died).
+    pub fn spawn_shared(entry: &str, name: &'static str) -> Result<Self, String> {
+        let alive = SHARED
+            .with(|s| s.borrow().get(entry).and_then(Weak::upgrade))
+            .filter(|w| !w.borrow().dead);
+        let worker = match alive {
+            Some(w) => w,
+            None => {
+                let w = Worker::start(entry, name, true)?;
+                SHARED.with(|s| s.borrow_mut().insert(entry.to_string(), Rc::downgrade(&w)));
+                w
+            }
+        };
+        Ok(Self::on(worker))
+    }
+
+    /// Either: a worker of its own, or a channel of the shared one.
+    pub fn start(entry: &str, name: &'static str, shared: bool) -> Result<Self, String> {
+        if shared {
+            Self::spawn_shared(entry, name)
+        } else {
+            Self::spawn(entry, name)
+        }
+    }
+
+    fn on(worker: Rc<RefCell<Worker>>) -> Self {
+        let (ch, channel) = worker.borrow_mut().open();
+        Self {
+            worker,
+            ch,
+            channel,
+            _types: PhantomData,
+        }
     }
 
     /// True once the worker has failed to start or panicked.
     pub fn dead(&self) -> bool {
-        self.shared.borrow().dead
+        self.channel.borrow().dead
     }
 
     /// Sends `msg` now, or as soon as the worker is listening.
     pub fn send(&mut self, msg: Out) {
-        let mut s = self.shared.borrow_mut();
-        if s.dead {
+        let w = self.worker.borrow();
+        let mut c = self.channel.borrow_mut();
+        if c.dead {
             return;
         }
         match super::encode(&msg) {
-            Ok(value) if s.ready => s.post(&value),
-            Ok(value) => s.held.push(value),
-            Err(message) => s.received.push(Event::Failed(message)),
+            Ok(value) if w.ready => w.post(&envelope(self.ch, Some(&value)), &mut c),
+            Ok(value) => c.held.push(envelope(self.ch, Some(&value))),
+            Err(message) => c.received.push(Raw::Failed(message)),
         }
     }
 
     /// What the worker said since the last call.
     pub fn receive(&mut self) -> Vec<Event<In>> {
-        std::mem::take(&mut self.shared.borrow_mut().received)
+        let raw = std::mem::take(&mut self.channel.borrow_mut().received);
+        raw.into_iter()
+            .map(|r| match r {
+                Raw::Message(v) => super::decode::<In>(v).map_or_else(Event::Failed, Event::Message),
+                Raw::Failed(m) => Event::Failed(m),
+                Raw::Died(m) => Event::Died(m),
+            })
+            .collect()
     }
 }
 
 impl<Out: Serialize, In: DeserializeOwned> Drop for Link<Out, In> {
+    /// Closes the channel (the worker drops its job); a worker left with no channel is ended.
     fn drop(&mut self) {
-        let s = self.shared.borrow();
-        s.worker.set_onmessage(None);
-        s.worker.set_onerror(None);
-        s.worker.terminate();
+        let mut w = self.worker.borrow_mut();
+        w.channels.remove(&self.ch);
+        if w.dead {
+            return;
+        }
+        if w.channels.is_empty() {
+            w.worker.set_onmessage(None);
+            w.worker.set_onerror(None);
+            w.worker.terminate();
+            w.dead = true;
+            if let Some(entry) = w.shared.clone() {
+                SHARED.with(|s| s.borrow_mut().remove(&entry));
+            }
+        } else if w.ready {
+            let _ = w.worker.post_message(&envelope(self.ch, None));
+        } else {
+            // not listening yet: the close waits with the others' held messages
+            let close = envelope(self.ch, None);
+            if let Some(c) = w.channels.values().next() {
+                c.borrow_mut().held.push(close);
+            }
+        }
     }
 }

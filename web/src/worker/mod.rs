@@ -102,11 +102,19 @@ pub fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, String> {
     serde_wasm_bindgen::from_value(value).map_err(|e| format!("an unexpected message: {e}"))
 }
 
-/// Posts `msg` from the worker to the page.
+thread_local! {
+    /// In a worker: the channel whose job runs now (what [`post`] addresses).
+    static CHANNEL: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Posts `msg` from the worker to the page, to the channel whose job is running.
 pub fn post<T: Serialize>(msg: &T) {
     let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     if let Ok(value) = encode(msg) {
-        let _ = scope.post_message(&value);
+        let o = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&o, &"ch".into(), &CHANNEL.with(|c| c.get()).into());
+        let _ = js_sys::Reflect::set(&o, &"msg".into(), &value);
+        let _ = scope.post_message(&o);
     }
 }
 
@@ -133,23 +141,50 @@ pub trait Job: Default + 'static {
     async fn work(&mut self);
 }
 
-/// Runs `J` in this worker: says it is ready, then applies the page's messages as they come and
-/// works a slice at a time while busy, letting messages in (a stop, a new run) between slices.
+/// Runs `J` in this worker, one job per channel (a widget's link; several where widgets share the
+/// worker, [`Link::spawn_shared`]): says it is ready, then applies each channel's messages as they
+/// come and, while jobs are busy, works a slice of each in turn, letting messages in (a stop, a
+/// new run) between rounds. A closed channel's job is dropped.
 pub fn serve<J: Job>() {
     wasm_bindgen_futures::spawn_local(async {
         let inbox = Inbox::listen();
         signal(READY, None);
-        let mut job = J::default();
+        let mut jobs: std::collections::BTreeMap<u32, J> = Default::default();
         loop {
-            for msg in inbox.drain::<J::In>() {
-                job.apply(msg).await;
+            for raw in inbox.drain_raw() {
+                let get = |k: &str| js_sys::Reflect::get(&raw, &k.into()).ok();
+                let Some(ch) = get("ch").and_then(|c| c.as_f64()).map(|c| c as u32) else {
+                    continue;
+                };
+                if get("close").is_some_and(|c| c.is_truthy()) {
+                    jobs.remove(&ch);
+                    continue;
+                }
+                match get("msg").map(decode::<J::In>) {
+                    Some(Ok(msg)) => {
+                        CHANNEL.with(|c| c.set(ch));
+                        jobs.entry(ch).or_default().apply(msg).await;
+                    }
+                    Some(Err(e)) => web_sys::console::warn_1(&e.into()),
+                    None => {}
+                }
             }
-            if job.busy() {
-                job.work().await;
-                crate::dom::yield_now().await;
-            } else {
+            let busy: Vec<u32> = jobs
+                .iter()
+                .filter(|(_, j)| j.busy())
+                .map(|(ch, _)| *ch)
+                .collect();
+            if busy.is_empty() {
                 inbox.wait().await;
+                continue;
             }
+            for ch in busy {
+                if let Some(job) = jobs.get_mut(&ch) {
+                    CHANNEL.with(|c| c.set(ch));
+                    job.work().await;
+                }
+            }
+            crate::dom::yield_now().await;
         }
     });
 }
@@ -179,16 +214,9 @@ impl Inbox {
         inbox
     }
 
-    /// The messages so far, decoded (one that does not decode is skipped, with a console note).
-    fn drain<T: DeserializeOwned>(&self) -> Vec<T> {
-        let raw: Vec<JsValue> = self.queue.borrow_mut().drain(..).collect();
-        raw.into_iter()
-            .filter_map(|v| {
-                decode(v)
-                    .map_err(|e| web_sys::console::warn_1(&e.into()))
-                    .ok()
-            })
-            .collect()
+    /// The messages so far, as they came (each addressed to a channel).
+    fn drain_raw(&self) -> Vec<JsValue> {
+        self.queue.borrow_mut().drain(..).collect()
     }
 
     /// Resolves when a message is waiting.

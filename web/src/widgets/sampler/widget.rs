@@ -29,8 +29,8 @@ pub struct Early {
 }
 
 impl Early {
-    pub fn start(hash: &mut HashState) -> Self {
-        let link = spawn_link();
+    pub fn start(hash: &mut HashState, shared: bool) -> Self {
+        let link = spawn_link(shared);
         dom::mark("worker-spawned");
         // read again (with its warning) by the settings table
         let url = manifest_url(&mut hash.clone());
@@ -193,7 +193,7 @@ impl Glue<'_> {
 
     async fn apply(&mut self, s: &mut Session, out: Outbox) {
         if out.respawn {
-            match spawn_link() {
+            match spawn_link(self.root.shared_workers) {
                 Ok(mut link) => {
                     open(&mut link, self.backend);
                     self.link = link;
@@ -302,8 +302,8 @@ impl Glue<'_> {
     }
 }
 
-fn spawn_link() -> Result<ChainLink, String> {
-    ChainLink::spawn("sampler_chain", "the sampler's worker")
+fn spawn_link(shared: bool) -> Result<ChainLink, String> {
+    ChainLink::start("sampler_chain", "the sampler's worker", shared)
         .map_err(|e| format!("Sampling needs a Web Worker, but {e}."))
 }
 

@@ -28,8 +28,8 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
         super::session::Cmd::CrashViewer,
     );
     let mut links = Links {
-        trainer: spawn_trainer()?,
-        viewer: spawn_viewer()?,
+        trainer: spawn_trainer(root.shared_workers)?,
+        viewer: spawn_viewer(root.shared_workers)?,
     };
     let mut published_at = f64::NEG_INFINITY;
     let mut published_samples = None;
@@ -82,7 +82,7 @@ impl Links {
     /// Does what the session asked, in its order: new workers first, then its messages.
     fn carry_out(&mut self, out: Outbox, root: &Root, panel: &Panel, session: &mut Session) {
         if out.respawn_trainer {
-            match spawn_trainer() {
+            match spawn_trainer(root.shared_workers) {
                 Ok(link) => self.trainer = link,
                 Err(e) => {
                     session.trainer_dead = true;
@@ -91,7 +91,7 @@ impl Links {
             }
         }
         if out.respawn_viewer {
-            match spawn_viewer() {
+            match spawn_viewer(root.shared_workers) {
                 Ok(link) => self.viewer = link,
                 Err(e) => {
                     session.viewer_dead = true;
@@ -225,13 +225,13 @@ fn publish(root: &Root, s: &Session) {
     }
 }
 
-fn spawn_trainer() -> Result<TrainerLink, String> {
-    TrainerLink::spawn("toy2d_trainer", "the training worker")
+fn spawn_trainer(shared: bool) -> Result<TrainerLink, String> {
+    TrainerLink::start("toy2d_trainer", "the training worker", shared)
         .map_err(|e| format!("Training needs a Web Worker, but {e}."))
 }
 
-fn spawn_viewer() -> Result<ViewerLink, String> {
-    ViewerLink::spawn("toy2d_viewer", "the sampling worker")
+fn spawn_viewer(shared: bool) -> Result<ViewerLink, String> {
+    ViewerLink::start("toy2d_viewer", "the sampling worker", shared)
         .map_err(|e| format!("Sampling needs a Web Worker, but {e}."))
 }
 

@@ -3,7 +3,8 @@
 // Reports: ms from navigation until the first, visible figure is interactive (its status past
 // waiting/loading), until all six are when the reader scrolls through the post (one figure every
 // 400 ms), and the memory of the renderer processes (the sum of their PSS) once all six run,
-// against one figure alone. Usage: node scripts/bench/embed-budget.mjs dist
+// against one figure alone, and against the same post with no figure (the browser's own).
+// Usage: node scripts/bench/embed-budget.mjs dist
 import { readFileSync, readdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { serve, host } from '../../tests/e2e/serve.mjs';
@@ -33,6 +34,8 @@ ${figs.map((s, i) => `<iframe id="f${i}" src="${esc(`${server.url}#${s}`)}" widt
 pages['/element.html'] = elementPost(FIGURES);
 pages['/frames.html'] = framePost(FIGURES);
 pages['/element-one.html'] = elementPost(FIGURES.slice(1, 2));
+// the browser's own renderers with the post and no figure: what the figures add is above it
+pages['/empty.html'] = elementPost([]);
 pages['/frames-one.html'] = framePost(FIGURES.slice(1, 2));
 
 /// The status of figure i, element or iframe.
@@ -91,7 +94,7 @@ async function visit(path, n, mode) {
       if (i === 0) first = ready[0];
       await page.waitForTimeout(400);
     }
-    const all = Math.max(...ready);
+    const all = ready.length ? Math.max(...ready) : null;
     await page.waitForTimeout(5000);
     const mark = `--bench-mark-${process.pid}`;
     const memory = { renderer: pss(mark, 'renderer'), all: pss(mark, 'all') };
@@ -103,7 +106,7 @@ async function visit(path, n, mode) {
   await browser.close();
 }
 
-for (const [path, n, mode] of [['/element-one.html', 1, 'element'], ['/element.html', 6, 'element'], ['/frames-one.html', 1, 'iframe'], ['/frames.html', 6, 'iframe']]) {
+for (const [path, n, mode] of [['/empty.html', 0, 'element'], ['/element-one.html', 1, 'element'], ['/element.html', 6, 'element'], ['/frames-one.html', 1, 'iframe'], ['/frames.html', 6, 'iframe']]) {
   await visit(path, n, mode);
 }
 server.close();

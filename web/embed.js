@@ -32,26 +32,29 @@ function settingsOf(el) {
 
 class DiffusionWidget extends HTMLElement {
   connectedCallback() {
-    if (this.shadowRoot) return;
-    const shadow = this.attachShadow({ mode: 'open' });
-    const link = document.createElement('link');
-    link.rel = 'stylesheet';
-    link.href = STYLE;
-    this.box = document.createElement('div');
-    this.box.className = 'widget-host';
-    shadow.append(link, this.box);
+    if (!this.shadowRoot) {
+      const shadow = this.attachShadow({ mode: 'open' });
+      const link = document.createElement('link');
+      link.rel = 'stylesheet';
+      link.href = STYLE;
+      this.box = document.createElement('div');
+      this.box.className = 'widget-host';
+      shadow.append(link, this.box);
+    }
+    // (again) in the document, e.g. moved by the post's own script: it waits to be scrolled to
+    if (this.handle || this.starting) return;
     const settings = settingsOf(this);
     const params = new URLSearchParams(settings);
     const widget = params.get('widget') ?? 'mixture';
     const height = Number(this.getAttribute('height')) || HEIGHTS[widget] || 600;
     if (!this.style.display) this.style.display = 'block';
-    // the height the widget will take stands until it has mounted and laid itself out
+    // the height the widget will take stands until it has laid itself out
     this.style.minHeight = `${Math.min(20000, Math.max(50, height))}px`;
     this.dataset.status = 'waiting';
     const note = document.createElement('p');
     note.className = 'lazy-note';
     note.textContent = 'This figure starts when you scroll to it.';
-    this.box.append(note);
+    this.box.replaceChildren(note);
     const start = () => this.start(settings);
     if (params.get('lazy') === '0') return void start();
     this.observer = new IntersectionObserver((entries) => {
@@ -64,20 +67,36 @@ class DiffusionWidget extends HTMLElement {
   }
 
   async start(settings) {
+    this.starting = true;
     this.dataset.status = 'loading';
     this.box.replaceChildren();
+    // the reserved height goes once the widget has built itself (its status is past loading)
+    const built = new MutationObserver(() => {
+      if (!['loading', 'waiting'].includes(this.box.dataset.status)) {
+        built.disconnect();
+        this.style.minHeight = '';
+      }
+    });
+    built.observe(this.box, { attributes: true, attributeFilter: ['data-status'] });
     try {
       const { mount } = await import('./playground.js');
-      if (!this.isConnected) return;
-      this.handle = await mount(this.box, settings, { pauseOffscreen: true, shareWorkers: true });
-      // the widget's DOM is built in its first turns: its own height takes over after them
-      await new Promise((ok) => setTimeout(ok, 300));
-      this.style.minHeight = '';
+      const handle = await mount(this.box, settings, { pauseOffscreen: true, shareWorkers: true });
+      if (!this.isConnected) {
+        // taken out of the post while the app loaded: nothing of it keeps running
+        handle.unmount();
+        built.disconnect();
+        return;
+      }
+      this.handle = handle;
+      this.dataset.status = 'mounted';
     } catch (err) {
       // mount() put its message in the widget already
+      built.disconnect();
+      this.style.minHeight = '';
+      this.dataset.status = 'error';
       console.warn('diffusion-widget:', err);
     } finally {
-      this.dataset.status = 'mounted';
+      this.starting = false;
     }
   }
 

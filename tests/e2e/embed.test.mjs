@@ -31,7 +31,7 @@ after(async () => {
 // six figures, small enough for a 2-core CPU: two trainers, two samplers, the mixture, a chain view
 const FIGURES = [
   ['mixture', 'widget=mixture&backend=cpu&points=300&steps=10', ['ready']],
-  ['train', 'widget=toy2d&backend=cpu&data=moons&seed=1&autoplay=1&train_steps=400&n=200&steps=8&hide=settings', ['training', 'paused']],
+  ['train', 'widget=toy2d&backend=cpu&data=moons&seed=1&autoplay=1&train_steps=5000&n=200&steps=8&hide=settings', ['training']],
   ['digits', 'widget=sampler&backend=cpu&model=mnist-unet-cond&class=3&n=2&steps=3&seed=1&autorun=1&hide=own', ['done']],
   ['chain', 'widget=toy2d&backend=cpu&data=8gaussians&seed=2&autoplay=1&train_steps=30&n=200&steps=6&view=chain&hide=settings', ['paused']],
   ['more-digits', 'widget=sampler&backend=cpu&model=mnist-unet-cond&class=7&n=2&steps=3&seed=2&autorun=1&hide=own', ['done']],
@@ -94,8 +94,18 @@ test('element mode: six figures in a post on another origin (no Cache Storage) s
   assert.doesNotMatch(font, /Comic/);
 
   for (const [id, , states] of FIGURES.slice(1)) {
-    await page.$eval(`#${id}`, (e) => e.scrollIntoView({ block: 'start' }));
+    // the figure's height, every 20 ms while it starts: it never collapses under what it will be
+    await page.$eval(`#${id}`, (e) => {
+      window.__heights = [];
+      const look = () => { window.__heights.push(e.getBoundingClientRect().height); window.__look = setTimeout(look, 20); };
+      look();
+      e.scrollIntoView({ block: 'start' });
+    });
     await until(page, id, states);
+    const heights = await page.evaluate(() => { clearTimeout(window.__look); return window.__heights; });
+    const final = (await inner(page, id)).height;
+    // (a widget filling in its captions grows by a line or two: that is not a collapse)
+    assert.ok(Math.min(...heights) >= 0.9 * Math.min(final, 700), `${id} while starting: min ${Math.min(...heights)}, final ${final}`);
   }
   const states = {};
   for (const [id] of FIGURES) states[id] = await inner(page, id);
@@ -128,21 +138,20 @@ test('element mode: six figures in a post on another origin (no Cache Storage) s
 
   // a training figure scrolled away pauses, says so, and goes on when it is back
   await page.$eval('#train', (e) => e.scrollIntoView({ block: 'start' }));
-  await until(page, 'train', ['training'], 60_000).catch(() => {});
-  const before = await inner(page, 'train');
-  if (before.status === 'training') {
-    await page.$eval('#nope', (e) => e.scrollIntoView());
-    await page.waitForFunction(() => document.getElementById('train').shadowRoot.querySelector('.widget-host').dataset.pausedOffscreen === 'true', null, { timeout: 30_000 });
-    const away = await inner(page, 'train');
-    assert.notEqual(away.status, 'training');
-    // the worker finishes the slice it was in, then stops
-    await page.waitForTimeout(1000);
-    const step = Number((await inner(page, 'train')).step);
-    await page.waitForTimeout(2000);
-    assert.equal(Number((await inner(page, 'train')).step), step, 'no training while off screen');
-    await page.$eval('#train', (e) => e.scrollIntoView({ block: 'start' }));
-    await page.waitForFunction(() => document.getElementById('train').shadowRoot.querySelector('.widget-host').dataset.pausedOffscreen === 'false', null, { timeout: 30_000 });
-  }
+  await until(page, 'train', ['training'], 60_000);
+  await page.$eval('#nope', (e) => e.scrollIntoView());
+  await page.waitForFunction(() => document.getElementById('train').shadowRoot.querySelector('.widget-host').dataset.pausedOffscreen === 'true', null, { timeout: 30_000 });
+  const away = await inner(page, 'train');
+  assert.notEqual(away.status, 'training');
+  assert.ok(await page.$eval('#train', (e) => e.shadowRoot.querySelector('.offscreen-note').checkVisibility()));
+  // the worker finishes the slice it was in, then stops
+  await page.waitForTimeout(1000);
+  const step = Number((await inner(page, 'train')).step);
+  await page.waitForTimeout(2000);
+  assert.equal(Number((await inner(page, 'train')).step), step, 'no training while off screen');
+  await page.$eval('#train', (e) => e.scrollIntoView({ block: 'start' }));
+  await page.waitForFunction(() => document.getElementById('train').shadowRoot.querySelector('.widget-host').dataset.pausedOffscreen === 'false', null, { timeout: 30_000 });
+  await until(page, 'train', ['training'], 30_000);
   assert.deepEqual(seen.errors, []);
   await page.close();
 });
@@ -152,9 +161,10 @@ test('iframe mode: lazy frames keep their reserved height, and every widget repo
   // must size themselves while off screen, where a cross-origin frame's rendering is throttled
   const OFF = ['chain', 'more-digits', 'mixture-below'];
   const figures = [...FIGURES.slice(0, 5), ['mixture-below', 'widget=mixture&backend=cpu&points=200&steps=5', ['ready']]];
+  // 'digits' has no loading="lazy": the browser loads it at once and the page in it waits
   const frames = figures.map(([id, s]) => OFF.includes(id)
     ? `<iframe id="${id}" src="${server.url}#${s}&lazy=0" width="100%" height="700" style="border:0"></iframe>`
-    : `<iframe id="${id}" src="${server.url}#${s}" width="100%" height="700" style="border:0" loading="lazy"></iframe>`);
+    : `<iframe id="${id}" src="${server.url}#${s}" width="100%" height="700" style="border:0"${id === 'digits' ? '' : ' loading="lazy"'}></iframe>`);
   pages['/frames.html'] = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Frames</title></head><body>
 <h1>A post with iframes</h1>${frames.join(`\n${GAP}\n`)}${GAP}
 <script src="${server.url}static/embed.js"></script></body></html>`;
@@ -176,17 +186,26 @@ test('iframe mode: lazy frames keep their reserved height, and every widget repo
     assert.ok(content > 300, `${id}: the lazy=0 frame built its widget (${content} px)`);
     assert.equal(Math.round(await height(id)), content, `${id}: the off-screen frame took its widget's height`);
   }
-  // the lazy frames below the fold have not started: their reserved height stands
+  // the lazy frames below the fold have not started: their reserved height stands; the page in
+  // the loaded one waits, without the app
   for (const id of ['train', 'digits']) {
     assert.equal(Math.round(await height(id)), 700, `${id} keeps its reserved height`);
-    const f = await frameOf(id);
-    const status = f ? await f.evaluate(() => document.getElementById('app')?.dataset.status).catch(() => 'not loaded') : 'not loaded';
-    assert.ok([undefined, 'not loaded', 'waiting'].includes(status), `${id}: ${status}`);
   }
+  const waiting = await frameOf('digits');
+  await waiting.waitForFunction(() => document.getElementById('app')?.dataset.status === 'waiting', null, { timeout: 30_000 });
+  assert.equal(await waiting.evaluate(() => document.documentElement.dataset.build), undefined, 'no app loaded in the waiting frame');
   for (const [id, , states] of figures.slice(1)) {
-    await page.$eval(`#${id}`, (e) => e.scrollIntoView({ block: 'start' }));
+    // the frame's height every 20 ms while it starts: no collapse under its widget's height
+    await page.$eval(`#${id}`, (e) => {
+      window.__heights = [];
+      const look = () => { window.__heights.push(e.getBoundingClientRect().height); window.__look = setTimeout(look, 20); };
+      look();
+      e.scrollIntoView({ block: 'start' });
+    });
     const f = await frameOf(id);
     await f.waitForFunction((s) => s.includes(document.getElementById('app')?.dataset.status), states, { timeout: 240_000, polling: 250 });
+    const heights = await page.evaluate(() => { clearTimeout(window.__look); return window.__heights; });
+    assert.ok(Math.min(...heights) >= 0.9 * Math.min(await height(id), 700), `${id} while starting: min ${Math.min(...heights)}`);
     await page.waitForTimeout(600);
     const want = await contentOf(f);
     assert.ok(Math.abs((await height(id)) - want) <= 1, `${id}: frame ${await height(id)} vs content ${want}`);

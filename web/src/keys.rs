@@ -1,12 +1,19 @@
 //! The keyboard on a widget: Space plays or pauses (the chain where its scrubber is shown, else
 //! training, else sampling), ← and → step the chain's scrubber. The widget's root is focusable
-//! (and shows its focus); keys typed into a form control stay that control's.
+//! (and shows its focus); keys typed into a form control stay that control's, a key meant for a
+//! widget inside (a comparison's run) is that widget's, and a widget scrolled away leaves Space
+//! to the page (it scrolls).
 
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement, KeyboardEvent};
 
-/// Listens on `root` for the widget's keys.
+/// Listens on `root` for the widget's keys (once per element: a widget mounted again on it is
+/// served by the same listener).
 pub fn listen(root: &Element) -> Result<(), JsValue> {
+    if root.has_attribute("data-keys") {
+        return Ok(());
+    }
+    root.set_attribute("data-keys", "")?;
     if !root.has_attribute("tabindex") {
         root.set_attribute("tabindex", "0")?;
     }
@@ -18,7 +25,14 @@ pub fn listen(root: &Element) -> Result<(), JsValue> {
     }
     let el = root.clone();
     let keydown = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
-        if e.alt_key() || e.ctrl_key() || e.meta_key() || typing(&e) {
+        if e.default_prevented()
+            || e.alt_key()
+            || e.ctrl_key()
+            || e.meta_key()
+            || typing(&e)
+            || !ours(&el, &e)
+            || el.get_attribute("data-offscreen").as_deref() == Some("true")
+        {
             return;
         }
         let done = match e.key().as_str() {
@@ -48,12 +62,25 @@ fn typing(e: &KeyboardEvent) -> bool {
         })
 }
 
-/// The first shown and enabled element of `root` that matches `selector` (not one of a widget
-/// nested inside, such as a comparison's runs).
+/// The key went to this widget, not to a widget inside it (a comparison's run has its own keys).
+fn ours(root: &Element, e: &KeyboardEvent) -> bool {
+    e.target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .and_then(|t| t.closest("[data-keys]").ok().flatten())
+        .is_some_and(|owner| &owner == root)
+}
+
+/// The first shown and enabled element of `root` that matches `selector` and belongs to it (not
+/// to a widget nested inside, such as a comparison's runs).
 fn shown(root: &Element, selector: &str) -> Option<HtmlElement> {
     let all = root.query_selector_all(selector).ok()?;
     (0..all.length())
         .filter_map(|i| all.get(i)?.dyn_into::<HtmlElement>().ok())
+        .filter(|e| {
+            e.parent_element()
+                .and_then(|p| p.closest("[data-keys]").ok().flatten())
+                .is_some_and(|owner| &owner == root)
+        })
         .find(|e| e.offset_parent().is_some() && !e.has_attribute("disabled"))
 }
 

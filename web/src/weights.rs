@@ -19,8 +19,8 @@ use crate::dom;
 const CACHE: &str = "diffusion-playground-weights";
 
 thread_local! {
-    /// Files this document downloaded and checked, by cache key: the widgets of a post share them
-    /// (two samplers of one model download it once, even where there is no Cache Storage).
+    /// Files the sharing figures of this document downloaded and checked, by cache key (two
+    /// samplers of one model in a post download it once, even where there is no Cache Storage).
     static FETCHED: RefCell<HashMap<String, Rc<Vec<u8>>>> = RefCell::default();
     /// Files being downloaded now: a second widget waits for the first instead of downloading too.
     static FETCHING: RefCell<HashSet<String>> = RefCell::default();
@@ -255,29 +255,39 @@ async fn download(
 /// The checked file of `entry`: from the cache when it holds one that passes the checks of a file
 /// ([`zoo::check_digested`]: not a web page, size, SHA-256), else downloaded (with `progress`) and
 /// checked. Returns where the bytes came from; downloaded bytes are cached by [`remember`] once
-/// they have built a network.
+/// they have built a network. `share`: the widget is a figure of a post that shares with the
+/// others (`Root::shared_workers`): a file another one has (or is getting) is taken from it, and
+/// the file is kept for the ones to come (a post's figures download each file once, even where
+/// the host gives no Cache Storage).
 pub async fn fetch_checked(
     manifest_url: &str,
     entry: &Entry,
     progress: &mut dyn FnMut(u64, u64),
+    share: bool,
 ) -> Result<(Vec<u8>, Source), String> {
     let url = file_url(manifest_url, entry);
     let key = cache_key(&url, entry);
-    // another widget of this document is downloading it: wait, then share its bytes
-    while FETCHING.with(|f| f.borrow().contains(&key)) {
-        dom::sleep_ms(50).await;
-    }
-    if let Some(bytes) = FETCHED.with(|f| f.borrow().get(&key).cloned()) {
-        dom::mark("shared-read");
-        return Ok(((*bytes).clone(), Source::Cache));
-    }
-    let _fetching = Fetching::start(&key);
+    let _fetching = if share {
+        // another figure of this document is downloading it: wait, then share its bytes
+        while FETCHING.with(|f| f.borrow().contains(&key)) {
+            dom::sleep_ms(50).await;
+        }
+        if let Some(bytes) = FETCHED.with(|f| f.borrow().get(&key).cloned()) {
+            dom::mark("shared-read");
+            return Ok(((*bytes).clone(), Source::Cache));
+        }
+        Some(Fetching::start(&key))
+    } else {
+        None
+    };
     if let Some(bytes) = cached(&key).await {
         dom::mark("cache-read");
         let sha = digest_if_sized(entry, &bytes).await;
         match zoo::check_digested(entry, &bytes, || sha) {
             Ok(()) => {
-                FETCHED.with(|f| f.borrow_mut().insert(key, Rc::new(bytes.clone())));
+                if share {
+                    FETCHED.with(|f| f.borrow_mut().insert(key, Rc::new(bytes.clone())));
+                }
                 return Ok((bytes, Source::Cache));
             }
             // a damaged cache entry is dropped and the file downloaded again
@@ -287,7 +297,9 @@ pub async fn fetch_checked(
     let bytes = download(&url, entry.bytes, progress).await?;
     let sha = digest_if_sized(entry, &bytes).await;
     zoo::check_digested(entry, &bytes, || sha).map_err(|e| e.to_string())?;
-    FETCHED.with(|f| f.borrow_mut().insert(key, Rc::new(bytes.clone())));
+    if share {
+        FETCHED.with(|f| f.borrow_mut().insert(key, Rc::new(bytes.clone())));
+    }
     Ok((bytes, Source::Network))
 }
 

@@ -268,29 +268,24 @@ impl<Out: Serialize, In: DeserializeOwned + 'static> Link<Out, In> {
 }
 
 impl<Out: Serialize, In: DeserializeOwned> Drop for Link<Out, In> {
-    /// Closes the channel (the worker drops its job); a worker left with no channel is ended.
+    /// Closes the channel (the worker drops its job); a worker left with no channel is ended and
+    /// hears nothing more. Before the worker is ready nothing of the channel was sent: its held
+    /// messages go with it.
     fn drop(&mut self) {
         let mut w = self.worker.borrow_mut();
         w.channels.remove(&self.ch);
-        if w.dead {
-            return;
-        }
         if w.channels.is_empty() {
             w.worker.set_onmessage(None);
             w.worker.set_onerror(None);
-            w.worker.terminate();
-            w.dead = true;
-            if let Some(entry) = w.shared.clone() {
-                SHARED.with(|s| s.borrow_mut().remove(&entry));
+            if !w.dead {
+                w.worker.terminate();
+                w.dead = true;
+                if let Some(entry) = w.shared.clone() {
+                    SHARED.with(|s| s.borrow_mut().remove(&entry));
+                }
             }
-        } else if w.ready {
+        } else if w.ready && !w.dead {
             let _ = w.worker.post_message(&envelope(self.ch, None));
-        } else {
-            // not listening yet: the close waits with the others' held messages
-            let close = envelope(self.ch, None);
-            if let Some(c) = w.channels.values().next() {
-                c.borrow_mut().held.push(close);
-            }
         }
     }
 }

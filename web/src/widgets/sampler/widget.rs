@@ -172,15 +172,19 @@ impl Glue<'_> {
                 let started = dom::now_ms();
                 let panel = &self.panel;
                 let mut progress = |got: u64, total: u64| panel.set_progress(got, total);
+                let share = self.root.shared_workers;
                 let got =
-                    weights::fetch_checked(s.settings.manifest(), &entry, &mut progress).await;
+                    weights::fetch_checked(s.settings.manifest(), &entry, &mut progress, share)
+                        .await;
                 if got.is_ok() {
                     self.panel.set_progress(entry.bytes, entry.bytes);
                 }
                 s.fetched(entry, got, started);
             } else if let Some(entry) = fetch_classifier {
+                let share = self.root.shared_workers;
                 let got =
-                    weights::fetch_checked(s.settings.manifest(), &entry, &mut |_, _| {}).await;
+                    weights::fetch_checked(s.settings.manifest(), &entry, &mut |_, _| {}, share)
+                        .await;
                 if let Ok((bytes, Source::Network)) = &got {
                     weights::remember(s.settings.manifest(), &entry, &mut bytes.clone()).await;
                 }

@@ -274,6 +274,10 @@ impl Session {
 
     /// Applies one command.
     pub fn apply(&mut self, cmd: Cmd) {
+        // what a person does replaces what leaving the screen paused: coming back resumes nothing
+        if !matches!(cmd, Cmd::Offscreen(_) | Cmd::CrashViewer) {
+            self.paused_offscreen = None;
+        }
         match cmd {
             // while a reflow is computed, Train / Pause decide whether training goes on after it
             Cmd::Play if self.reflowing && !self.trainer_dead => {
@@ -349,7 +353,8 @@ impl Session {
             }
             Cmd::Offscreen(false) => {
                 if let Some((training, chain)) = self.paused_offscreen.take() {
-                    if training && !self.will_train() {
+                    // a run that stopped on an error stays stopped
+                    if training && !self.will_train() && !self.error && self.set.is_some() {
                         self.apply(Cmd::Play);
                     }
                     self.chain_playing |= chain;

@@ -485,3 +485,34 @@ fn off_screen_pauses_training_and_the_chain_and_coming_back_resumes_only_those()
     assert!(s.take_out().trainer.is_empty());
     assert!(!s.playing && s.paused_offscreen.is_none());
 }
+
+#[test]
+fn coming_back_resumes_only_what_leaving_paused_and_nothing_after_the_reader_acted() {
+    // training only: the chain was still
+    let mut s = session("#widget=toy2d&autoplay=1");
+    s.turn(0.0, vec![], vec![progress(1, 1, 40, true)], vec![]);
+    s.take_out();
+    s.apply(Cmd::Offscreen(true));
+    assert_eq!(s.paused_offscreen, Some((true, false)));
+    s.apply(Cmd::Offscreen(false));
+    assert!(s.playing && !s.chain_playing);
+    // the chain only: training was paused
+    s.apply(Cmd::Play);
+    s.chain_playing = true;
+    s.apply(Cmd::Offscreen(true));
+    assert_eq!(s.paused_offscreen, Some((false, true)));
+    s.take_out();
+    s.apply(Cmd::Offscreen(false));
+    assert!(!s.playing && s.chain_playing);
+    assert!(s.take_out().trainer.is_empty());
+    // a reset while away (a button of a comparison): the new run does not start by itself
+    s.chain_playing = false;
+    s.apply(Cmd::Play);
+    s.apply(Cmd::Offscreen(true));
+    s.apply(Cmd::Reset);
+    assert!(s.paused_offscreen.is_none());
+    s.take_out();
+    s.apply(Cmd::Offscreen(false));
+    assert!(!s.playing);
+    assert!(!s.take_out().trainer.iter().any(|m| matches!(m, ToTrainer::Train { .. })));
+}

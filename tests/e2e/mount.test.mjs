@@ -105,9 +105,12 @@ test('two toy2d and two sampler widgets in one page run independently, and one e
   assert.equal(await page.$$eval('#digits .message.error', (ms) => ms.length), 0, 'the crash is said in its own widget only');
   assert.equal((await status(page, 'digits')).status, 'done');
   assert.deepEqual((await images('digits')).images, digits.images);
+  // a chain of 3 steps of 2 images can pass through "sampling" between two polls: wait for the
+  // new images instead
+  await page.evaluate(() => { window.__before = window.handles.digits.state.images; });
   await page.click('#digits button[name="sample"]');
-  await until(page, 'digits', ['sampling'], 30_000);
-  await until(page, 'digits', ['done', 'error'], 120_000);
+  await page.waitForFunction(() => window.handles.digits.state.images !== window.__before
+    && ['done', 'error'].includes(document.getElementById('digits').dataset.status), null, { timeout: 120_000, polling: 100 });
   assert.equal((await status(page, 'digits')).status, 'done');
   await page.click('#circles button[name="step"]');
   await page.waitForFunction(() => document.getElementById('circles').dataset.step === '26', null, { timeout: 60_000 });

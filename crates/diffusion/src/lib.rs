@@ -9,6 +9,7 @@
 //! data → process → model → denoiser → sampler → view.
 
 pub mod conformance;
+pub mod edit;
 pub mod denoiser;
 pub mod error;
 pub mod flow;

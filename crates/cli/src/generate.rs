@@ -69,6 +69,46 @@ pub fn load_diffusers(
     Ok((net, process, prediction))
 }
 
+/// A run directory's network (ε-prediction, on its preset's process) or a diffusers folder's:
+/// the network, its process and what it predicts (`sample` and `edit` read models the same way).
+pub fn load_model(
+    run: Option<&Path>,
+    diffusers: Option<&Path>,
+    device: &Device,
+) -> Result<(Net, Process, diffusion::Parameterization), String> {
+    match (run, diffusers) {
+        (Some(run), _) => {
+            let net = load_run(run, device)?.net;
+            let process = process_of(&net).ok_or("a classifier does not generate images")?;
+            Ok((net, process, diffusion::Parameterization::Epsilon))
+        }
+        (None, Some(dir)) => load_diffusers(dir, device),
+        (None, None) => Err("give --run or --diffusers".into()),
+    }
+}
+
+/// A shipped model (`static/weights/`, or `dir`): its manifest entry `id`, the file checked as the
+/// page checks it (size, SHA-256, every tensor), its process and what it predicts.
+pub fn load_shipped(
+    dir: &Path,
+    id: &str,
+    device: &Device,
+) -> Result<(Net, Process, diffusion::Parameterization), String> {
+    let path = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let manifest = zoo::Manifest::parse(&text)?;
+    let entry = manifest.get(id).ok_or_else(|| {
+        let ids: Vec<&str> = manifest.models.iter().map(|m| m.id.as_str()).collect();
+        format!("no model “{id}” in {} (there are: {})", path.display(), ids.join(", "))
+    })?;
+    let file = dir.join(&entry.file);
+    let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let net = zoo::load(entry, &bytes, device).map_err(|e| e.to_string())?;
+    let process = entry.process.clone().ok_or_else(|| format!("{id} does not generate images"))?;
+    let prediction = entry.prediction.parse().map_err(|e: diffusion::DiffusionError| e.to_string())?;
+    Ok((net, process, prediction))
+}
+
 /// The process a preset's network was trained on (none for the classifier).
 pub fn process_of(net: &Net) -> Option<Process> {
     match net {

@@ -3,6 +3,7 @@
 pub mod bpd_cmd;
 pub mod cifar_eval;
 pub mod device;
+pub mod edit_cmd;
 pub mod eval_cmd;
 pub mod export_cmd;
 pub mod fid;

@@ -33,6 +33,10 @@ enum Command {
     /// mnist-classifier) on its data set; writes model.safetensors (EMA weights), train.safetensors,
     /// config.json, state.json and log.csv into --out.
     Train(diffuse::train_cmd::TrainArgs),
+    /// Edit an image with a trained model: sdedit (noise it part of the way and denoise, once per
+    /// seed), inpaint (regenerate a masked part, RePaint), interpolate (between two samples'
+    /// noise), invert (DDIM inversion and back, with the error). Writes a PNG grid.
+    Edit(diffuse::edit_cmd::EditArgs),
     /// Sample a grid of images from a trained run directory, or from a diffusers UNet2DModel
     /// folder (and optionally the chain as a strip).
     Sample {
@@ -243,6 +247,7 @@ fn main() -> ExitCode {
             &device,
             out.as_deref(),
         )),
+        Command::Edit(args) => report(diffuse::edit_cmd::edit(&args).map(|said| println!("{said}"))),
         Command::Train(args) => match diffuse::train_cmd::train(&args) {
             Ok(state) => {
                 let rate = state.step as f64 / state.wall_seconds.max(1e-9);
@@ -334,17 +339,9 @@ fn sample_cmd(
     out: &std::path::Path,
     chain: Option<&std::path::Path>,
 ) -> Result<(), String> {
-    use diffuse::generate::{grid_png, load_diffusers, load_run, process_of};
+    use diffuse::generate::{grid_png, load_model};
     let device = diffuse::device::pick(device)?;
-    let (net, process, prediction) = match (run, diffusers) {
-        (Some(run), _) => {
-            let net = load_run(run, &device)?.net;
-            let process = process_of(&net).ok_or("a classifier does not generate images")?;
-            (net, process, diffusion::Parameterization::Epsilon)
-        }
-        (None, Some(dir)) => load_diffusers(dir, &device)?,
-        (None, None) => return Err("give --run or --diffusers".into()),
-    };
+    let (net, process, prediction) = load_model(run, diffusers, &device)?;
     let classes = (0..n).map(|i| class.map_or(i % 10, usize::from)).collect();
     let options = diffusion::sampler::Options {
         steps,

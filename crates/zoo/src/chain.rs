@@ -124,47 +124,15 @@ impl ImageChain {
                 diffusion::sampler::fitting(family(process)).join(", ")
             ));
         }
-        if spec.n == 0 {
-            return Err("the number of images must be at least 1".into());
-        }
         let [c, h, w] = net.image_shape();
-        let model: Box<dyn Denoiser<4>> = match net {
-            Net::UNet(unet) => {
-                let labels = match (unet.class_rows(), spec.classes.is_empty()) {
-                    (None, _) => None,
-                    (Some(rows), true) => Some(vec![rows as i64 - 1; spec.n]),
-                    (Some(rows), false) => {
-                        if spec.classes.len() != spec.n {
-                            return Err(format!(
-                                "{} classes given for {} images",
-                                spec.classes.len(),
-                                spec.n
-                            ));
-                        }
-                        if let Some(bad) = spec.classes.iter().find(|&&k| k + 1 >= rows) {
-                            return Err(format!(
-                                "class {bad} does not exist: this model has classes 0–{}",
-                                rows - 2
-                            ));
-                        }
-                        let mut ids: Vec<i64> = spec.classes.iter().map(|&k| k as i64).collect();
-                        if spec.guidance != 0.0 {
-                            ids.extend(std::iter::repeat_n(rows as i64 - 1, spec.n));
-                        }
-                        Some(ids)
-                    }
-                };
-                let guided = labels.as_ref().is_some_and(|l| l.len() == 2 * spec.n);
-                Box::new(UNetEps {
-                    unet: unet.clone(),
-                    labels: labels.map(|l| Tensor::<1, Int>::from_ints(l.as_slice(), device)),
-                    scale: if guided { spec.guidance } else { 0.0 },
-                    prediction,
-                })
-            }
-            Net::ScoreNet(s) => Box::new(Score(s.clone())),
-            Net::Classifier(_) => return Err("a classifier does not generate images".into()),
-        };
+        let model = denoiser(
+            net,
+            prediction,
+            &spec.classes,
+            spec.n,
+            spec.guidance,
+            device,
+        )?;
         let sampler = build::<4>(&spec.sampler, &spec.options, &process.process()?)
             .map_err(|e| e.to_string())?;
         Ok(Self {
@@ -213,6 +181,56 @@ impl ImageChain {
         }
         Ok(x)
     }
+}
+
+/// The model of `net` as a denoiser of `n` images: a U-Net as what it outputs (`prediction`),
+/// with the class of each image (`classes` empty: "no class") and classifier-free guidance `w`
+/// batched in one call; the ScoreNet as a score model. Shared by sampling and editing.
+pub fn denoiser(
+    net: &Net,
+    prediction: Parameterization,
+    classes: &[usize],
+    n: usize,
+    guidance: f64,
+    device: &Device,
+) -> Result<Box<dyn Denoiser<4>>, String> {
+    if n == 0 {
+        return Err("the number of images must be at least 1".into());
+    }
+    let model: Box<dyn Denoiser<4>> = match net {
+        Net::UNet(unet) => {
+            let labels = match (unet.class_rows(), classes.is_empty()) {
+                (None, _) => None,
+                (Some(rows), true) => Some(vec![rows as i64 - 1; n]),
+                (Some(rows), false) => {
+                    if classes.len() != n {
+                        return Err(format!("{} classes given for {} images", classes.len(), n));
+                    }
+                    if let Some(bad) = classes.iter().find(|&&k| k + 1 >= rows) {
+                        return Err(format!(
+                            "class {bad} does not exist: this model has classes 0–{}",
+                            rows - 2
+                        ));
+                    }
+                    let mut ids: Vec<i64> = classes.iter().map(|&k| k as i64).collect();
+                    if guidance != 0.0 {
+                        ids.extend(std::iter::repeat_n(rows as i64 - 1, n));
+                    }
+                    Some(ids)
+                }
+            };
+            let guided = labels.as_ref().is_some_and(|l| l.len() == 2 * n);
+            Box::new(UNetEps {
+                unet: unet.clone(),
+                labels: labels.map(|l| Tensor::<1, Int>::from_ints(l.as_slice(), device)),
+                scale: if guided { guidance } else { 0.0 },
+                prediction,
+            })
+        }
+        Net::ScoreNet(s) => Box::new(Score(s.clone())),
+        Net::Classifier(_) => return Err("a classifier does not generate images".into()),
+    };
+    Ok(model)
 }
 
 /// The family of samplers a zoo model's process takes.

@@ -6,6 +6,7 @@
 mod folder;
 #[cfg(feature = "files")]
 mod idx;
+pub mod draw;
 pub mod toy;
 
 #[cfg(feature = "files")]

@@ -99,13 +99,23 @@ pub fn load_shipped(
     let manifest = zoo::Manifest::parse(&text)?;
     let entry = manifest.get(id).ok_or_else(|| {
         let ids: Vec<&str> = manifest.models.iter().map(|m| m.id.as_str()).collect();
-        format!("no model “{id}” in {} (there are: {})", path.display(), ids.join(", "))
+        format!(
+            "no model “{id}” in {} (there are: {})",
+            path.display(),
+            ids.join(", ")
+        )
     })?;
     let file = dir.join(&entry.file);
     let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
     let net = zoo::load(entry, &bytes, device).map_err(|e| e.to_string())?;
-    let process = entry.process.clone().ok_or_else(|| format!("{id} does not generate images"))?;
-    let prediction = entry.prediction.parse().map_err(|e: diffusion::DiffusionError| e.to_string())?;
+    let process = entry
+        .process
+        .clone()
+        .ok_or_else(|| format!("{id} does not generate images"))?;
+    let prediction = entry
+        .prediction
+        .parse()
+        .map_err(|e: diffusion::DiffusionError| e.to_string())?;
     Ok((net, process, prediction))
 }
 

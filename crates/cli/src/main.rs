@@ -247,7 +247,9 @@ fn main() -> ExitCode {
             &device,
             out.as_deref(),
         )),
-        Command::Edit(args) => report(diffuse::edit_cmd::edit(&args).map(|said| println!("{said}"))),
+        Command::Edit(args) => {
+            report(diffuse::edit_cmd::edit(&args).map(|said| println!("{said}")))
+        }
         Command::Train(args) => match diffuse::train_cmd::train(&args) {
             Ok(state) => {
                 let rate = state.step as f64 / state.wall_seconds.max(1e-9);

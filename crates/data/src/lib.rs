@@ -2,11 +2,11 @@
 //! folders (`<split>/<class>/*.{png,jpg}`, as a directory or inside a `.tar.gz`). Everything comes
 //! back as one [`Images`] value: u8 pixels in N×C×H×W order and a class index per image.
 
+pub mod draw;
 #[cfg(feature = "files")]
 mod folder;
 #[cfg(feature = "files")]
 mod idx;
-pub mod draw;
 pub mod toy;
 
 #[cfg(feature = "files")]

@@ -72,8 +72,7 @@ fn move_to<const D: usize>(
     } else {
         0.0
     };
-    let mut next =
-        p.x0.clone() * to.alpha + p.eps * (to.sigma * to.sigma - s * s).max(0.0).sqrt();
+    let mut next = p.x0.clone() * to.alpha + p.eps * (to.sigma * to.sigma - s * s).max(0.0).sqrt();
     if s > 0.0 {
         next = next + normal_like(x, noise)? * s;
     }
@@ -200,7 +199,16 @@ impl Inversion {
             return Ok(None);
         };
         let mut none = crate::SeededNoise::new(0);
-        let (up, x0) = move_to(model, x, t, self.levels[k], to, 0.0, X0Clip::None, &mut none)?;
+        let (up, x0) = move_to(
+            model,
+            x,
+            t,
+            self.levels[k],
+            to,
+            0.0,
+            X0Clip::None,
+            &mut none,
+        )?;
         self.next += 1;
         Ok(Some(Step {
             index: k,
@@ -241,7 +249,12 @@ pub fn slerp(a: &[f32], b: &[f32], w: f64) -> Result<Vec<f32>, DiffusionError> {
     if w >= 1.0 {
         return Ok(b.to_vec());
     }
-    let dot = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(p, q)| *p as f64 * *q as f64).sum::<f64>();
+    let dot = |x: &[f32], y: &[f32]| {
+        x.iter()
+            .zip(y)
+            .map(|(p, q)| *p as f64 * *q as f64)
+            .sum::<f64>()
+    };
     let (na, nb) = (dot(a, a).sqrt(), dot(b, b).sqrt());
     let cos = if na > 0.0 && nb > 0.0 {
         (dot(a, b) / (na * nb)).clamp(-1.0, 1.0)
@@ -349,7 +362,12 @@ impl<const D: usize> Inpaint<D> {
     }
 
     /// The known part at `level` with fresh noise, the rest of `x` as it is.
-    fn replace(&self, x: Tensor<D>, level: Level, noise: &mut dyn NoiseSource) -> Result<Tensor<D>, DiffusionError> {
+    fn replace(
+        &self,
+        x: Tensor<D>,
+        level: Level,
+        noise: &mut dyn NoiseSource,
+    ) -> Result<Tensor<D>, DiffusionError> {
         let known = if level.sigma > 0.0 {
             noised(&self.known, level, normal_like(&self.known, noise)?)
         } else {
@@ -382,7 +400,9 @@ impl<const D: usize> Sampler<D> for Inpaint<D> {
             if b < a {
                 // back up one position by the forward process: x_b = (α_b/α_a) x_a + noise
                 let r = to.alpha / from.alpha;
-                let std = (to.sigma * to.sigma - r * r * from.sigma * from.sigma).max(0.0).sqrt();
+                let std = (to.sigma * to.sigma - r * r * from.sigma * from.sigma)
+                    .max(0.0)
+                    .sqrt();
                 x = x * r + normal_like(&self.known, noise)? * std;
                 continue;
             }

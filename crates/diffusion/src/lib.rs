@@ -9,8 +9,8 @@
 //! data → process → model → denoiser → sampler → view.
 
 pub mod conformance;
-pub mod edit;
 pub mod denoiser;
+pub mod edit;
 pub mod error;
 pub mod flow;
 pub mod guidance;

@@ -6,11 +6,11 @@
 
 mod common;
 
+use burn::prelude::*;
 use common::{device, max_abs_diff, values};
 use diffusion::edit::{Inpaint, Inversion, PathSampler, noised, repaint_walk, slerp, times};
 use diffusion::noise::normal_like;
 use diffusion::{GaussianMixture, Process, Sampler, SeededNoise};
-use burn::prelude::*;
 
 fn ring() -> GaussianMixture {
     GaussianMixture::ring(8, 2.0, 0.1).unwrap()
@@ -20,7 +20,12 @@ fn points(v: &[f32]) -> Tensor<2> {
     Tensor::<1>::from_floats(v, &device()).reshape([v.len() / 2, 2])
 }
 
-fn run(sampler: &mut dyn Sampler<2>, model: &GaussianMixture, mut x: Tensor<2>, seed: u64) -> Tensor<2> {
+fn run(
+    sampler: &mut dyn Sampler<2>,
+    model: &GaussianMixture,
+    mut x: Tensor<2>,
+    seed: u64,
+) -> Tensor<2> {
     let mut noise = SeededNoise::new(seed);
     while let Some(step) = sampler.step(model, &x, &mut noise).unwrap() {
         x = step.x;
@@ -33,7 +38,13 @@ fn nearest(mix: &GaussianMixture, p: &[f64]) -> Vec<(usize, f64)> {
     p.chunks(2)
         .map(|q| {
             (0..mix.means().len())
-                .map(|k| (k, ((q[0] - mix.means()[k][0]).powi(2) + (q[1] - mix.means()[k][1]).powi(2)).sqrt()))
+                .map(|k| {
+                    (
+                        k,
+                        ((q[0] - mix.means()[k][0]).powi(2) + (q[1] - mix.means()[k][1]).powi(2))
+                            .sqrt(),
+                    )
+                })
                 .min_by(|a, b| a.1.total_cmp(&b.1))
                 .unwrap()
         })
@@ -50,8 +61,17 @@ fn noising_matches_q_of_xt_given_x0() {
     let x = values(noised(&x0, level, z));
     let mean = x.iter().sum::<f64>() / x.len() as f64;
     let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / x.len() as f64;
-    assert!((mean - 1.5 * level.alpha).abs() < 0.01, "mean {mean} vs {}", 1.5 * level.alpha);
-    assert!((var.sqrt() - level.sigma).abs() < 0.01, "std {} vs {}", var.sqrt(), level.sigma);
+    assert!(
+        (mean - 1.5 * level.alpha).abs() < 0.01,
+        "mean {mean} vs {}",
+        1.5 * level.alpha
+    );
+    assert!(
+        (var.sqrt() - level.sigma).abs() < 0.01,
+        "std {} vs {}",
+        var.sqrt(),
+        level.sigma
+    );
     // the closed form of the linear schedule: ᾱ_300 = Π (1 − β_s)
     let betas = (0..=300).map(|s| 1e-4 + (0.02 - 1e-4) * s as f64 / 999.0);
     let alpha_bar: f64 = betas.map(|b| 1.0 - b).product();
@@ -64,10 +84,15 @@ fn inversion_then_sampling_gives_the_points_back_closer_with_more_steps() {
     let (data, _) = mix.sample(200, &mut SeededNoise::new(2));
     let x0 = points(&data);
     let mut errors = Vec::new();
-    for process in [Process::ddpm("cosine", 1000).unwrap(), Process::sde("vp").unwrap()] {
+    for process in [
+        Process::ddpm("cosine", 1000).unwrap(),
+        Process::sde("vp").unwrap(),
+    ] {
         for steps in [25, 50, 100] {
             let path = times(&process, steps, 1.0).unwrap();
-            let xt = Inversion::new(&process, path.clone()).run(&mix, &x0).unwrap();
+            let xt = Inversion::new(&process, path.clone())
+                .run(&mix, &x0)
+                .unwrap();
             let mut back = PathSampler::new(&process, path, 0.0).unwrap();
             let x = run(&mut back, &mix, xt, 0);
             let err = max_abs_diff(&values(x), &values(x0.clone()));
@@ -76,7 +101,10 @@ fn inversion_then_sampling_gives_the_points_back_closer_with_more_steps() {
     }
     eprintln!("inversion round trip, max |error| over 200 points: {errors:?}");
     for w in errors.chunks(3) {
-        assert!(w[0].2 > w[1].2 && w[1].2 > w[2].2, "the error falls with steps: {w:?}");
+        assert!(
+            w[0].2 > w[1].2 && w[1].2 > w[2].2,
+            "the error falls with steps: {w:?}"
+        );
         // at 100 steps every point comes back inside its mode (σ = 0.1)
         assert!(w[2].2 < 0.1, "{w:?}");
     }
@@ -89,18 +117,33 @@ fn sdedit_keeps_the_mode_at_low_strength_and_samples_the_mixture_at_full_strengt
     let (data, labels) = mix.sample(400, &mut SeededNoise::new(3));
     let x0 = points(&data);
     let edit = |strength: f64, seed: u64| {
-        let mut s = PathSampler::new(&process, times(&process, 50, strength).unwrap(), 1.0).unwrap();
+        let mut s =
+            PathSampler::new(&process, times(&process, 50, strength).unwrap(), 1.0).unwrap();
         let z = normal_like(&x0, &mut SeededNoise::new(seed)).unwrap();
         let start = noised(&x0, s.start_level(), z);
         values(run(&mut s, &mix, start, seed + 1))
     };
     let light = nearest(&mix, &edit(0.2, 10));
-    let kept = light.iter().zip(&labels).filter(|((k, _), l)| k == *l).count();
-    assert!(kept as f64 >= 0.95 * 400.0, "a light edit keeps the mode: {kept} of 400");
+    let kept = light
+        .iter()
+        .zip(&labels)
+        .filter(|((k, _), l)| k == *l)
+        .count();
+    assert!(
+        kept as f64 >= 0.95 * 400.0,
+        "a light edit keeps the mode: {kept} of 400"
+    );
     let full = nearest(&mix, &edit(1.0, 20));
-    let kept = full.iter().zip(&labels).filter(|((k, _), l)| k == *l).count();
+    let kept = full
+        .iter()
+        .zip(&labels)
+        .filter(|((k, _), l)| k == *l)
+        .count();
     // a full edit forgets the input: about one in eight lands in its old mode, all on the ring
-    assert!((kept as f64 / 400.0) < 0.3, "a full edit forgets the input: {kept} of 400");
+    assert!(
+        (kept as f64 / 400.0) < 0.3,
+        "a full edit forgets the input: {kept} of 400"
+    );
     assert!(full.iter().all(|(_, d)| *d < 0.5));
 }
 
@@ -146,17 +189,32 @@ fn inpainting_keeps_the_known_part_exactly_and_resampling_makes_the_rest_agree()
     let known = points(&data);
     let keep = points(&[1.0f32, 0.0].repeat(300));
     let agree = |resample: usize| {
-        let mut s = Inpaint::new(&process, times(&process, 50, 1.0).unwrap(), known.clone(), keep.clone(), 5, resample, 1.0).unwrap();
+        let mut s = Inpaint::new(
+            &process,
+            times(&process, 50, 1.0).unwrap(),
+            known.clone(),
+            keep.clone(),
+            5,
+            resample,
+            1.0,
+        )
+        .unwrap();
         let start = normal_like(&known, &mut SeededNoise::new(7)).unwrap();
         let x = values(run(&mut s, &mix, start, 8));
         let xs: Vec<f64> = x.chunks(2).map(|p| p[0]).collect();
         let want: Vec<f64> = data.chunks(2).map(|p| p[0] as f64).collect();
-        assert_eq!(max_abs_diff(&xs, &want), 0.0, "the known coordinate is the known image's, exactly");
+        assert_eq!(
+            max_abs_diff(&xs, &want),
+            0.0,
+            "the known coordinate is the known image's, exactly"
+        );
         // how many completed points lie on the ring (within 3σ of a mode)
         nearest(&mix, &x).iter().filter(|(_, d)| *d < 0.3).count()
     };
     let (plain, repainted) = (agree(1), agree(5));
-    eprintln!("inpainting: on a mode without resampling {plain} of 300, with 5 resamplings {repainted}");
+    eprintln!(
+        "inpainting: on a mode without resampling {plain} of 300, with 5 resamplings {repainted}"
+    );
     // exact conditional samples would put ~99% within 3σ; the replacement method falls short of
     // it (measured 243, 258 with resampling; 268 at 100 steps and 10 resamplings)
     assert!(repainted >= 250, "{repainted}");

@@ -28,6 +28,16 @@ pub struct ChainSpec {
     pub seed: u64,
 }
 
+/// An image to edit (SDEdit): noised to `strength` of the process with q(x_t | x₀), then walked
+/// down by a DDIM path (η = 1, as SDEdit's stochastic reverse process) as the chain's steps.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct EditSpec {
+    /// [C·H·W] values in [−1, 1]: one image, edited once per image of the chain (each its seed).
+    pub image: Vec<f32>,
+    /// How far to noise it, 0 < s ≤ 1 (1: the image is forgotten, as plain sampling).
+    pub strength: f64,
+}
+
 /// The U-Net as an ε-predictor, with classifier-free guidance computed in one batched call: the
 /// batch is run twice over, with the labels and with "no class", and ε̄ = (1 + w)·ε_c − w·ε_∅.
 struct UNetEps {
@@ -86,6 +96,8 @@ pub struct ImageChain {
     noise: SeededNoise,
     shape: [usize; 4],
     device: Device,
+    /// An edit's image (repeated for each image) and the level the path starts at.
+    edit: Option<(Tensor<4>, Level)>,
 }
 
 impl ImageChain {
@@ -141,7 +153,46 @@ impl ImageChain {
             noise: SeededNoise::new(spec.seed),
             shape: [spec.n, c, h, w],
             device: device.clone(),
+            edit: None,
         })
+    }
+
+    /// The chain of `spec` (its model, classes, guidance, steps and seed) editing `edit`'s image
+    /// instead of sampling from noise: SDEdit (`diffusion::edit`). Its steps are `spec`'s share
+    /// for the strength; the sampler `spec` names is not used.
+    pub fn editing(
+        net: &Net,
+        process: &Process,
+        prediction: Parameterization,
+        spec: &ChainSpec,
+        edit: &EditSpec,
+        device: &Device,
+    ) -> Result<Self, String> {
+        let mut chain = Self::predicting(net, process, prediction, spec, device)?;
+        let [c, h, w] = net.image_shape();
+        if edit.image.len() != c * h * w {
+            return Err(format!(
+                "the image to edit has {} values; this model takes {c}×{h}×{w} images",
+                edit.image.len()
+            ));
+        }
+        if edit.image.iter().any(|v| !v.is_finite()) {
+            return Err("the image to edit holds values that are not numbers".into());
+        }
+        let core = process.process()?;
+        let steps = ((spec.options.steps as f64 * edit.strength).ceil() as usize).max(1);
+        let times =
+            diffusion::edit::times(&core, steps, edit.strength).map_err(|e| e.to_string())?;
+        let path = diffusion::edit::PathSampler::new(&core, times, 1.0)
+            .map_err(|e| e.to_string())?
+            .with_clip(IMAGE_CLIP);
+        let level = path.start_level();
+        let image = Tensor::<1>::from_floats(edit.image.as_slice(), device)
+            .reshape([1, c, h, w])
+            .repeat_dim(0, spec.n);
+        chain.sampler = Box::new(path);
+        chain.edit = Some((image, level));
+        Ok(chain)
     }
 
     /// Number of steps (model evaluations of the sampler's schedule).
@@ -158,11 +209,15 @@ impl ImageChain {
         self.shape
     }
 
-    /// x_T: seeded noise scaled to the sampler's starting level.
+    /// x_T: seeded noise scaled to the sampler's starting level; for an edit, the image noised to
+    /// the path's first level.
     pub fn start(&mut self) -> Tensor<4> {
         let z = self.noise.normals(self.shape.iter().product());
-        Tensor::<4>::from_data(TensorData::new(z, self.shape), &self.device)
-            * self.sampler.init_sigma()
+        let z = Tensor::<4>::from_data(TensorData::new(z, self.shape), &self.device);
+        match &self.edit {
+            Some((image, level)) => diffusion::edit::noised(image, *level, z),
+            None => z * self.sampler.init_sigma(),
+        }
     }
 
     /// The next step from `x`, or `None` once the chain is done.

@@ -178,6 +178,20 @@ impl Manifest {
 }
 
 impl Entry {
+    /// [C, H, W] of the images the model makes (a U-Net's config says; else MNIST's 1 × 28 × 28).
+    pub fn image_shape(&self) -> [usize; 3] {
+        let get = |k: &str| {
+            self.config
+                .get(k)
+                .and_then(|v| v.as_u64())
+                .map(|v| v as usize)
+        };
+        match (get("in_channels"), get("sample_size")) {
+            (Some(c), Some(s)) if c > 0 && s > 0 => [c, s, s],
+            _ => [1, 28, 28],
+        }
+    }
+
     /// The samplers of the core that fit this model's process.
     pub fn samplers(&self) -> Vec<&'static str> {
         diffusion::sampler::fitting(if self.process.as_ref().is_some_and(Process::is_sde) {

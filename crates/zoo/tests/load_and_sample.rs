@@ -288,3 +288,81 @@ fn batched_guidance_equals_two_calls() {
     // the machine's SIMD width) shows up here a hundredfold: CI measured 1.2e-4
     assert!(err < 2e-3, "batched vs two-call guidance differ by {err}");
 }
+
+#[test]
+fn an_edit_chain_starts_from_the_noised_image_and_takes_its_share_of_the_steps() {
+    let device = Device::flex();
+    let (entry, _, net) = tiny(&device);
+    let process = Process::ddpm_linear();
+    let mut s = spec(2, vec![1, 2], 1.0);
+    s.options.steps = 10;
+    let image: Vec<f32> = (0..64)
+        .map(|i| if i % 9 == 0 { 1.0 } else { -1.0 })
+        .collect();
+    let edit = zoo::EditSpec {
+        image: image.clone(),
+        strength: 0.3,
+    };
+    let mut chain = ImageChain::editing(
+        &net,
+        &process,
+        Parameterization::Epsilon,
+        &s,
+        &edit,
+        &device,
+    )
+    .unwrap();
+    assert_eq!(chain.len(), 3, "0.3 of 10 steps");
+    assert_eq!(entry.image_shape(), [1, 8, 8]);
+    // at strength 0.3 the start is mostly the image: α ≈ 0.8 on the linear schedule's step 300
+    let start = chain
+        .start()
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .unwrap();
+    let corr: f32 = start
+        .iter()
+        .zip(image.iter().cycle())
+        .map(|(a, b)| a * b)
+        .sum::<f32>()
+        / start.len() as f32;
+    assert!(corr > 0.5, "{corr}");
+    let mut x = chain.start();
+    let mut steps = 0;
+    while let Some(step) = chain.step(&x).unwrap() {
+        x = step.x;
+        steps += 1;
+    }
+    assert_eq!(steps, 3);
+    let bad = zoo::EditSpec {
+        image: vec![0.0; 10],
+        strength: 0.5,
+    };
+    let e = ImageChain::editing(&net, &process, Parameterization::Epsilon, &s, &bad, &device)
+        .err()
+        .unwrap();
+    assert!(e.contains("has 10 values; this model takes 1×8×8"), "{e}");
+    let nan = zoo::EditSpec {
+        image: vec![f32::NAN; 64],
+        strength: 0.5,
+    };
+    assert!(
+        ImageChain::editing(&net, &process, Parameterization::Epsilon, &s, &nan, &device).is_err()
+    );
+    let zero = zoo::EditSpec {
+        image,
+        strength: 0.0,
+    };
+    let e = ImageChain::editing(
+        &net,
+        &process,
+        Parameterization::Epsilon,
+        &s,
+        &zero,
+        &device,
+    )
+    .err()
+    .unwrap();
+    assert!(e.contains("strength"), "{e}");
+}

@@ -39,7 +39,12 @@ pub fn start_key(widget: Widget) -> Option<&'static str> {
 pub fn settings(view: &str, choice: &Choice) -> String {
     let mut h = HashState::parse(view);
     let widget = h.widget.clone().unwrap_or(Widget::Mixture);
-    h.set("hide", (!choice.hide.is_empty()).then(|| choice.hide.join(",")).as_deref());
+    h.set(
+        "hide",
+        (!choice.hide.is_empty())
+            .then(|| choice.hide.join(","))
+            .as_deref(),
+    );
     if let Some(key) = start_key(widget) {
         h.set(key, choice.start.then_some("1"));
     }
@@ -121,7 +126,13 @@ mod tests {
         assert_eq!(h.list("hide"), ["settings", "views"]);
         assert_eq!(h.raw("autoplay"), None);
         assert_eq!(h.raw("theme"), Some("dark"));
-        let sampler = settings("widget=sampler&class=3", &Choice { start: true, ..Choice::default() });
+        let sampler = settings(
+            "widget=sampler&class=3",
+            &Choice {
+                start: true,
+                ..Choice::default()
+            },
+        );
         assert_eq!(HashState::parse(&sampler).raw("autorun"), Some("1"));
         assert_eq!(HashState::parse(&sampler).raw("hide"), None);
     }
@@ -131,11 +142,22 @@ mod tests {
         let s = "widget=sampler&model=mnist-unet-cond&class=3&hide=settings";
         let f = iframe(HOST, s, 812);
         assert!(f.contains("src=\"https://example.org/playground/#widget=sampler&amp;model=mnist-unet-cond&amp;class=3&amp;hide=settings\""), "{f}");
-        assert!(f.contains("height=\"812\"") && f.contains("loading=\"lazy\""), "{f}");
-        assert!(f.contains("<script src=\"https://example.org/playground/static/embed.js\"></script>"), "{f}");
+        assert!(
+            f.contains("height=\"812\"") && f.contains("loading=\"lazy\""),
+            "{f}"
+        );
+        assert!(
+            f.contains("<script src=\"https://example.org/playground/static/embed.js\"></script>"),
+            "{f}"
+        );
         assert!(f.contains("images from a diffusion model"), "{f}");
         let e = element(HOST, s, 640);
-        assert!(e.starts_with("<script type=\"module\" src=\"https://example.org/playground/embed.js\"></script>"), "{e}");
+        assert!(
+            e.starts_with(
+                "<script type=\"module\" src=\"https://example.org/playground/embed.js\"></script>"
+            ),
+            "{e}"
+        );
         assert!(e.contains("settings=\"widget=sampler&amp;model=mnist-unet-cond&amp;class=3&amp;hide=settings\" height=\"640\""), "{e}");
         assert_eq!(link(HOST, s), format!("{HOST}#{s}"));
         // a value that holds a quote cannot end the attribute early

@@ -301,7 +301,11 @@ mod tests {
         let mut s = HashState::parse("widget=toy2d&theme=dark&stpes=3&lr=1&colour=red");
         s.warn_unknown(&["lr", "steps"]);
         assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
-        assert!(s.warnings[0].contains("“colour”, “stpes”"), "{}", s.warnings[0]);
+        assert!(
+            s.warnings[0].contains("“colour”, “stpes”"),
+            "{}",
+            s.warnings[0]
+        );
         assert!(s.warnings[0].contains("lr, steps"), "{}", s.warnings[0]);
         let mut ok = HashState::parse("widget=toy2d&backend=cpu&hide=lr&lr=1");
         ok.warn_unknown(&["lr"]);

@@ -14,8 +14,16 @@ pub const MANIFEST: &str = "static/weights/manifest.json";
 /// Most images in one grid.
 pub const MAX_N: usize = 64;
 /// Controls that `hide=` can name besides the setting keys.
-pub const PANELS: [&str; 8] = [
-    "settings", "buttons", "own", "chain", "follow", "downloads", "cache", "card",
+pub const PANELS: [&str; 9] = [
+    "settings",
+    "buttons",
+    "own",
+    "chain",
+    "follow",
+    "downloads",
+    "cache",
+    "card",
+    "edit",
 ];
 
 /// Which classes a class-conditional model is asked for.
@@ -116,6 +124,15 @@ pub fn table(manifest: &Manifest, model: &str) -> Vec<Setting> {
         .on_change(Resample)
         .shown_as(Number("0.5")),
         Setting::new("autorun", "sample on load", Kind::Flag, Value::Flag(false)).on_change(Start),
+        // SDEdit of a drawing: how far it is noised before the chain takes it back
+        Setting::new(
+            "strength",
+            "edit strength",
+            float(0.05, 1.0),
+            Value::Float(0.5),
+        )
+        .on_change(Resample)
+        .shown_as(Number("0.05")),
     ]);
     rows
 }
@@ -167,6 +184,8 @@ impl SamplerSettings {
         manifest: text -> &str,
         model: text -> &str,
         guidance: float -> f64,
+        /// How far an edited drawing is noised (SDEdit), 0.05 to 1.
+        strength: float -> f64,
         autorun: flag -> bool,
     }
 

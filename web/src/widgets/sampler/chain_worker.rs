@@ -85,7 +85,12 @@ impl Job for ChainWorker {
                     error,
                 });
             }
-            ToChain::Sample { run, process, spec } => {
+            ToChain::Sample {
+                run,
+                process,
+                spec,
+                edit,
+            } => {
                 self.running = None;
                 let (Some((net, prediction)), Some(device)) = (&self.net, &self.device) else {
                     return worker::post(&FromChain::Started {
@@ -95,7 +100,11 @@ impl Job for ChainWorker {
                         error: Some("no model is loaded".into()),
                     });
                 };
-                match ImageChain::predicting(net, &process, *prediction, &spec, device) {
+                let chain = match &edit {
+                    Some(e) => ImageChain::editing(net, &process, *prediction, &spec, e, device),
+                    None => ImageChain::predicting(net, &process, *prediction, &spec, device),
+                };
+                match chain {
                     Ok(mut chain) => {
                         worker::post(&FromChain::Started {
                             run,

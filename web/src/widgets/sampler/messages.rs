@@ -2,7 +2,7 @@
 //! so answers about a model or a chain it has since replaced are ignored.
 
 use serde::{Deserialize, Serialize};
-use zoo::{ChainSpec, Entry, Process};
+use zoo::{ChainSpec, EditSpec, Entry, Process};
 
 use crate::floats::Floats;
 
@@ -19,11 +19,13 @@ pub enum ToChain {
         #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
     },
-    /// Sample a chain from the loaded network.
+    /// Sample a chain from the loaded network; with `edit`, edit that image instead (SDEdit).
     Sample {
         run: u32,
         process: Process,
         spec: ChainSpec,
+        #[serde(default)]
+        edit: Option<EditSpec>,
     },
     /// Drop the chain of `run`.
     Stop { run: u32 },

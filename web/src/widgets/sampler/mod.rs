@@ -14,6 +14,7 @@ pub mod session;
 
 wasm_only! {
     mod chain_worker;
+    mod drawing;
     mod panel;
     mod views;
     mod widget;

@@ -40,6 +40,8 @@ pub struct Panel {
     pub card: Element,
     /// The file input of "your own model".
     pub own: Element,
+    /// The drawing pad of "Edit a drawing".
+    pub pad: super::drawing::Pad,
     queue: Queue,
 }
 
@@ -129,6 +131,7 @@ impl Panel {
         on(&own, "change", &queue, |_| Cmd::OwnFiles)?;
         own_box.append_child(&own)?;
         body.append_child(&own_box)?;
+        let pad = super::drawing::Pad::build(&body, &queue)?;
 
         let load = el("div", "download-progress", "")?;
         let progress = dom::document().create_element("progress")?;
@@ -228,6 +231,7 @@ impl Panel {
             verdict,
             card,
             own,
+            pad,
             queue,
         })
     }

@@ -150,6 +150,19 @@ impl Glue<'_> {
                     views::download_grid(rec);
                 }
             }
+            Cmd::EditDrawing => {
+                let shape = s
+                    .manifest
+                    .get(s.settings.model())
+                    .map_or([1, 28, 28], zoo::Entry::image_shape);
+                let pixels = self.panel.pad.pixels(shape);
+                if pixels.iter().any(|v| *v > -1.0) {
+                    // an earlier "the drawing is empty" no longer holds
+                    self.root.unmessage("empty-drawing");
+                }
+                s.apply(Cmd::Edit(pixels), dom::now_ms());
+                return;
+            }
             Cmd::DownloadChain => {
                 let follow = s.follow;
                 if let Some(rec) = s.finished_record() {

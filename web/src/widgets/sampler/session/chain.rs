@@ -19,8 +19,9 @@ impl Session {
         }
     }
 
-    /// Asks the worker for a chain from the loaded model, with the settings.
-    pub(super) fn start(&mut self, now: f64) {
+    /// Asks the worker for a chain from the loaded model, with the settings; with `edit`, a chain
+    /// that edits the drawing (SDEdit at the settings' strength).
+    pub(super) fn start(&mut self, now: f64, edit: Option<Vec<f32>>) {
         let Some((id, classes)) = self.model.built() else {
             self.say(
                 "warning",
@@ -37,10 +38,15 @@ impl Session {
         self.run_classes = spec.classes.clone();
         self.stop();
         self.run += 1;
+        let edit = edit.map(|image| zoo::EditSpec {
+            image,
+            strength: self.settings.strength(),
+        });
         self.out.chain.push(ToChain::Sample {
             run: self.run,
             process,
             spec,
+            edit,
         });
         self.model = ModelState::Sampling {
             id,
@@ -227,7 +233,7 @@ impl Session {
         self.out.loaded_ms = Some(ms);
         self.model = ModelState::Ready { id, classes };
         if std::mem::take(&mut self.autorun) {
-            self.start(now);
+            self.start(now, None);
         }
     }
 

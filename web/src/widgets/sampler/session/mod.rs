@@ -30,6 +30,10 @@ pub enum Cmd {
     /// A setting changed (hash key, new value).
     Set(String, String),
     Sample,
+    /// Edit the drawing (its pixels, [C·H·W] in [−1, 1]) at the settings' strength: SDEdit.
+    Edit(Vec<f32>),
+    /// Edit was pressed: the glue reads the drawing pad and applies [`Cmd::Edit`].
+    EditDrawing,
     Stop,
     ClearCache,
     Scrub(usize),
@@ -234,7 +238,18 @@ impl Session {
     pub fn apply(&mut self, cmd: Cmd, now: f64) {
         match cmd {
             Cmd::Set(key, value) => self.set(&key, Some(&value), now),
-            Cmd::Sample => self.start(now),
+            Cmd::Sample => self.start(now, None),
+            Cmd::Edit(pixels) => {
+                if pixels.iter().all(|v| *v <= -1.0) {
+                    self.say(
+                        "warning",
+                        Some("empty-drawing"),
+                        "The drawing is empty: draw on it first (press and drag), then Edit.",
+                    );
+                } else {
+                    self.start(now, Some(pixels));
+                }
+            }
             Cmd::Stop => {
                 if self.model.running().is_some() {
                     self.stop();
@@ -266,7 +281,11 @@ impl Session {
             }
             Cmd::CrashWorker => self.out.chain.push(ToChain::Crash),
             // the glue's own (files, the cache, downloads)
-            Cmd::OwnFiles | Cmd::ClearCache | Cmd::DownloadGrid | Cmd::DownloadChain => {}
+            Cmd::OwnFiles
+            | Cmd::ClearCache
+            | Cmd::DownloadGrid
+            | Cmd::DownloadChain
+            | Cmd::EditDrawing => {}
         }
     }
 

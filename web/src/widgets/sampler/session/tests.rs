@@ -276,3 +276,42 @@ fn after_a_crash_the_reloaded_model_is_ready_not_done() {
     assert_eq!(s.status(), "ready");
     assert!(s.record.is_some(), "what was sampled stays on the page");
 }
+
+#[test]
+fn edit_sends_the_drawing_at_the_strength_and_an_empty_drawing_is_a_warning() {
+    let mut s = session("#widget=sampler&model=mnist-unet-cond&class=7&strength=0.4");
+    let l = load(&mut s);
+    loaded(&mut s, l, 1.0);
+    s.take_out();
+    s.apply(Cmd::Edit(vec![-1.0; 784]), 2.0);
+    let out = s.take_out();
+    assert!(
+        out.chain.is_empty(),
+        "nothing is asked of the worker for an empty drawing"
+    );
+    assert!(
+        out.say
+            .iter()
+            .any(|m| m.text.contains("The drawing is empty"))
+    );
+    let mut drawing = vec![-1.0f32; 784];
+    drawing[400] = 1.0;
+    s.apply(Cmd::Edit(drawing.clone()), 3.0);
+    let edit = s.take_out().chain.into_iter().find_map(|m| match m {
+        ToChain::Sample { edit, spec, .. } => Some((edit, spec)),
+        _ => None,
+    });
+    let (edit, spec) = edit.expect("a chain is asked for");
+    let edit = edit.expect("an edit");
+    assert_eq!((edit.image, edit.strength), (drawing, 0.4));
+    assert_eq!(spec.classes, vec![7; spec.n]);
+    assert_eq!(s.status(), "sampling");
+    // Sample afterwards samples from noise again
+    s.apply(Cmd::Sample, 4.0);
+    assert!(
+        s.take_out()
+            .chain
+            .iter()
+            .any(|m| matches!(m, ToChain::Sample { edit: None, .. }))
+    );
+}

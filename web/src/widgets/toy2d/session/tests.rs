@@ -470,11 +470,17 @@ fn off_screen_pauses_training_and_the_chain_and_coming_back_resumes_only_those()
     s.chain_playing = true;
     s.take_out();
     s.apply(Cmd::Offscreen(true));
-    assert!(matches!(s.take_out().trainer[..], [ToTrainer::Pause { .. }]));
+    assert!(matches!(
+        s.take_out().trainer[..],
+        [ToTrainer::Pause { .. }]
+    ));
     assert!(!s.playing && !s.chain_playing);
     assert_eq!(s.paused_offscreen, Some((true, true)));
     s.apply(Cmd::Offscreen(false));
-    assert!(matches!(s.take_out().trainer[..], [ToTrainer::Train { .. }]));
+    assert!(matches!(
+        s.take_out().trainer[..],
+        [ToTrainer::Train { .. }]
+    ));
     assert!(s.playing && s.chain_playing && s.paused_offscreen.is_none());
     // a widget the reader paused stays paused after a trip off screen
     s.apply(Cmd::Play);
@@ -514,5 +520,10 @@ fn coming_back_resumes_only_what_leaving_paused_and_nothing_after_the_reader_act
     s.take_out();
     s.apply(Cmd::Offscreen(false));
     assert!(!s.playing);
-    assert!(!s.take_out().trainer.iter().any(|m| matches!(m, ToTrainer::Train { .. })));
+    assert!(
+        !s.take_out()
+            .trainer
+            .iter()
+            .any(|m| matches!(m, ToTrainer::Train { .. }))
+    );
 }

@@ -53,6 +53,32 @@ test('a drawn stroke edited as a 7 is read as sevens; an empty drawing is a warn
   assert.ok(read.filter((k) => k === 7).length >= 3, `read as ${read}`);
   // the strength's share of the steps: 10 of 20
   assert.equal(await page.$eval('input[name=scrub]', (i) => Number(i.max) + 1), 10);
+  // the sevens follow the drawing: they correlate with the pad's ink far more than sevens sampled
+  // from noise do
+  const likeDrawing = () => page.evaluate(() => {
+    const d = document.querySelector('canvas.edit-pad').getContext('2d').getImageData(0, 0, 28, 28).data;
+    const ink = [];
+    for (let i = 0; i < d.length; i += 4) ink.push(d[i] / 127.5 - 1);
+    const images = window.__playground.images;
+    const n = images.length / 784;
+    const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+    let total = 0;
+    for (let k = 0; k < n; k++) {
+      const a = Array.from(images.slice(k * 784, (k + 1) * 784));
+      const [ma, mb] = [mean(a), mean(ink)];
+      let num = 0, da = 0, db = 0;
+      for (let i = 0; i < 784; i++) { num += (a[i] - ma) * (ink[i] - mb); da += (a[i] - ma) ** 2; db += (ink[i] - mb) ** 2; }
+      total += num / Math.sqrt(da * db);
+    }
+    return total / n;
+  });
+  const edited = await likeDrawing();
+  await page.evaluate(() => { window.__before = window.__playground.images; });
+  await page.click('button[name=sample]');
+  await page.waitForFunction(() => window.__playground.images !== window.__before
+    && document.getElementById('app').dataset.status === 'done', null, { timeout: 180_000, polling: 100 });
+  const sampled = await likeDrawing();
+  assert.ok(edited > sampled + 0.15, `correlation with the drawing: edited ${edited.toFixed(2)}, sampled ${sampled.toFixed(2)}`);
   await page.screenshot({ path: join(ARTIFACTS, 'sampler-edit-drawing.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();

@@ -104,7 +104,7 @@ pub fn edit(a: &EditArgs) -> Result<String, String> {
             let n = a.n.max(1);
             let path = times(
                 &core,
-                ((a.steps as f64 * a.strength).ceil() as usize).max(1),
+                diffusion::edit::share(a.steps, a.strength),
                 a.strength,
             )
             .map_err(err)?;
@@ -193,6 +193,7 @@ pub fn edit(a: &EditArgs) -> Result<String, String> {
             // inverted without a class, as the image came
             let plain = zoo::chain::denoiser(&net, prediction, &[], 1, 0.0, &device)?;
             let xt = Inversion::new(&core, path.clone())
+                .map_err(err)?
                 .run(plain.as_ref(), &x0)
                 .map_err(err)?;
             let mut back = PathSampler::new(&core, path.clone(), 0.0).map_err(err)?;

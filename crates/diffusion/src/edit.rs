@@ -93,14 +93,8 @@ pub struct PathSampler {
 
 impl PathSampler {
     pub fn new(process: &Process, times: Vec<f64>, eta: f64) -> Result<Self, DiffusionError> {
-        if !(0.0..=1.0).contains(&eta) {
-            return Err(DiffusionError::OutOfRange {
-                name: "eta",
-                value: eta,
-                expected: "0 ≤ η ≤ 1",
-            });
-        }
-        let levels = times.iter().map(|&t| process.level(t)).collect();
+        check_eta(eta)?;
+        let levels = levels_of(process, &times)?;
         Ok(Self {
             times,
             levels,
@@ -154,10 +148,12 @@ impl<const D: usize> Sampler<D> for PathSampler {
     }
 }
 
-/// Deterministic DDIM inversion: the path's step taken upward, from an image (read as the sample
-/// at the path's least noisy time) to its noisiest time. Sampling the result with a
-/// [`PathSampler`] on the same times (η = 0) walks back to the image, up to the error of the
-/// first-order step (which falls with more steps: `tests/edit.rs`).
+/// Deterministic DDIM inversion: the path's step taken upward, from the clean image to the
+/// path's noisiest time, mirroring the way down step for step (as diffusers'
+/// `DDIMInverseScheduler`): the step from time a to the next time b evaluates the model at b, as
+/// the step down from b does, and takes x̂₀ from the sample at a (the image itself at the start).
+/// Sampling the result with a [`PathSampler`] on the same times (η = 0) walks back to the image,
+/// up to the error of the first-order step, which falls with more steps (`tests/edit.rs`).
 #[derive(Debug, Clone)]
 pub struct Inversion {
     /// Least noisy first.
@@ -168,51 +164,44 @@ pub struct Inversion {
 
 impl Inversion {
     /// Inverts along `times` (noisiest first, as [`times`] gives them).
-    pub fn new(process: &Process, mut times: Vec<f64>) -> Self {
+    pub fn new(process: &Process, mut times: Vec<f64>) -> Result<Self, DiffusionError> {
         times.reverse();
-        let levels = times.iter().map(|&t| process.level(t)).collect();
-        Self {
+        let levels = levels_of(process, &times)?;
+        Ok(Self {
             times,
             levels,
             next: 0,
-        }
+        })
     }
 
-    /// Model evaluations: one less than the times (the first time is where the image is read).
+    /// Model evaluations: one per time.
     pub fn len(&self) -> usize {
-        self.times.len().saturating_sub(1)
+        self.times.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// The next step up from `x`, or `None` at the top. `Step::x` is the sample one time up,
-    /// `Step::x0` the x̂₀ that took it there.
+    /// The next step up from `x`, or `None` at the top. `Step::t` is the time reached and
+    /// `Step::x` the sample there; `Step::x0` the x̂₀ the step kept.
     pub fn step<const D: usize>(
         &mut self,
         model: &dyn Denoiser<D>,
         x: &Tensor<D>,
     ) -> Result<Option<Step<D>>, DiffusionError> {
         let k = self.next;
-        let (Some(&t), Some(&to)) = (self.times.get(k), self.levels.get(k + 1)) else {
+        let (Some(&t), Some(&to)) = (self.times.get(k), self.levels.get(k)) else {
             return Ok(None);
         };
-        let mut none = crate::SeededNoise::new(0);
-        let (up, x0) = move_to(
-            model,
-            x,
-            t,
-            self.levels[k],
-            to,
-            0.0,
-            X0Clip::None,
-            &mut none,
-        )?;
+        let from = if k == 0 { CLEAN } else { self.levels[k - 1] };
+        let eps = model.predict(x, t, to).eps;
+        let x0 = (x.clone() - eps.clone() * from.sigma) / from.alpha;
+        let up = x0.clone() * to.alpha + eps * to.sigma;
         self.next += 1;
         Ok(Some(Step {
             index: k,
-            t: self.times[k + 1],
+            t,
             x: up,
             x0,
         }))
@@ -232,6 +221,44 @@ impl Inversion {
     }
 }
 
+/// The levels of `times`, each with σ > 0 and α > 0 (a model is evaluated there, and a sample
+/// divided by α).
+fn levels_of(process: &Process, times: &[f64]) -> Result<Vec<Level>, DiffusionError> {
+    times
+        .iter()
+        .map(|&t| {
+            let level = process.level(t);
+            if level.sigma > 0.0 && level.alpha > 0.0 && level.sigma.is_finite() {
+                Ok(level)
+            } else {
+                Err(DiffusionError::OutOfRange {
+                    name: "time",
+                    value: t,
+                    expected: "a time of the process with noise and signal (0 < σ, 0 < α)",
+                })
+            }
+        })
+        .collect()
+}
+
+fn check_eta(eta: f64) -> Result<(), DiffusionError> {
+    if (0.0..=1.0).contains(&eta) {
+        Ok(())
+    } else {
+        Err(DiffusionError::OutOfRange {
+            name: "eta",
+            value: eta,
+            expected: "0 ≤ η ≤ 1",
+        })
+    }
+}
+
+/// The number of steps a path of `steps` over the whole process takes for `strength` of it
+/// (at least 1; a product that float rounding lifts past a whole number is not rounded up).
+pub fn share(steps: usize, strength: f64) -> usize {
+    ((steps as f64 * strength - 1e-9).ceil() as usize).max(1)
+}
+
 /// Spherical interpolation between `a` and `b` (flattened noise of equal length) at `w` ∈ [0, 1],
 /// which keeps the norm of Gaussian noise where a straight line would shrink it. `w = 0` gives `a`
 /// and `w = 1` gives `b`, exactly.
@@ -242,6 +269,13 @@ pub fn slerp(a: &[f32], b: &[f32], w: f64) -> Result<Vec<f32>, DiffusionError> {
             a.len(),
             b.len()
         )));
+    }
+    if !w.is_finite() {
+        return Err(DiffusionError::OutOfRange {
+            name: "w",
+            value: w,
+            expected: "0 ≤ w ≤ 1",
+        });
     }
     if w <= 0.0 {
         return Ok(a.to_vec());
@@ -262,6 +296,11 @@ pub fn slerp(a: &[f32], b: &[f32], w: f64) -> Result<Vec<f32>, DiffusionError> {
         1.0
     };
     let theta = cos.acos();
+    if std::f64::consts::PI - theta < 1e-6 {
+        return Err(DiffusionError::Unsupported(
+            "the two noises point in opposite directions: no great circle joins them".into(),
+        ));
+    }
     let (ka, kb) = if theta < 1e-6 {
         (1.0 - w, w)
     } else {
@@ -340,7 +379,8 @@ impl<const D: usize> Inpaint<D> {
                 expected: "at least 1",
             });
         }
-        let mut levels: Vec<Level> = times.iter().map(|&t| process.level(t)).collect();
+        check_eta(eta)?;
+        let mut levels = levels_of(process, &times)?;
         levels.push(CLEAN);
         let walk = repaint_walk(times.len(), jump, resample);
         Ok(Self {

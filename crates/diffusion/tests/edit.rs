@@ -91,6 +91,7 @@ fn inversion_then_sampling_gives_the_points_back_closer_with_more_steps() {
         for steps in [25, 50, 100] {
             let path = times(&process, steps, 1.0).unwrap();
             let xt = Inversion::new(&process, path.clone())
+                .unwrap()
                 .run(&mix, &x0)
                 .unwrap();
             let mut back = PathSampler::new(&process, path, 0.0).unwrap();
@@ -166,6 +167,10 @@ fn interpolation_starts_and_ends_at_the_two_samples_exactly() {
     let mid = slerp(&a, &b, 0.5).unwrap();
     assert!((norm(&mid) - 0.5 * (norm(&a) + norm(&b))).abs() < 0.15 * norm(&a));
     assert!(slerp(&a, &b[..10], 0.5).is_err());
+    // no great circle joins opposite noises, and a weight must be a number
+    let minus: Vec<f32> = a.iter().map(|v| -v).collect();
+    assert!(slerp(&a, &minus, 0.5).is_err());
+    assert!(slerp(&a, &b, f64::NAN).is_err());
 }
 
 #[test]
@@ -211,6 +216,16 @@ fn inpainting_keeps_the_known_part_exactly_and_resampling_makes_the_rest_agree()
         // how many completed points lie on the ring (within 3σ of a mode)
         nearest(&mix, &x).iter().filter(|(_, d)| *d < 0.3).count()
     };
+    let bad = Inpaint::new(
+        &process,
+        times(&process, 5, 1.0).unwrap(),
+        known.clone(),
+        keep.clone(),
+        1,
+        1,
+        3.0,
+    );
+    assert!(bad.is_err(), "η is checked as PathSampler checks it");
     let (plain, repainted) = (agree(1), agree(5));
     eprintln!(
         "inpainting: on a mode without resampling {plain} of 300, with 5 resamplings {repainted}"

@@ -180,7 +180,7 @@ impl ImageChain {
             return Err("the image to edit holds values that are not numbers".into());
         }
         let core = process.process()?;
-        let steps = ((spec.options.steps as f64 * edit.strength).ceil() as usize).max(1);
+        let steps = diffusion::edit::share(spec.options.steps, edit.strength);
         let times =
             diffusion::edit::times(&core, steps, edit.strength).map_err(|e| e.to_string())?;
         let path = diffusion::edit::PathSampler::new(&core, times, 1.0)

@@ -23,6 +23,9 @@ type Strokes = Rc<RefCell<Vec<Vec<[f32; 2]>>>>;
 pub struct Pad {
     canvas: HtmlCanvasElement,
     strokes: Strokes,
+    /// The pointer drawing the current stroke (another finger, or a drag begun elsewhere, does
+    /// not extend it).
+    drawing: Rc<std::cell::Cell<Option<i32>>>,
 }
 
 impl Pad {
@@ -50,6 +53,7 @@ impl Pad {
         let pad = Self {
             canvas,
             strokes: Rc::default(),
+            drawing: Rc::default(),
         };
         for (text, name) in [("Undo stroke", "undo-stroke"), ("Clear drawing", "clear-drawing")] {
             let b = el("button", "", text)?;
@@ -82,16 +86,20 @@ impl Pad {
             let (w, h) = (c.client_width().max(1) as f32, c.client_height().max(1) as f32);
             [(e.offset_x() as f32 / w).clamp(0.0, 1.0), (e.offset_y() as f32 / h).clamp(0.0, 1.0)]
         };
-        let (strokes, canvas) = (self.strokes.clone(), self.canvas.clone());
+        let (strokes, canvas, drawing) = (self.strokes.clone(), self.canvas.clone(), self.drawing.clone());
         let down = Closure::<dyn FnMut(PointerEvent)>::new(move |e: PointerEvent| {
+            if drawing.get().is_some() {
+                return;
+            }
             e.prevent_default();
+            drawing.set(Some(e.pointer_id()));
             let _ = canvas.set_pointer_capture(e.pointer_id());
             strokes.borrow_mut().push(vec![at(&canvas, &e)]);
             let _ = redraw(&canvas, &strokes.borrow());
         });
-        let (strokes, canvas) = (self.strokes.clone(), self.canvas.clone());
+        let (strokes, canvas, drawing) = (self.strokes.clone(), self.canvas.clone(), self.drawing.clone());
         let drag = Closure::<dyn FnMut(PointerEvent)>::new(move |e: PointerEvent| {
-            if e.buttons() == 0 {
+            if drawing.get() != Some(e.pointer_id()) || e.buttons() == 0 {
                 return;
             }
             if let Some(s) = strokes.borrow_mut().last_mut() {
@@ -103,8 +111,19 @@ impl Pad {
             .add_event_listener_with_callback("pointerdown", down.as_ref().unchecked_ref())?;
         self.canvas
             .add_event_listener_with_callback("pointermove", drag.as_ref().unchecked_ref())?;
+        let drawing = self.drawing.clone();
+        let up = Closure::<dyn FnMut(PointerEvent)>::new(move |e: PointerEvent| {
+            if drawing.get() == Some(e.pointer_id()) {
+                drawing.set(None);
+            }
+        });
+        for event in ["pointerup", "pointercancel"] {
+            self.canvas
+                .add_event_listener_with_callback(event, up.as_ref().unchecked_ref())?;
+        }
         down.forget();
         drag.forget();
+        up.forget();
         Ok(())
     }
 

@@ -17,6 +17,9 @@ use crate::settings::sampler::manifest_url;
 use crate::weights::{self, Source};
 use crate::worker::Link;
 
+/// The largest image side the drawing pad edits (a person's own model may say anything).
+const MAX_EDIT_SIDE: usize = 256;
+
 /// The page's end of the chain worker.
 pub type ChainLink = Link<ToChain, FromChain>;
 
@@ -155,6 +158,15 @@ impl Glue<'_> {
                     .manifest
                     .get(s.settings.model())
                     .map_or([1, 28, 28], zoo::Entry::image_shape);
+                if shape[1].max(shape[2]) > MAX_EDIT_SIDE {
+                    let text = format!(
+                        "This model makes {}×{} images: the drawing pad edits images up to \
+                         {MAX_EDIT_SIDE}×{MAX_EDIT_SIDE}.",
+                        shape[2], shape[1]
+                    );
+                    self.root.message_once("warning", "empty-drawing", &text);
+                    return;
+                }
                 let pixels = self.panel.pad.pixels(shape);
                 if pixels.iter().any(|v| *v > -1.0) {
                     // an earlier "the drawing is empty" no longer holds

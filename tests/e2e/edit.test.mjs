@@ -83,3 +83,16 @@ test('a drawn stroke edited as a 7 is read as sevens; an empty drawing is a warn
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('hide=edit hides the drawing pad and its strength', async () => {
+  const { page, errors } = await open(browser, `${server.url}#widget=sampler&backend=cpu&model=mnist-unet-cond&hide=edit`);
+  await waitStatus(page, ['ready'], 120_000);
+  const shown = await page.evaluate(() => ({
+    pad: document.querySelector('details.edit-drawing').checkVisibility(),
+    strength: document.querySelector('[data-control="strength"]')?.checkVisibility() ?? false,
+    guidance: document.querySelector('[data-control="guidance"]')?.checkVisibility() ?? false,
+  }));
+  assert.deepEqual(shown, { pad: false, strength: false, guidance: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

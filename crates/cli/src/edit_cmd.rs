@@ -76,6 +76,9 @@ pub struct EditArgs {
 
 /// Runs the edit; returns what it did in a line (the inversion's error included).
 pub fn edit(a: &EditArgs) -> Result<String, String> {
+    if a.steps == 0 {
+        return Err("--steps must be at least 1".into());
+    }
     let device = crate::device::pick(&a.device)?;
     let (net, process, prediction) = match &a.model {
         Some(id) => load_shipped(&a.weights, id, &device)?,
@@ -165,7 +168,7 @@ pub fn edit(a: &EditArgs) -> Result<String, String> {
             let k = a.frames.max(2);
             let numel: usize = shape.iter().product();
             let za = SeededNoise::new(a.seed).normals(numel);
-            let zb = SeededNoise::new(a.seed + 1).normals(numel);
+            let zb = SeededNoise::new(a.seed.wrapping_add(1)).normals(numel);
             let mut all = Vec::with_capacity(k * numel);
             for i in 0..k {
                 all.extend(slerp(&za, &zb, i as f64 / (k - 1) as f64).map_err(err)?);
@@ -183,7 +186,7 @@ pub fn edit(a: &EditArgs) -> Result<String, String> {
                 format!(
                     "{k} images between the samples of seeds {} and {}",
                     a.seed,
-                    a.seed + 1
+                    a.seed.wrapping_add(1)
                 ),
             )
         }

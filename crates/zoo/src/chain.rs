@@ -32,7 +32,8 @@ pub struct ChainSpec {
 /// down by a DDIM path (η = 1, as SDEdit's stochastic reverse process) as the chain's steps.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EditSpec {
-    /// [C·H·W] values in [−1, 1]: one image, edited once per image of the chain (each its seed).
+    /// [C·H·W] values in [−1, 1]: one image, edited once per image of the chain (the chain's seed
+    /// draws the noise of all of them, as for sampling).
     pub image: Vec<f32>,
     /// How far to noise it, 0 < s ≤ 1 (1: the image is forgotten, as plain sampling).
     pub strength: f64,

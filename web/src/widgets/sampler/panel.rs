@@ -289,7 +289,9 @@ impl Panel {
             reads.is_some_and(|i| i.reads_snr) && !s.hidden("snr"),
         );
         let body = self.settings.parent_element();
-        for h in &s.hide {
+        // hiding the drawing pad hides its strength too
+        let pad_hidden = s.hidden("edit").then(|| "strength".to_string());
+        for h in s.hide.iter().chain(pad_hidden.as_ref()) {
             let selector = format!("[data-control=\"{h}\"]");
             let Some(Ok(all)) = body.as_ref().map(|b| b.query_selector_all(&selector)) else {
                 continue;

@@ -194,6 +194,9 @@ impl Root {
     /// Shows (or takes away) the note that the widget paused because it is off screen. It floats
     /// over the widget, so the widget's height, and the post around it, do not move.
     pub fn paused_offscreen(&self, paused: bool) {
+        if !self.screen.set_paused(paused) {
+            return;
+        }
         let note = match self.el.query_selector(":scope > .offscreen-note").ok().flatten() {
             Some(n) => n,
             None if !paused => return,

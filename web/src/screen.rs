@@ -22,6 +22,8 @@ struct Inner {
     onscreen: Cell<bool>,
     /// The value changed since the widget last asked ([`Screen::take_change`]).
     changed: Cell<bool>,
+    /// The widget says it paused because it is off screen (what its note shows).
+    paused: Cell<bool>,
     observer: RefCell<Option<(IntersectionObserver, Closure<dyn FnMut(js_sys::Array)>)>>,
 }
 
@@ -31,6 +33,7 @@ impl Default for Screen {
             inner: Rc::new(Inner {
                 onscreen: Cell::new(true),
                 changed: Cell::new(false),
+                paused: Cell::new(false),
                 observer: RefCell::default(),
             }),
         }
@@ -82,6 +85,12 @@ impl Screen {
             .changed
             .replace(false)
             .then(|| self.inner.onscreen.get())
+    }
+
+    /// Records whether the widget paused for being off screen; true when that changed (the
+    /// widgets say it every frame, the note is touched only on a change).
+    pub fn set_paused(&self, paused: bool) -> bool {
+        self.inner.paused.replace(paused) != paused
     }
 
     /// Stops watching (the widget was unmounted).

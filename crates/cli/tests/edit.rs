@@ -37,6 +37,20 @@ fn walk(s: &mut dyn Sampler<4>, model: &dyn Denoiser<4>, mut x: Tensor<4>) -> Te
     x
 }
 
+/// The shipped MNIST U-Net as a denoiser of `n` images (of `classes`, guided by `w`), and its
+/// process.
+fn mnist_unet(
+    n: usize,
+    classes: &[usize],
+    w: f64,
+    device: &Device,
+) -> (Box<dyn Denoiser<4>>, diffusion::Process) {
+    let (net, process, prediction) =
+        load_shipped(&repo("static/weights"), "mnist-unet-cond", device).unwrap();
+    let model = zoo::chain::denoiser(&net, prediction, classes, n, w, device).unwrap();
+    (model, process.process().unwrap())
+}
+
 fn mean_abs(t: Tensor<4>) -> f64 {
     t.abs()
         .mean()
@@ -49,11 +63,8 @@ fn mean_abs(t: Tensor<4>) -> f64 {
 #[test]
 fn inversion_and_back_reconstructs_the_digits_closer_with_more_steps() {
     let device = Device::flex();
-    let (net, process, prediction) =
-        load_shipped(&repo("static/weights"), "mnist-unet-cond", &device).unwrap();
-    let core = process.process().unwrap();
     // five digits keep the test near 20 s in the debug profile (measured: 0.065 and 0.032)
-    let model = zoo::chain::denoiser(&net, prediction, &[], 5, 0.0, &device).unwrap();
+    let (model, core) = mnist_unet(5, &[], 0.0, &device);
     let x0 = digits(5, &device);
     let mut curve = Vec::new();
     for steps in [50, 100] {
@@ -77,10 +88,7 @@ fn inversion_and_back_reconstructs_the_digits_closer_with_more_steps() {
 #[test]
 fn inpainting_keeps_the_known_pixels_exactly() {
     let device = Device::flex();
-    let (net, process, prediction) =
-        load_shipped(&repo("static/weights"), "mnist-unet-cond", &device).unwrap();
-    let core = process.process().unwrap();
-    let model = zoo::chain::denoiser(&net, prediction, &[], 10, 0.0, &device).unwrap();
+    let (model, core) = mnist_unet(10, &[], 0.0, &device);
     let x0 = digits(10, &device);
     let keep = mask("bottom", [1, 28, 28], &device)
         .unwrap()
@@ -241,7 +249,6 @@ fn drawings() -> Vec<(usize, Vec<f32>)> {
 /// reads as the class asked for.
 fn reclassed(strength: f64, device: &Device) -> f64 {
     let weights = repo("static/weights");
-    let (net, process, prediction) = load_shipped(&weights, "mnist-unet-cond", device).unwrap();
     let manifest =
         zoo::Manifest::parse(&std::fs::read_to_string(weights.join("manifest.json")).unwrap())
             .unwrap();
@@ -253,13 +260,12 @@ fn reclassed(strength: f64, device: &Device) -> f64 {
     ) else {
         panic!("the classifier");
     };
-    let core = process.process().unwrap();
     let drawn = drawings();
     let n = drawn.len();
     let targets: Vec<usize> = drawn.iter().map(|(d, _)| (d + 5) % 10).collect();
     let pixels: Vec<f32> = drawn.iter().flat_map(|(_, p)| p.clone()).collect();
     let x0 = Tensor::<1>::from_floats(pixels.as_slice(), device).reshape([n, 1, 28, 28]);
-    let model = zoo::chain::denoiser(&net, prediction, &targets, n, 2.0, device).unwrap();
+    let (model, core) = mnist_unet(n, &targets, 2.0, device);
     let steps = diffusion::edit::share(50, strength);
     let mut s = PathSampler::new(&core, times(&core, steps, strength).unwrap(), 1.0)
         .unwrap()

@@ -1,19 +1,20 @@
-//! `diffuse edit`: editing an image with a trained model (`diffusion::edit`), writing a PNG grid.
+//! `diffuse edit`: editing an image with a trained model, writing a PNG grid. The edits are
+//! `zoo::ImageChain::editing` chains, the same code the page runs:
 //! - `sdedit`: noise the image to `--strength` of the way with q(x_t | x₀) and walk back down, once
 //!   per seed (`--n`), optionally as another `--class`;
 //! - `inpaint`: regenerate the `--mask` part (top, bottom, left, right, center) and keep the rest,
 //!   with RePaint's resampling (`--jump`, `--resample`);
-//! - `interpolate`: `--frames` images from the sample of seed `--seed` to that of `--seed + 1`,
-//!   spherically between their x_T, sampled deterministically;
+//! - `interpolate`: `--frames` images between images `--pick A,B` of the grid of `--n` that
+//!   `diffuse sample` draws with the same `--seed` and `--sampler`, spherically between their x_T
+//!   and sampled deterministically, the class blended from `--class` to `--to-class`;
 //! - `invert`: DDIM inversion of the image to x_T and back, with the reconstruction error, and the
 //!   inverted noise sampled again as `--class`.
 
 use std::path::PathBuf;
 
 use burn::prelude::*;
-use diffusion::edit::{Inpaint, Inversion, PathSampler, noised, slerp, times};
-use diffusion::noise::normal_like;
-use diffusion::{Denoiser, Sampler, SeededNoise};
+use diffusion::sampler::Options;
+use zoo::{ChainSpec, EditSpec, ImageChain};
 
 use crate::generate::{grid_png, load_model, load_shipped};
 
@@ -43,20 +44,23 @@ pub struct EditArgs {
     /// Steps of the path (over the whole process; SDEdit takes its share of them).
     #[arg(long, default_value_t = 50)]
     pub steps: usize,
-    /// DDIM's η for SDEdit and inpainting (0: deterministic).
-    #[arg(long, default_value_t = 1.0)]
-    pub eta: f64,
     /// The class to sample as (class-conditional models; none: no class).
     #[arg(long)]
     pub class: Option<usize>,
+    /// Interpolation: the class of the strip's far end (default: `--class`).
+    #[arg(long)]
+    pub to_class: Option<usize>,
     /// Classifier-free guidance w.
     #[arg(long, default_value_t = 1.0)]
     pub guidance: f64,
-    /// Images per edit (one per seed), for sdedit and inpaint.
+    /// Images per edit (one per seed) for sdedit and inpaint; the grid's size for interpolate.
     #[arg(long, default_value_t = 8)]
     pub n: usize,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Interpolation: the grid's sampler (a stochastic one is replaced by DDIM with η = 0).
+    #[arg(long, default_value = "ddim")]
+    pub sampler: String,
     /// Inpainting: the part to regenerate.
     #[arg(long, default_value = "bottom")]
     pub mask: String,
@@ -64,6 +68,9 @@ pub struct EditArgs {
     pub jump: usize,
     #[arg(long, default_value_t = 5)]
     pub resample: usize,
+    /// Interpolation: the two images of the grid, as A,B.
+    #[arg(long, default_value = "0,1")]
+    pub pick: String,
     /// Interpolation: images in the strip.
     #[arg(long, default_value_t = 8)]
     pub frames: usize,
@@ -85,182 +92,133 @@ pub fn edit(a: &EditArgs) -> Result<String, String> {
         None => load_model(a.run.as_deref(), a.diffusers.as_deref(), &device)?,
     };
     let shape = net.image_shape();
-    let core = process.process()?;
-    let model = |n: usize| {
-        let classes = a.class.map_or_else(Vec::new, |k| vec![k; n]);
-        zoo::chain::denoiser(&net, prediction, &classes, n, a.guidance, &device)
-    };
-    let err = |e: diffusion::DiffusionError| e.to_string();
-    let image = || -> Result<Tensor<4>, String> {
+    let numel: usize = shape.iter().product();
+    let image = || -> Result<Vec<f32>, String> {
         let spec = a
             .input
             .as_deref()
             .ok_or("give the image to edit: --input FILE.png or mnist:DIR:K")?;
-        let values = read_input(spec, shape)?;
-        Ok(Tensor::<1>::from_floats(values.as_slice(), &device)
-            .reshape([1, shape[0], shape[1], shape[2]]))
+        read_input(spec, shape)
     };
-    let mut noise = SeededNoise::new(a.seed);
-    let (grid, cols, said): (Vec<Tensor<4>>, usize, String) = match a.what.as_str() {
-        "sdedit" => {
-            let x0 = image()?;
-            let n = a.n.max(1);
-            let path = times(
-                &core,
-                diffusion::edit::share(a.steps, a.strength),
-                a.strength,
-            )
-            .map_err(err)?;
-            let mut s = PathSampler::new(&core, path, a.eta)
-                .map_err(err)?
-                .with_clip(zoo::IMAGE_CLIP);
-            let batch = x0.clone().repeat_dim(0, n);
-            let start = noised(
-                &batch,
-                s.start_level(),
-                normal_like(&batch, &mut noise).map_err(err)?,
-            );
-            let out = walk(&mut s, model(n)?.as_ref(), start, &mut noise)?;
-            (
-                vec![x0, out],
-                n + 1,
-                format!(
-                    "SDEdit at strength {} ({} steps), {n} seeds",
-                    a.strength,
-                    Sampler::<4>::len(&s)
-                ),
-            )
-        }
-        "inpaint" => {
-            let x0 = image()?;
-            let n = a.n.max(1);
-            let keep = mask(&a.mask, shape, &device)?;
-            let known = x0.clone().repeat_dim(0, n);
-            let keep_n = keep.clone().repeat_dim(0, n);
-            let mut s = Inpaint::new(
-                &core,
-                times(&core, a.steps, 1.0).map_err(err)?,
-                known.clone(),
-                keep_n,
-                a.jump,
-                a.resample,
-                a.eta,
-            )
-            .map_err(err)?
-            .with_clip(zoo::IMAGE_CLIP);
-            let start = normal_like(&known, &mut noise).map_err(err)? * s.init_sigma();
-            let out = walk(&mut s, model(n)?.as_ref(), start, &mut noise)?;
-            // the image with the part to regenerate greyed out
-            let shown = x0.clone() * keep;
-            (
-                vec![x0, shown, out],
-                n + 2,
-                format!(
-                    "inpainting the {} ({} model steps, jump {}, {} resamplings), {n} seeds",
-                    a.mask,
-                    Sampler::<4>::len(&s),
-                    a.jump,
-                    a.resample
-                ),
-            )
-        }
+    let n = a.n.max(1);
+    let mut spec = ChainSpec {
+        sampler: a.sampler.clone(),
+        options: Options {
+            steps: a.steps,
+            ..Default::default()
+        },
+        n,
+        classes: a.class.map_or_else(Vec::new, |k| vec![k; n]),
+        guidance: a.guidance,
+        seed: a.seed,
+    };
+    let (edit, said) = match a.what.as_str() {
+        "sdedit" => (
+            EditSpec::Sdedit {
+                image: image()?,
+                strength: a.strength,
+            },
+            format!("SDEdit at strength {}, {n} seeds", a.strength),
+        ),
+        "inpaint" => (
+            EditSpec::Inpaint {
+                image: image()?,
+                keep: mask(&a.mask, [shape[1], shape[2]])?,
+                jump: a.jump,
+                resample: a.resample,
+            },
+            format!(
+                "inpainting the {} (jump {}, {} resamplings), {n} seeds",
+                a.mask, a.jump, a.resample
+            ),
+        ),
         "interpolate" => {
-            let k = a.frames.max(2);
-            let numel: usize = shape.iter().product();
-            let za = SeededNoise::new(a.seed).normals(numel);
-            let zb = SeededNoise::new(a.seed.wrapping_add(1)).normals(numel);
-            let mut all = Vec::with_capacity(k * numel);
-            for i in 0..k {
-                all.extend(slerp(&za, &zb, i as f64 / (k - 1) as f64).map_err(err)?);
-            }
-            let start = Tensor::<1>::from_floats(all.as_slice(), &device)
-                .reshape([k, shape[0], shape[1], shape[2]]);
-            let mut s = PathSampler::new(&core, times(&core, a.steps, 1.0).map_err(err)?, 0.0)
-                .map_err(err)?
-                .with_clip(zoo::IMAGE_CLIP);
-            let start = start * s.start_level().sigma;
-            let out = walk(&mut s, model(k)?.as_ref(), start, &mut noise)?;
+            let (pa, pb) = a
+                .pick
+                .split_once(',')
+                .and_then(|(x, y)| Some((x.trim().parse().ok()?, y.trim().parse().ok()?)))
+                .ok_or_else(|| format!("--pick takes two image numbers, A,B; not “{}”", a.pick))?;
+            spec.n = a.frames.max(2);
+            spec.classes.clear();
             (
-                vec![out],
-                k,
+                EditSpec::Interpolate {
+                    of: n,
+                    a: pa,
+                    b: pb,
+                    classes: [a.class, a.to_class.or(a.class)],
+                },
                 format!(
-                    "{k} images between the samples of seeds {} and {}",
-                    a.seed,
-                    a.seed.wrapping_add(1)
+                    "{} images between images {pa} and {pb} of seed {}'s grid of {n}",
+                    spec.n, a.seed
                 ),
             )
         }
-        "invert" => {
-            let x0 = image()?;
-            let path = times(&core, a.steps, 1.0).map_err(err)?;
-            // inverted without a class, as the image came
-            let plain = zoo::chain::denoiser(&net, prediction, &[], 1, 0.0, &device)?;
-            let xt = Inversion::new(&core, path.clone())
-                .map_err(err)?
-                .run(plain.as_ref(), &x0)
-                .map_err(err)?;
-            let mut back = PathSampler::new(&core, path.clone(), 0.0).map_err(err)?;
-            let again = walk(&mut back, plain.as_ref(), xt.clone(), &mut noise)?;
-            let diff = (again.clone() - x0.clone()).abs();
-            let (max, mean) = (scalar(diff.clone().max())?, scalar(diff.mean())?);
-            let mut shown = vec![x0, xt.clone().clamp(-1.0, 1.0), again];
-            if a.class.is_some() {
-                let mut s = PathSampler::new(&core, path, 0.0)
-                    .map_err(err)?
-                    .with_clip(zoo::IMAGE_CLIP);
-                shown.push(walk(&mut s, model(1)?.as_ref(), xt, &mut noise)?);
-            }
-            let cols = shown.len();
-            (
-                shown,
-                cols,
-                format!(
-                    "inverted in {} steps and back: max |error| {max:.4}, mean {mean:.5} (pixels in [−1, 1])",
-                    a.steps
-                ),
-            )
-        }
+        "invert" => (
+            EditSpec::Invert {
+                image: image()?,
+                class: a.class,
+            },
+            format!("inverted in {} steps and back", a.steps),
+        ),
         other => {
             return Err(format!(
                 "unknown edit “{other}” (sdedit, inpaint, interpolate, invert)"
             ));
         }
     };
-    let all = Tensor::cat(grid, 0);
-    let [n, c, h, w] = all.dims();
-    let values = all
-        .into_data()
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .map_err(|e| format!("{e:?}"))?;
-    std::fs::write(&a.out, grid_png(&values, n, c, h, w, cols))
-        .map_err(|e| format!("{}: {e}", a.out.display()))?;
+    let mut chain = ImageChain::editing(&net, &process, prediction, &spec, &edit, &device)?;
+    let steps = chain.len();
+    let out = values(chain.run(|_| {})?)?;
+    // the input first (for inpainting also with the part regenerated greyed out), then the edit
+    let mut grid: Vec<f32> = Vec::new();
+    let mut said = format!("{said} ({steps} model steps)");
+    match &edit {
+        EditSpec::Sdedit { image, .. } => grid.extend(image),
+        EditSpec::Inpaint { image, keep, .. } => {
+            grid.extend(image);
+            let hw = keep.len();
+            grid.extend(image.iter().enumerate().map(|(i, v)| v * keep[i % hw]));
+        }
+        EditSpec::Interpolate { .. } => {}
+        EditSpec::Invert { image, .. } => {
+            let (max, mean) = error(&out[..numel], image);
+            said = format!("{said}: max |error| {max:.4}, mean {mean:.5} (pixels in [−1, 1])");
+            grid.extend(image);
+        }
+    }
+    grid.extend(&out);
+    let rows = grid.len() / numel;
+    let cols = match &edit {
+        EditSpec::Sdedit { .. } => n + 1,
+        EditSpec::Inpaint { .. } => n + 2,
+        _ => rows,
+    };
+    std::fs::write(
+        &a.out,
+        grid_png(&grid, rows, shape[0], shape[1], shape[2], cols),
+    )
+    .map_err(|e| format!("{}: {e}", a.out.display()))?;
     Ok(format!("{said} → {}", a.out.display()))
 }
 
-/// Walks `sampler` from `x` to its end.
-fn walk(
-    sampler: &mut dyn Sampler<4>,
-    model: &dyn Denoiser<4>,
-    mut x: Tensor<4>,
-    noise: &mut SeededNoise,
-) -> Result<Tensor<4>, String> {
-    while let Some(step) = sampler.step(model, &x, noise).map_err(|e| e.to_string())? {
-        x = step.x;
-    }
-    Ok(x)
+/// The largest and the mean absolute difference.
+pub fn error(a: &[f32], b: &[f32]) -> (f64, f64) {
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| (x - y).abs() as f64).collect();
+    (
+        d.iter().copied().fold(0.0, f64::max),
+        d.iter().sum::<f64>() / d.len().max(1) as f64,
+    )
 }
 
-fn scalar(t: Tensor<1>) -> Result<f64, String> {
+fn values(t: Tensor<4>) -> Result<Vec<f32>, String> {
     t.into_data()
         .convert::<f32>()
         .try_to_vec::<f32>()
         .map_err(|e| format!("{e:?}"))
-        .map(|v| v[0] as f64)
 }
 
-/// The mask of the part kept (1) for `which` part regenerated, [1, C, H, W].
-pub fn mask(which: &str, [c, h, w]: [usize; 3], device: &Device) -> Result<Tensor<4>, String> {
+/// The mask of the part kept (1) for `which` part regenerated, [H·W].
+pub fn mask(which: &str, [h, w]: [usize; 2]) -> Result<Vec<f32>, String> {
     let regenerate = |y: usize, x: usize| match which {
         "top" => y < h / 2,
         "bottom" => y >= h / 2,
@@ -274,15 +232,10 @@ pub fn mask(which: &str, [c, h, w]: [usize; 3], device: &Device) -> Result<Tenso
             "unknown mask “{which}” (top, bottom, left, right, center)"
         ));
     }
-    let mut keep = Vec::with_capacity(c * h * w);
-    for _ in 0..c {
-        for y in 0..h {
-            for x in 0..w {
-                keep.push(if regenerate(y, x) { 0.0f32 } else { 1.0 });
-            }
-        }
-    }
-    Ok(Tensor::<1>::from_floats(keep.as_slice(), device).reshape([1, c, h, w]))
+    Ok((0..h)
+        .flat_map(|y| (0..w).map(move |x| (y, x)))
+        .map(|(y, x)| if regenerate(y, x) { 0.0 } else { 1.0 })
+        .collect())
 }
 
 /// The image `spec` names, as [C·H·W] values in [−1, 1] for a model of `shape`.

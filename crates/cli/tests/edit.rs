@@ -9,7 +9,7 @@ use std::process::Command;
 use burn::prelude::*;
 use diffuse::edit_cmd::{mask, read_input};
 use diffuse::generate::load_shipped;
-use diffusion::edit::{Inpaint, Inversion, PathSampler, times};
+use diffusion::edit::{Inpaint, PathSampler, times};
 use diffusion::noise::normal_like;
 use diffusion::{Denoiser, Sampler, SeededNoise};
 
@@ -60,25 +60,48 @@ fn mean_abs(t: Tensor<4>) -> f64 {
         .unwrap()[0] as f64
 }
 
+/// Inverts fixture digit `k` to x_T and samples it back, in `steps` steps, by the chain the page
+/// runs (`zoo::EditSpec::Invert`): the mean |error| per pixel.
+fn inversion_error(k: usize, steps: usize, device: &Device) -> f64 {
+    let (net, process, prediction) =
+        load_shipped(&repo("static/weights"), "mnist-unet-cond", device).unwrap();
+    let dir = repo("tests/fixtures/mnist");
+    let image = read_input(&format!("mnist:{}:{k}", dir.display()), [1, 28, 28]).unwrap();
+    let spec = zoo::ChainSpec {
+        sampler: "ddim".into(),
+        options: diffusion::sampler::Options {
+            steps,
+            ..Default::default()
+        },
+        n: 1,
+        classes: Vec::new(),
+        guidance: 0.0,
+        seed: 0,
+    };
+    let edit = zoo::EditSpec::Invert {
+        image: image.clone(),
+        class: None,
+    };
+    let mut chain =
+        zoo::ImageChain::editing(&net, &process, prediction, &spec, &edit, device).unwrap();
+    let back = chain
+        .run(|_| {})
+        .unwrap()
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .unwrap();
+    diffuse::edit_cmd::error(&back, &image).1
+}
+
 #[test]
 fn inversion_and_back_reconstructs_the_digits_closer_with_more_steps() {
     let device = Device::flex();
-    // five digits keep the test near 20 s in the debug profile (measured: 0.065 and 0.032)
-    let (model, core) = mnist_unet(5, &[], 0.0, &device);
-    let x0 = digits(5, &device);
+    // five digits keep the test near 20 s in the debug profile
     let mut curve = Vec::new();
     for steps in [50, 100] {
-        let path = times(&core, steps, 1.0).unwrap();
-        let xt = Inversion::new(&core, path.clone())
-            .unwrap()
-            .run(model.as_ref(), &x0)
-            .unwrap();
-        let back = walk(
-            &mut PathSampler::new(&core, path, 0.0).unwrap(),
-            model.as_ref(),
-            xt,
-        );
-        curve.push((steps, mean_abs(back - x0.clone())));
+        let errors: Vec<f64> = (0..5).map(|k| inversion_error(k, steps, &device)).collect();
+        curve.push((steps, errors.iter().sum::<f64>() / 5.0, errors));
     }
     eprintln!("inversion and back, mean |error| per pixel (pixels in [−1, 1]): {curve:?}");
     assert!(curve[1].1 < curve[0].1, "{curve:?}");
@@ -90,8 +113,9 @@ fn inpainting_keeps_the_known_pixels_exactly() {
     let device = Device::flex();
     let (model, core) = mnist_unet(10, &[], 0.0, &device);
     let x0 = digits(10, &device);
-    let keep = mask("bottom", [1, 28, 28], &device)
-        .unwrap()
+    let keep = mask("bottom", [28, 28]).unwrap();
+    let keep = Tensor::<1>::from_floats(keep.as_slice(), &device)
+        .reshape([1, 1, 28, 28])
         .repeat_dim(0, 10);
     let mut s = Inpaint::new(
         &core,

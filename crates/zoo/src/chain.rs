@@ -2,6 +2,7 @@
 //! or the page between frames) sees x_t and x̂₀ at every step.
 
 use burn::prelude::*;
+use diffusion::edit::{Inpaint, Inversion, PathSampler, slerp, times};
 use diffusion::sampler::{Options, Sampler, X0Clip, build};
 use diffusion::{Denoiser, Level, Parameterization, Prediction, SeededNoise, Step};
 use models::{ScoreNet, UNet};
@@ -28,15 +29,53 @@ pub struct ChainSpec {
     pub seed: u64,
 }
 
-/// An image to edit (SDEdit): noised to `strength` of the process with q(x_t | x₀), then walked
-/// down by a DDIM path (η = 1, as SDEdit's stochastic reverse process) as the chain's steps.
+/// An edit to make with the chain's model in place of sampling from noise (`diffusion::edit`).
+/// Images are [C·H·W] values in [−1, 1]; the chain's seed draws all its noise, as for sampling.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct EditSpec {
-    /// [C·H·W] values in [−1, 1]: one image, edited once per image of the chain (the chain's seed
-    /// draws the noise of all of them, as for sampling).
-    pub image: Vec<f32>,
-    /// How far to noise it, 0 < s ≤ 1 (1: the image is forgotten, as plain sampling).
-    pub strength: f64,
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum EditSpec {
+    /// SDEdit: `image` noised to `strength` of the process (0 < s ≤ 1; 1 forgets it) with
+    /// q(x_t | x₀), then walked down by a DDIM path (η = 1, SDEdit's stochastic reverse process),
+    /// once per image of the chain, as the chain's classes.
+    Sdedit { image: Vec<f32>, strength: f64 },
+    /// Inpainting: regenerate the pixels of `image` where `keep` ([H·W]) is 0 and keep those
+    /// where it is 1, by replacement with RePaint's resampling (`jump`, `resample`), once per
+    /// image of the chain.
+    Inpaint {
+        image: Vec<f32>,
+        keep: Vec<f32>,
+        jump: usize,
+        resample: usize,
+    },
+    /// The chain's n images between images `a` and `b` of the grid that the chain's seed samples
+    /// with `of` images: their x_T interpolated spherically and sampled by DDIM (η = 0), each
+    /// image's class embedding blended between `classes` (None: "no class"). With the same
+    /// steps, the ends are the two images the DDIM sampler gives for the grid.
+    Interpolate {
+        of: usize,
+        a: usize,
+        b: usize,
+        classes: [Option<usize>; 2],
+    },
+    /// Inversion: `image` taken up to x_T by DDIM inversion (no class), then sampled back down by
+    /// DDIM (η = 0): the first image is the reconstruction; with `class`, a second image is the
+    /// same x_T sampled as that class (with the chain's guidance).
+    Invert {
+        image: Vec<f32>,
+        class: Option<usize>,
+    },
+}
+
+impl EditSpec {
+    /// What the edit makes, in a few words (for the page's counter and the CLI).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EditSpec::Sdedit { .. } => "SDEdit",
+            EditSpec::Inpaint { .. } => "inpainting",
+            EditSpec::Interpolate { .. } => "interpolation",
+            EditSpec::Invert { .. } => "inversion",
+        }
+    }
 }
 
 /// The U-Net as an ε-predictor, with classifier-free guidance computed in one batched call: the
@@ -44,7 +83,7 @@ pub struct EditSpec {
 struct UNetEps {
     unet: UNet,
     /// [n] class labels, or [2n] (labels then "no class") when guided.
-    labels: Option<Tensor<1, Int>>,
+    labels: Option<Labels>,
     scale: f64,
     /// What the network outputs (ε for this project's models; guidance mixes any of them the
     /// same way, as diffusers does).
@@ -62,11 +101,12 @@ impl Denoiser<4> for UNetEps {
             x.clone()
         };
         let b = input.dims()[0];
-        let out = self.unet.forward(
-            input,
-            Tensor::<1>::full([b], t, &device),
-            self.labels.clone(),
-        );
+        let t = Tensor::<1>::full([b], t, &device);
+        let out = match &self.labels {
+            Some(Labels::Blend(w)) => self.unet.forward_blended(input, t, w.clone()),
+            Some(Labels::Ids(ids)) => self.unet.forward(input, t, Some(ids.clone())),
+            None => self.unet.forward(input, t, None),
+        };
         let eps = if guided {
             let w = self.scale;
             out.clone().narrow(0, 0, n) * (1.0 + w) - out.narrow(0, n, n) * w
@@ -74,6 +114,22 @@ impl Denoiser<4> for UNetEps {
             out
         };
         Prediction::from_output(self.prediction, eps, x, level)
+    }
+}
+
+/// The class of each image: a row of the class table, or a blend of rows ([n or 2n, rows]).
+#[derive(Clone)]
+enum Labels {
+    Ids(Tensor<1, Int>),
+    Blend(Tensor<2>),
+}
+
+impl Labels {
+    fn len(&self) -> usize {
+        match self {
+            Labels::Ids(t) => t.dims()[0],
+            Labels::Blend(t) => t.dims()[0],
+        }
     }
 }
 
@@ -97,8 +153,21 @@ pub struct ImageChain {
     noise: SeededNoise,
     shape: [usize; 4],
     device: Device,
-    /// An edit's image (repeated for each image) and the level the path starts at.
-    edit: Option<(Tensor<4>, Level)>,
+    start: Start,
+    /// An inversion walked before the sampler (one image, under its own model), and the steps
+    /// it took.
+    up: Option<(Inversion, Box<dyn Denoiser<4>>)>,
+    up_len: usize,
+}
+
+/// How the chain's first sample is made.
+enum Start {
+    /// Seeded noise at the sampler's starting level.
+    Noise,
+    /// An image (repeated for each image) noised to a level with seeded noise: SDEdit.
+    Noised(Tensor<4>, Level),
+    /// Given, as interpolation and inversion make it.
+    Given(Tensor<4>),
 }
 
 impl ImageChain {
@@ -137,7 +206,6 @@ impl ImageChain {
                 diffusion::sampler::fitting(family(process)).join(", ")
             ));
         }
-        let [c, h, w] = net.image_shape();
         let model = denoiser(
             net,
             prediction,
@@ -148,19 +216,22 @@ impl ImageChain {
         )?;
         let sampler = build::<4>(&spec.sampler, &spec.options, &process.process()?)
             .map_err(|e| e.to_string())?;
+        let [c, h, w] = net.image_shape();
         Ok(Self {
             sampler,
             model,
             noise: SeededNoise::new(spec.seed),
             shape: [spec.n, c, h, w],
             device: device.clone(),
-            edit: None,
+            start: Start::Noise,
+            up: None,
+            up_len: 0,
         })
     }
 
-    /// The chain of `spec` (its model, classes, guidance, steps and seed) editing `edit`'s image
-    /// instead of sampling from noise: SDEdit (`diffusion::edit`). Its steps are `spec`'s share
-    /// for the strength; the sampler `spec` names is not used.
+    /// The chain of `spec` (its model, guidance, steps and seed; its classes and images for
+    /// SDEdit and inpainting) making `edit` instead of sampling from noise (`diffusion::edit`).
+    /// The sampler `spec` names is not used: each edit walks its own path over `spec`'s steps.
     pub fn editing(
         net: &Net,
         process: &Process,
@@ -169,40 +240,128 @@ impl ImageChain {
         edit: &EditSpec,
         device: &Device,
     ) -> Result<Self, String> {
-        let mut chain = Self::predicting(net, process, prediction, spec, device)?;
         let [c, h, w] = net.image_shape();
-        if edit.image.len() != c * h * w {
-            return Err(format!(
-                "the image to edit has {} values; this model takes {c}×{h}×{w} images",
-                edit.image.len()
-            ));
-        }
-        if edit.image.iter().any(|v| !v.is_finite()) {
-            return Err("the image to edit holds values that are not numbers".into());
-        }
+        let err = |e: diffusion::DiffusionError| e.to_string();
         let core = process.process()?;
-        let steps = diffusion::edit::share(spec.options.steps, edit.strength);
-        let times =
-            diffusion::edit::times(&core, steps, edit.strength).map_err(|e| e.to_string())?;
-        let path = diffusion::edit::PathSampler::new(&core, times, 1.0)
-            .map_err(|e| e.to_string())?
-            .with_clip(IMAGE_CLIP);
-        let level = path.start_level();
-        let image = Tensor::<1>::from_floats(edit.image.as_slice(), device)
-            .reshape([1, c, h, w])
-            .repeat_dim(0, spec.n);
-        chain.sampler = Box::new(path);
-        chain.edit = Some((image, level));
-        Ok(chain)
+        if spec.options.steps == 0 {
+            return Err("an edit takes at least 1 step".into());
+        }
+        let image = |values: &[f32], n: usize| -> Result<Tensor<4>, String> {
+            if values.len() != c * h * w {
+                return Err(format!(
+                    "the image to edit has {} values; this model takes {c}×{h}×{w} images",
+                    values.len()
+                ));
+            }
+            if values.iter().any(|v| !v.is_finite()) {
+                return Err("the image to edit holds values that are not numbers".into());
+            }
+            Ok(Tensor::<1>::from_floats(values, device)
+                .reshape([1, c, h, w])
+                .repeat_dim(0, n))
+        };
+        let whole = || times(&core, spec.options.steps, 1.0).map_err(err);
+        let plain = |n: usize| denoiser(net, prediction, &spec.classes, n, spec.guidance, device);
+        let (n, sampler, model, start, up): (usize, Box<dyn Sampler<4>>, _, _, _) = match edit {
+            EditSpec::Sdedit {
+                image: x0,
+                strength,
+            } => {
+                let n = spec.n;
+                let steps = diffusion::edit::share(spec.options.steps, *strength);
+                let path =
+                    PathSampler::new(&core, times(&core, steps, *strength).map_err(err)?, 1.0)
+                        .map_err(err)?
+                        .with_clip(IMAGE_CLIP);
+                let level = path.start_level();
+                let start = Start::Noised(image(x0, n)?, level);
+                (n, Box::new(path), plain(n)?, start, None)
+            }
+            EditSpec::Inpaint {
+                image: x0,
+                keep,
+                jump,
+                resample,
+            } => {
+                let n = spec.n;
+                if keep.len() != h * w || keep.iter().any(|k| !(0.0..=1.0).contains(k)) {
+                    return Err(format!(
+                        "the mask has {} values; this model's images are {w}×{h} (one value in [0, 1] per pixel)",
+                        keep.len()
+                    ));
+                }
+                let mask = Tensor::<1>::from_floats(keep.as_slice(), device)
+                    .reshape([1, 1, h, w])
+                    .repeat_dim(1, c)
+                    .repeat_dim(0, n);
+                let s = Inpaint::new(&core, whole()?, image(x0, n)?, mask, *jump, *resample, 1.0)
+                    .map_err(err)?
+                    .with_clip(IMAGE_CLIP);
+                (n, Box::new(s), plain(n)?, Start::Noise, None)
+            }
+            EditSpec::Interpolate { of, a, b, classes } => {
+                let n = spec.n.max(2);
+                if a.max(b) >= of {
+                    return Err(format!("images {a} and {b} are not both in a grid of {of}"));
+                }
+                let numel = c * h * w;
+                let z = SeededNoise::new(spec.seed).normals(of * numel);
+                let (za, zb) = (
+                    &z[a * numel..(a + 1) * numel],
+                    &z[b * numel..(b + 1) * numel],
+                );
+                let mut all = Vec::with_capacity(n * numel);
+                let mut blend = Vec::with_capacity(n);
+                for i in 0..n {
+                    let t = i as f64 / (n - 1) as f64;
+                    all.extend(slerp(za, zb, t).map_err(err)?);
+                    blend.push([(classes[0], 1.0 - t), (classes[1], t)]);
+                }
+                let path = deterministic(spec, process)?;
+                let x = Tensor::<1>::from_floats(all.as_slice(), device).reshape([n, c, h, w])
+                    * path.init_sigma();
+                let model = blended(net, prediction, &blend, spec.guidance, device)?;
+                (n, path, model, Start::Given(x), None)
+            }
+            EditSpec::Invert { image: x0, class } => {
+                let mut blend = vec![[(None, 1.0), (None, 0.0)]];
+                if let Some(k) = class {
+                    blend.push([(Some(*k), 1.0), (None, 0.0)]);
+                }
+                let n = blend.len();
+                let model = blended(net, prediction, &blend, spec.guidance, device)?;
+                // deterministic both ways, and unclipped, so that the way down retraces the way up
+                let path = PathSampler::new(&core, whole()?, 0.0).map_err(err)?;
+                let up = Inversion::new(&core, whole()?).map_err(err)?;
+                let one = blended(net, prediction, &blend[..1], 0.0, device)?;
+                (
+                    n,
+                    Box::new(path),
+                    model,
+                    Start::Given(image(x0, 1)?),
+                    Some((up, one)),
+                )
+            }
+        };
+        Ok(Self {
+            sampler,
+            model,
+            noise: SeededNoise::new(spec.seed),
+            shape: [n, c, h, w],
+            device: device.clone(),
+            start,
+            up,
+            up_len: 0,
+        })
     }
 
-    /// Number of steps (model evaluations of the sampler's schedule).
+    /// Number of steps (model evaluations of the sampler's schedule, and of an inversion).
     pub fn len(&self) -> usize {
-        self.sampler.len()
+        self.sampler.len() + self.up.as_ref().map_or(0, |(u, _)| u.len())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.sampler.is_empty()
+        self.len() == 0
     }
 
     /// [N, C, H, W] of the images.
@@ -210,22 +369,53 @@ impl ImageChain {
         self.shape
     }
 
-    /// x_T: seeded noise scaled to the sampler's starting level; for an edit, the image noised to
-    /// the path's first level.
+    /// x_T: seeded noise scaled to the sampler's starting level; for an edit, its start (the
+    /// image noised to the path's first level for SDEdit, the image for an inversion).
     pub fn start(&mut self) -> Tensor<4> {
-        let z = self.noise.normals(self.shape.iter().product());
-        let z = Tensor::<4>::from_data(TensorData::new(z, self.shape), &self.device);
-        match &self.edit {
-            Some((image, level)) => diffusion::edit::noised(image, *level, z),
-            None => z * self.sampler.init_sigma(),
+        match &self.start {
+            Start::Given(x) => x.clone(),
+            Start::Noise | Start::Noised(..) => {
+                let z = self.noise.normals(self.shape.iter().product());
+                let z = Tensor::<4>::from_data(TensorData::new(z, self.shape), &self.device);
+                match &self.start {
+                    Start::Noised(image, level) => diffusion::edit::noised(image, *level, z),
+                    _ => z * self.sampler.init_sigma(),
+                }
+            }
         }
     }
 
-    /// The next step from `x`, or `None` once the chain is done.
+    /// The next step from `x`, or `None` once the chain is done. An inversion's steps come
+    /// first, on one image shown as many times as the chain has images.
     pub fn step(&mut self, x: &Tensor<4>) -> Result<Option<Step<4>>, String> {
-        self.sampler
-            .step(self.model.as_ref(), x, &mut self.noise)
-            .map_err(|e| e.to_string())
+        if let Some((up, model)) = self.up.as_mut() {
+            let one = x.clone().narrow(0, 0, 1);
+            match up.step(model.as_ref(), &one).map_err(|e| e.to_string())? {
+                Some(s) => {
+                    self.up_len = s.index + 1;
+                    let n = self.shape[0];
+                    return Ok(Some(Step {
+                        x: s.x.repeat_dim(0, n),
+                        x0: s.x0.repeat_dim(0, n),
+                        ..s
+                    }));
+                }
+                None => self.up = None,
+            }
+        }
+        let x = if x.dims()[0] == self.shape[0] {
+            x.clone()
+        } else {
+            x.clone().narrow(0, 0, 1).repeat_dim(0, self.shape[0])
+        };
+        let step = self
+            .sampler
+            .step(self.model.as_ref(), &x, &mut self.noise)
+            .map_err(|e| e.to_string())?;
+        Ok(step.map(|s| Step {
+            index: s.index + self.up_len,
+            ..s
+        }))
     }
 
     /// Runs the whole chain, calling `on_step` after every step; returns x₀.
@@ -237,6 +427,25 @@ impl ImageChain {
         }
         Ok(x)
     }
+}
+
+/// The sampler of `spec` if it draws no noise as it steps (one start, one image), else the
+/// deterministic one of the process's family: DDIM with η = 0, or Heun on the probability-flow
+/// ODE of an SDE.
+pub fn deterministic(spec: &ChainSpec, process: &Process) -> Result<Box<dyn Sampler<4>>, String> {
+    let fam = family(process);
+    let own = diffusion::sampler::info(&spec.sampler)
+        .filter(|i| i.fits_family(fam) && !i.draws_noise(&spec.options) && !i.adaptive);
+    let mut options = spec.options.clone();
+    let name = match own {
+        Some(i) => i.name,
+        None if process.is_sde() => "pf-heun",
+        None => {
+            options.eta = 0.0;
+            "ddim"
+        }
+    };
+    build::<4>(name, &options, &process.process()?).map_err(|e| e.to_string())
 }
 
 /// The model of `net` as a denoiser of `n` images: a U-Net as what it outputs (`prediction`),
@@ -253,40 +462,103 @@ pub fn denoiser(
     if n == 0 {
         return Err("the number of images must be at least 1".into());
     }
-    let model: Box<dyn Denoiser<4>> = match net {
-        Net::UNet(unet) => {
-            let labels = match (unet.class_rows(), classes.is_empty()) {
-                (None, _) => None,
-                (Some(rows), true) => Some(vec![rows as i64 - 1; n]),
-                (Some(rows), false) => {
-                    if classes.len() != n {
-                        return Err(format!("{} classes given for {} images", classes.len(), n));
-                    }
-                    if let Some(bad) = classes.iter().find(|&&k| k + 1 >= rows) {
-                        return Err(format!(
-                            "class {bad} does not exist: this model has classes 0–{}",
-                            rows - 2
-                        ));
-                    }
-                    let mut ids: Vec<i64> = classes.iter().map(|&k| k as i64).collect();
-                    if guidance != 0.0 {
-                        ids.extend(std::iter::repeat_n(rows as i64 - 1, n));
-                    }
-                    Some(ids)
+    let rows = match net {
+        Net::UNet(unet) => unet.class_rows(),
+        _ => None,
+    };
+    let labels = match (rows, classes.is_empty()) {
+        (None, _) | (Some(_), true) => None,
+        (Some(rows), false) => {
+            if classes.len() != n {
+                return Err(format!("{} classes given for {} images", classes.len(), n));
+            }
+            check_classes(classes.iter().copied(), rows)?;
+            let mut ids: Vec<i64> = classes.iter().map(|&k| k as i64).collect();
+            if guidance != 0.0 {
+                ids.extend(std::iter::repeat_n(rows as i64 - 1, n));
+            }
+            Some(Labels::Ids(Tensor::<1, Int>::from_ints(
+                ids.as_slice(),
+                device,
+            )))
+        }
+    };
+    with_labels(net, prediction, labels, n, guidance)
+}
+
+/// The same with each image's class a blend of two (weights summing to 1; None: "no class"), as
+/// interpolation between classes makes them. A model without classes takes no class.
+pub fn blended(
+    net: &Net,
+    prediction: Parameterization,
+    blend: &[[(Option<usize>, f64); 2]],
+    guidance: f64,
+    device: &Device,
+) -> Result<Box<dyn Denoiser<4>>, String> {
+    let n = blend.len();
+    if n == 0 {
+        return Err("the number of images must be at least 1".into());
+    }
+    let rows = match net {
+        Net::UNet(unet) => unet.class_rows(),
+        _ => None,
+    };
+    let labels = match rows {
+        None => None,
+        Some(rows) => {
+            check_classes(blend.iter().flatten().filter_map(|(k, _)| *k), rows)?;
+            let mut w = vec![0f32; n * rows];
+            for (i, pair) in blend.iter().enumerate() {
+                for (k, share) in pair {
+                    w[i * rows + k.unwrap_or(rows - 1)] += *share as f32;
                 }
-            };
+            }
+            if guidance != 0.0 {
+                // then each image again as "no class"
+                let mut null = vec![0f32; rows];
+                null[rows - 1] = 1.0;
+                w.extend(null.repeat(n));
+            }
+            let b = w.len() / rows;
+            Some(Labels::Blend(
+                Tensor::<1>::from_floats(w.as_slice(), device).reshape([b, rows]),
+            ))
+        }
+    };
+    with_labels(net, prediction, labels, n, guidance)
+}
+
+/// Every class of `classes` is one of the model's (the last of its `rows` is "no class").
+fn check_classes(mut classes: impl Iterator<Item = usize>, rows: usize) -> Result<(), String> {
+    match classes.find(|&k| k + 1 >= rows) {
+        Some(bad) => Err(format!(
+            "class {bad} does not exist: this model has classes 0–{}",
+            rows - 2
+        )),
+        None => Ok(()),
+    }
+}
+
+fn with_labels(
+    net: &Net,
+    prediction: Parameterization,
+    labels: Option<Labels>,
+    n: usize,
+    guidance: f64,
+) -> Result<Box<dyn Denoiser<4>>, String> {
+    Ok(match net {
+        Net::UNet(unet) => {
             let guided = labels.as_ref().is_some_and(|l| l.len() == 2 * n);
             Box::new(UNetEps {
                 unet: unet.clone(),
-                labels: labels.map(|l| Tensor::<1, Int>::from_ints(l.as_slice(), device)),
+                labels,
                 scale: if guided { guidance } else { 0.0 },
                 prediction,
             })
         }
         Net::ScoreNet(s) => Box::new(Score(s.clone())),
         Net::Classifier(_) => return Err("a classifier does not generate images".into()),
-    };
-    Ok(model)
+    })
 }
 
 /// The family of samplers a zoo model's process takes.

@@ -299,7 +299,7 @@ fn an_edit_chain_starts_from_the_noised_image_and_takes_its_share_of_the_steps()
     let image: Vec<f32> = (0..64)
         .map(|i| if i % 9 == 0 { 1.0 } else { -1.0 })
         .collect();
-    let edit = zoo::EditSpec {
+    let edit = zoo::EditSpec::Sdedit {
         image: image.clone(),
         strength: 0.3,
     };
@@ -336,7 +336,7 @@ fn an_edit_chain_starts_from_the_noised_image_and_takes_its_share_of_the_steps()
         steps += 1;
     }
     assert_eq!(steps, 3);
-    let bad = zoo::EditSpec {
+    let bad = zoo::EditSpec::Sdedit {
         image: vec![0.0; 10],
         strength: 0.5,
     };
@@ -344,14 +344,14 @@ fn an_edit_chain_starts_from_the_noised_image_and_takes_its_share_of_the_steps()
         .err()
         .unwrap();
     assert!(e.contains("has 10 values; this model takes 1×8×8"), "{e}");
-    let nan = zoo::EditSpec {
+    let nan = zoo::EditSpec::Sdedit {
         image: vec![f32::NAN; 64],
         strength: 0.5,
     };
     assert!(
         ImageChain::editing(&net, &process, Parameterization::Epsilon, &s, &nan, &device).is_err()
     );
-    let zero = zoo::EditSpec {
+    let zero = zoo::EditSpec::Sdedit {
         image,
         strength: 0.0,
     };
@@ -366,4 +366,242 @@ fn an_edit_chain_starts_from_the_noised_image_and_takes_its_share_of_the_steps()
     .err()
     .unwrap();
     assert!(e.contains("strength"), "{e}");
+}
+
+fn values(t: Tensor<4>) -> Vec<f32> {
+    t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
+}
+
+fn final_images(chain: &mut ImageChain) -> Vec<f32> {
+    values(chain.run(|_| {}).unwrap())
+}
+
+#[test]
+fn interpolation_ends_at_the_grids_two_images_and_blends_their_classes() {
+    let device = Device::flex();
+    let (_, _, net) = tiny(&device);
+    let process = Process::ddpm_linear();
+    // a grid of 3 from a deterministic sampler, as the page samples it
+    let grid_spec = spec(3, vec![0, 1, 2], 1.0);
+    let grid = final_images(&mut ImageChain::new(&net, &process, &grid_spec, &device).unwrap());
+    let mut strip_spec = grid_spec.clone();
+    strip_spec.n = 5;
+    let edit = zoo::EditSpec::Interpolate {
+        of: 3,
+        a: 2,
+        b: 0,
+        classes: [Some(2), Some(0)],
+    };
+    let mut chain = ImageChain::editing(
+        &net,
+        &process,
+        Parameterization::Epsilon,
+        &strip_spec,
+        &edit,
+        &device,
+    )
+    .unwrap();
+    assert_eq!(chain.shape(), [5, 1, 8, 8]);
+    let strip = final_images(&mut chain);
+    let close = |a: &[f32], b: &[f32]| a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+    // the ends are images 2 and 0 of the grid (the batch's size may move the last float bits)
+    assert!(
+        close(&strip[..64], &grid[128..]) < 1e-4,
+        "{}",
+        close(&strip[..64], &grid[128..])
+    );
+    assert!(close(&strip[256..], &grid[..64]) < 1e-4);
+    // and the middle is neither
+    assert!(close(&strip[128..192], &grid[..64]) > 1e-2);
+    let bad = zoo::EditSpec::Interpolate {
+        of: 3,
+        a: 0,
+        b: 3,
+        classes: [None, None],
+    };
+    let e = ImageChain::editing(
+        &net,
+        &process,
+        Parameterization::Epsilon,
+        &strip_spec,
+        &bad,
+        &device,
+    )
+    .err()
+    .unwrap();
+    assert!(e.contains("not both in a grid of 3"), "{e}");
+    // a stochastic grid sampler: the strip walks DDIM (η = 0) instead, so it still has one end
+    let mut ddpm = strip_spec.clone();
+    ddpm.sampler = "ddpm".into();
+    let a = final_images(
+        &mut ImageChain::editing(
+            &net,
+            &process,
+            Parameterization::Epsilon,
+            &ddpm,
+            &edit,
+            &device,
+        )
+        .unwrap(),
+    );
+    let b = final_images(
+        &mut ImageChain::editing(
+            &net,
+            &process,
+            Parameterization::Epsilon,
+            &ddpm,
+            &edit,
+            &device,
+        )
+        .unwrap(),
+    );
+    assert_eq!(a, b);
+}
+
+#[test]
+fn a_blended_class_of_one_class_is_that_class() {
+    let device = Device::flex();
+    let (_, _, net) = tiny(&device);
+    let x = Tensor::<4>::random(
+        [2, 1, 8, 8],
+        burn::tensor::Distribution::Normal(0.0, 1.0),
+        &device,
+    );
+    let level = Level {
+        alpha: 0.8,
+        sigma: 0.6,
+    };
+    let ids =
+        zoo::chain::denoiser(&net, Parameterization::Epsilon, &[1, 2], 2, 1.5, &device).unwrap();
+    let blend = zoo::chain::blended(
+        &net,
+        Parameterization::Epsilon,
+        &[
+            [(Some(1), 1.0), (None, 0.0)],
+            [(Some(0), 0.0), (Some(2), 1.0)],
+        ],
+        1.5,
+        &device,
+    )
+    .unwrap();
+    let (a, b) = (
+        values(ids.predict(&x, 300.0, level).eps),
+        values(blend.predict(&x, 300.0, level).eps),
+    );
+    let err = a
+        .iter()
+        .zip(&b)
+        .fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+    assert!(err < 1e-5, "{err}");
+    // half of one class and half of another is neither
+    let half = zoo::chain::blended(
+        &net,
+        Parameterization::Epsilon,
+        &[
+            [(Some(1), 0.5), (Some(0), 0.5)],
+            [(Some(2), 1.0), (None, 0.0)],
+        ],
+        1.5,
+        &device,
+    )
+    .unwrap();
+    let c = values(half.predict(&x, 300.0, level).eps);
+    assert!(
+        a[..64]
+            .iter()
+            .zip(&c[..64])
+            .any(|(x, y)| (x - y).abs() > 1e-4)
+    );
+    assert!(
+        zoo::chain::blended(
+            &net,
+            Parameterization::Epsilon,
+            &[[(Some(9), 1.0), (None, 0.0)]],
+            0.0,
+            &device
+        )
+        .err()
+        .unwrap()
+        .contains("class 9 does not exist")
+    );
+}
+
+#[test]
+fn inpainting_keeps_the_known_pixels_and_inversion_comes_first() {
+    let device = Device::flex();
+    let (_, _, net) = tiny(&device);
+    let process = Process::ddpm_linear();
+    let mut s = spec(2, vec![1, 2], 1.0);
+    s.options.steps = 6;
+    let image: Vec<f32> = (0..64).map(|i| (i as f32 / 32.0) - 1.0).collect();
+    // keep the top half
+    let keep: Vec<f32> = (0..64).map(|i| if i < 32 { 1.0 } else { 0.0 }).collect();
+    let edit = zoo::EditSpec::Inpaint {
+        image: image.clone(),
+        keep: keep.clone(),
+        jump: 2,
+        resample: 2,
+    };
+    let mut chain = ImageChain::editing(
+        &net,
+        &process,
+        Parameterization::Epsilon,
+        &s,
+        &edit,
+        &device,
+    )
+    .unwrap();
+    assert!(chain.len() > 6, "resampling adds steps: {}", chain.len());
+    let out = final_images(&mut chain);
+    for img in out.chunks(64) {
+        for i in 0..32 {
+            assert!(
+                (img[i] - image[i]).abs() < 1e-5,
+                "pixel {i}: {} vs {}",
+                img[i],
+                image[i]
+            );
+        }
+    }
+    let bad = zoo::EditSpec::Inpaint {
+        image: image.clone(),
+        keep: vec![1.0; 10],
+        jump: 2,
+        resample: 2,
+    };
+    assert!(
+        ImageChain::editing(&net, &process, Parameterization::Epsilon, &s, &bad, &device)
+            .err()
+            .unwrap()
+            .contains("the mask has 10 values")
+    );
+    // inversion: the way up (one image shown twice), then the way down, as two images
+    let edit = zoo::EditSpec::Invert {
+        image,
+        class: Some(2),
+    };
+    let mut chain = ImageChain::editing(
+        &net,
+        &process,
+        Parameterization::Epsilon,
+        &s,
+        &edit,
+        &device,
+    )
+    .unwrap();
+    assert_eq!(chain.len(), 12);
+    assert_eq!(chain.shape(), [2, 1, 8, 8]);
+    let mut x = chain.start();
+    let mut seen = Vec::new();
+    while let Some(step) = chain.step(&x).unwrap() {
+        assert_eq!(step.x.dims(), [2, 1, 8, 8]);
+        seen.push((step.index, step.t));
+        x = step.x;
+    }
+    assert_eq!(
+        seen.iter().map(|s| s.0).collect::<Vec<_>>(),
+        (0..12).collect::<Vec<_>>()
+    );
+    // up: times rise; down: they fall
+    assert!(seen[0].1 < seen[5].1 && seen[6].1 > seen[11].1, "{seen:?}");
 }

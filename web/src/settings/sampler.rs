@@ -133,6 +133,13 @@ pub fn table(manifest: &Manifest, model: &str) -> Vec<Setting> {
         )
         .on_change(Resample)
         .shown_as(Number("0.05")),
+        // inpainting: RePaint's jumps back (steps) and how often each stretch is walked
+        Setting::new("jump", "inpaint jump", int(1, 50), Value::Int(5))
+            .on_change(Resample)
+            .shown_as(Number("1")),
+        Setting::new("resample", "inpaint resamplings", int(1, 10), Value::Int(2))
+            .on_change(Resample)
+            .shown_as(Number("1")),
     ]);
     rows
 }

@@ -135,19 +135,9 @@ impl UNet {
         classes: Option<Tensor<1, Int>>,
     ) -> Tensor<4> {
         let c = &self.config;
-        let x = if c.center_input_sample {
-            x * 2.0 - 1.0
-        } else {
-            x
-        };
-        let t_batch = t.dims();
-        let t_emb = timestep_embedding(t, c.block_out_channels[0], c.flip_sin_to_cos, c.freq_shift);
-        let mut emb = self
-            .time_embedding
-            .linear_2
-            .forward(silu(self.time_embedding.linear_1.forward(t_emb)));
+        let [b] = t.dims();
+        let (x, mut emb) = self.time_embedded(x, t);
         if let Some(embed) = &self.class_embedding {
-            let [b] = t_batch;
             // No labels means "no class": the last row, which classifier-free training uses.
             let classes = classes.unwrap_or_else(|| {
                 let null = embed.weight.dims()[0] as i64 - 1;
@@ -156,6 +146,38 @@ impl UNet {
             let e = embed.forward(classes.reshape([b, 1]));
             emb = emb + e.reshape([b, c.time_embed_dim()]);
         }
+        self.from_embedding(x, emb)
+    }
+
+    /// The same with each image's class embedding a blend of the table's rows: `weights` is
+    /// [B, rows] (a one-hot row is that class; the last row is "no class"), as interpolating
+    /// between classes does. A model without classes ignores it.
+    pub fn forward_blended(&self, x: Tensor<4>, t: Tensor<1>, weights: Tensor<2>) -> Tensor<4> {
+        let (x, mut emb) = self.time_embedded(x, t);
+        if let Some(embed) = &self.class_embedding {
+            emb = emb + weights.matmul(embed.weight.val());
+        }
+        self.from_embedding(x, emb)
+    }
+
+    /// The input as the network takes it, and the time embedding [B, time_embed_dim].
+    fn time_embedded(&self, x: Tensor<4>, t: Tensor<1>) -> (Tensor<4>, Tensor<2>) {
+        let c = &self.config;
+        let x = if c.center_input_sample {
+            x * 2.0 - 1.0
+        } else {
+            x
+        };
+        let t_emb = timestep_embedding(t, c.block_out_channels[0], c.flip_sin_to_cos, c.freq_shift);
+        let emb = self
+            .time_embedding
+            .linear_2
+            .forward(silu(self.time_embedding.linear_1.forward(t_emb)));
+        (x, emb)
+    }
+
+    /// The network after its time (and class) embedding `emb`, [B, time_embed_dim].
+    fn from_embedding(&self, x: Tensor<4>, emb: Tensor<2>) -> Tensor<4> {
         let mut h = self.conv_in.forward(x);
         let mut skips = vec![h.clone()];
         for block in &self.down_blocks {

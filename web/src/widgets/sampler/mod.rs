@@ -16,6 +16,7 @@ wasm_only! {
     mod chain_worker;
     mod drawing;
     mod panel;
+    mod picture;
     mod views;
     mod widget;
     pub use widget::{Early, run};

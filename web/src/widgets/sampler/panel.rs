@@ -289,9 +289,13 @@ impl Panel {
             reads.is_some_and(|i| i.reads_snr) && !s.hidden("snr"),
         );
         let body = self.settings.parent_element();
-        // hiding the drawing pad hides its strength too
-        let pad_hidden = s.hidden("edit").then(|| "strength".to_string());
-        for h in s.hide.iter().chain(pad_hidden.as_ref()) {
+        // hiding the editing pad hides its settings too
+        let pad_hidden: Vec<String> = if s.hidden("edit") {
+            ["strength", "jump", "resample"].map(String::from).to_vec()
+        } else {
+            Vec::new()
+        };
+        for h in s.hide.iter().chain(&pad_hidden) {
             let selector = format!("[data-control=\"{h}\"]");
             let Some(Ok(all)) = body.as_ref().map(|b| b.query_selector_all(&selector)) else {
                 continue;

@@ -153,26 +153,58 @@ impl Glue<'_> {
                     views::download_grid(rec);
                 }
             }
-            Cmd::EditDrawing => {
+            Cmd::EditPressed(kind) => {
                 let shape = s
                     .manifest
                     .get(s.settings.model())
                     .map_or([1, 28, 28], zoo::Entry::image_shape);
                 if shape[1].max(shape[2]) > MAX_EDIT_SIDE {
                     let text = format!(
-                        "This model makes {}×{} images: the drawing pad edits images up to \
+                        "This model makes {}×{} images: the editing pad edits images up to \
                          {MAX_EDIT_SIDE}×{MAX_EDIT_SIDE}.",
                         shape[2], shape[1]
                     );
                     self.root.message_once("warning", "empty-drawing", &text);
                     return;
                 }
-                let pixels = self.panel.pad.pixels(shape);
-                if pixels.iter().any(|v| *v > -1.0) {
-                    // an earlier "the drawing is empty" no longer holds
-                    self.root.unmessage("empty-drawing");
+                match self.panel.pad.read(shape) {
+                    Ok(painted) => {
+                        if !painted.empty {
+                            // an earlier "the drawing is empty" no longer holds
+                            self.root.unmessage("empty-drawing");
+                        }
+                        s.apply(Cmd::Edit(*kind, painted), dom::now_ms());
+                    }
+                    Err(e) => self.root.message_once("warning", "edit-image", &e),
                 }
-                s.apply(Cmd::Edit(pixels), dom::now_ms());
+                return;
+            }
+            Cmd::UseFollowed => {
+                match s.followed_image() {
+                    Ok((image, shape)) => {
+                        self.root.unmessage("edit-image");
+                        self.panel.pad.set_base(image, shape);
+                    }
+                    Err(e) => self.root.message_once("warning", "edit-image", &e),
+                }
+                return;
+            }
+            Cmd::OpenImage => {
+                let shape = s
+                    .manifest
+                    .get(s.settings.model())
+                    .map_or([1, 28, 28], zoo::Entry::image_shape);
+                match super::picture::open(&self.panel.pad.file, shape).await {
+                    Ok(None) => {}
+                    Ok(Some((image, note))) => {
+                        self.root.unmessage("edit-image");
+                        if let Some(note) = note {
+                            self.root.message_once("notice", "edit-image", &note);
+                        }
+                        self.panel.pad.set_base(image, shape);
+                    }
+                    Err(e) => self.root.message_once("warning", "edit-image", &e),
+                }
                 return;
             }
             Cmd::DownloadChain => {
@@ -314,6 +346,11 @@ impl Glue<'_> {
             root.publish(key, &js_sys::Float64Array::from(values.as_slice()).into());
         }
         root.publish("totalMs", &total.into());
+        let inversion = match s.inversion_error {
+            Some((mean, max)) => js_sys::Float64Array::from(&[mean, max][..]).into(),
+            None => wasm_bindgen::JsValue::UNDEFINED,
+        };
+        root.publish("inversionError", &inversion);
         root.publish("model", &rec.model.clone().into());
     }
 

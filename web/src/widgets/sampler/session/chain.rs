@@ -20,8 +20,27 @@ impl Session {
     }
 
     /// Asks the worker for a chain from the loaded model, with the settings; with `edit`, a chain
-    /// that edits the drawing (SDEdit at the settings' strength).
-    pub(super) fn start(&mut self, now: f64, edit: Option<Vec<f32>>) {
+    /// that makes that edit instead.
+    pub(super) fn start(&mut self, now: f64, edit: Option<zoo::EditSpec>) {
+        let Some((_, classes)) = self.model.built() else {
+            self.say(
+                "warning",
+                Some("no-model"),
+                "No model is loaded yet: pick a model first.",
+            );
+            return;
+        };
+        let spec = self.settings.spec(classes);
+        self.start_spec(now, spec, edit);
+    }
+
+    /// The same with `spec` (an interpolation takes its grid's).
+    pub(super) fn start_spec(
+        &mut self,
+        now: f64,
+        spec: zoo::ChainSpec,
+        edit: Option<zoo::EditSpec>,
+    ) {
         let Some((id, classes)) = self.model.built() else {
             self.say(
                 "warning",
@@ -34,14 +53,19 @@ impl Session {
         let Some(process) = self.manifest.get(&id).and_then(|e| e.process.clone()) else {
             return;
         };
-        let spec = self.settings.spec(classes);
-        self.run_classes = spec.classes.clone();
+        // an interpolation's or an inversion's images are not each one class of the list
+        self.run_classes = match &edit {
+            None | Some(zoo::EditSpec::Sdedit { .. } | zoo::EditSpec::Inpaint { .. }) => {
+                spec.classes.clone()
+            }
+            Some(_) => Vec::new(),
+        };
         self.stop();
         self.run += 1;
-        let edit = edit.map(|image| zoo::EditSpec {
-            image,
-            strength: self.settings.strength(),
-        });
+        self.run_spec = Some(spec.clone());
+        self.run_edit = edit.clone();
+        self.picked.clear();
+        self.inversion_error = None;
         self.out.chain.push(ToChain::Sample {
             run: self.run,
             process,
@@ -136,6 +160,8 @@ impl Session {
                     total_ms: None,
                     classes,
                     last_x: Vec::new(),
+                    spec: self.run_spec.clone(),
+                    edit: self.run_edit.as_ref().map(zoo::EditSpec::name),
                 });
                 self.follow = self.follow.filter(|&i| i < shape[0]);
             }
@@ -172,6 +198,7 @@ impl Session {
                     rec.last_x = last.0;
                     rec.total_ms = Some(now - started_ms);
                     self.end_run();
+                    self.edit_finished();
                     self.finish(run);
                 }
             }

@@ -5,6 +5,7 @@
 //! Compiled and tested natively (`session/tests.rs`); the chain's half is in [`chain`].
 
 mod chain;
+mod edit;
 mod record;
 #[cfg(test)]
 mod tests;
@@ -30,10 +31,16 @@ pub enum Cmd {
     /// A setting changed (hash key, new value).
     Set(String, String),
     Sample,
-    /// Edit the drawing (its pixels, [C·H·W] in [−1, 1]) at the settings' strength: SDEdit.
-    Edit(Vec<f32>),
-    /// Edit was pressed: the glue reads the drawing pad and applies [`Cmd::Edit`].
-    EditDrawing,
+    /// Edit what the pad holds (the glue read it) as `EditKind` says.
+    Edit(EditKind, Painted),
+    /// An edit's button was pressed: the glue reads the pad and applies [`Cmd::Edit`].
+    EditPressed(EditKind),
+    /// Interpolate between the last two images clicked in the sampled grid.
+    Interpolate,
+    /// Put the followed image of the grid on the pad (the glue's).
+    UseFollowed,
+    /// An image file was opened or dropped on the pad (the glue reads it).
+    OpenImage,
     Stop,
     ClearCache,
     Scrub(usize),
@@ -46,6 +53,25 @@ pub enum Cmd {
     OwnFiles,
     /// Test hook (`__playground.crashWorker()`): make the chain worker panic.
     CrashWorker,
+}
+
+/// The edits made from the pad's image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditKind {
+    Sdedit,
+    Inpaint,
+    Invert,
+}
+
+/// What the pad holds when an edit is asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Painted {
+    /// [C·H·W] in [−1, 1].
+    pub image: Vec<f32>,
+    /// [H·W] in [0, 1]: 1 where to regenerate.
+    pub mask: Vec<f32>,
+    /// No image and no ink.
+    pub empty: bool,
 }
 
 /// Where the chosen model is in its life.
@@ -149,6 +175,13 @@ pub struct Session {
     pub chain_playing: bool,
     chain_moved_at: f64,
     pub follow: Option<usize>,
+    /// The last two images clicked in the grid (the ends of an interpolation).
+    pub picked: Vec<usize>,
+    /// What the run being sampled is: its spec, and its edit.
+    run_spec: Option<zoo::ChainSpec>,
+    run_edit: Option<zoo::EditSpec>,
+    /// The last inversion's reconstruction error: the mean and the largest |error| per pixel.
+    pub inversion_error: Option<(f64, f64)>,
     /// When the grids were last drawn, and whether a step arrived that is not drawn yet.
     drawn_at: f64,
     dirty: bool,
@@ -184,6 +217,10 @@ impl Session {
             chain_playing: false,
             chain_moved_at: 0.0,
             follow: None,
+            picked: Vec::new(),
+            run_spec: None,
+            run_edit: None,
+            inversion_error: None,
             drawn_at: f64::NEG_INFINITY,
             dirty: false,
         };
@@ -239,17 +276,8 @@ impl Session {
         match cmd {
             Cmd::Set(key, value) => self.set(&key, Some(&value), now),
             Cmd::Sample => self.start(now, None),
-            Cmd::Edit(pixels) => {
-                if pixels.iter().all(|v| *v <= -1.0) {
-                    self.say(
-                        "warning",
-                        Some("empty-drawing"),
-                        "The drawing is empty: draw on it first (press and drag), then Edit.",
-                    );
-                } else {
-                    self.start(now, Some(pixels));
-                }
-            }
+            Cmd::Edit(kind, painted) => self.edit(kind, painted, now),
+            Cmd::Interpolate => self.interpolate(now),
             Cmd::Stop => {
                 if self.model.running().is_some() {
                     self.stop();
@@ -276,6 +304,12 @@ impl Session {
             Cmd::Pick(x, y) => {
                 if let Some(i) = self.record.as_ref().and_then(|r| r.grid.hit(x, y)) {
                     self.follow = (self.follow != Some(i)).then_some(i);
+                    // the last two images clicked are the ends of an interpolation
+                    self.picked.retain(|&p| p != i);
+                    self.picked.push(i);
+                    if self.picked.len() > 2 {
+                        self.picked.remove(0);
+                    }
                     self.out.draw = true;
                 }
             }
@@ -285,7 +319,9 @@ impl Session {
             | Cmd::ClearCache
             | Cmd::DownloadGrid
             | Cmd::DownloadChain
-            | Cmd::EditDrawing => {}
+            | Cmd::EditPressed(_)
+            | Cmd::UseFollowed
+            | Cmd::OpenImage => {}
         }
     }
 

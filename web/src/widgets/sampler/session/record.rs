@@ -61,6 +61,10 @@ pub struct Record {
     pub classes: Vec<usize>,
     /// The final images as floats (published for tests).
     pub last_x: Vec<f32>,
+    /// What was asked: the chain's spec (its seed, sampler and classes: an interpolation walks
+    /// between two images of it), and the edit it made, if any.
+    pub spec: Option<zoo::ChainSpec>,
+    pub edit: Option<&'static str>,
 }
 
 /// What the classifier read in the last run's images.

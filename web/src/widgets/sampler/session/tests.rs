@@ -277,13 +277,40 @@ fn after_a_crash_the_reloaded_model_is_ready_not_done() {
     assert!(s.record.is_some(), "what was sampled stays on the page");
 }
 
+fn painted(image: Vec<f32>, mask: Vec<f32>) -> Painted {
+    Painted {
+        empty: image.iter().all(|v| *v <= -1.0),
+        image,
+        mask,
+    }
+}
+
+/// The edit the worker is asked for, and the chain's spec.
+fn asked(s: &mut Session) -> Option<(zoo::EditSpec, zoo::ChainSpec)> {
+    s.take_out().chain.into_iter().find_map(|m| match m {
+        ToChain::Sample {
+            edit: Some(edit),
+            spec,
+            ..
+        } => Some((edit, spec)),
+        _ => None,
+    })
+}
+
+fn said(s: &mut Session, what: &str) -> bool {
+    s.take_out().say.iter().any(|m| m.text.contains(what))
+}
+
 #[test]
 fn edit_sends_the_drawing_at_the_strength_and_an_empty_drawing_is_a_warning() {
     let mut s = session("#widget=sampler&model=mnist-unet-cond&class=7&strength=0.4");
     let l = load(&mut s);
     loaded(&mut s, l, 1.0);
     s.take_out();
-    s.apply(Cmd::Edit(vec![-1.0; 784]), 2.0);
+    s.apply(
+        Cmd::Edit(EditKind::Sdedit, painted(vec![-1.0; 784], vec![0.0; 784])),
+        2.0,
+    );
     let out = s.take_out();
     assert!(
         out.chain.is_empty(),
@@ -296,14 +323,15 @@ fn edit_sends_the_drawing_at_the_strength_and_an_empty_drawing_is_a_warning() {
     );
     let mut drawing = vec![-1.0f32; 784];
     drawing[400] = 1.0;
-    s.apply(Cmd::Edit(drawing.clone()), 3.0);
-    let edit = s.take_out().chain.into_iter().find_map(|m| match m {
-        ToChain::Sample { edit, spec, .. } => Some((edit, spec)),
-        _ => None,
-    });
-    let (edit, spec) = edit.expect("a chain is asked for");
-    let edit = edit.expect("an edit");
-    assert_eq!((edit.image, edit.strength), (drawing, 0.4));
+    s.apply(
+        Cmd::Edit(EditKind::Sdedit, painted(drawing.clone(), vec![0.0; 784])),
+        3.0,
+    );
+    let (edit, spec) = asked(&mut s).expect("a chain is asked for");
+    let zoo::EditSpec::Sdedit { image, strength } = edit else {
+        panic!("SDEdit")
+    };
+    assert_eq!((image, strength), (drawing, 0.4));
     assert_eq!(spec.classes, vec![7; spec.n]);
     assert_eq!(s.status(), "sampling");
     // Sample afterwards samples from noise again
@@ -314,4 +342,102 @@ fn edit_sends_the_drawing_at_the_strength_and_an_empty_drawing_is_a_warning() {
             .iter()
             .any(|m| matches!(m, ToChain::Sample { edit: None, .. }))
     );
+}
+
+#[test]
+fn inpainting_needs_a_mask_that_keeps_something_and_inversion_says_its_error() {
+    let mut s = session("#widget=sampler&model=mnist-unet-cond&class=8&jump=3&resample=4");
+    let l = load(&mut s);
+    loaded(&mut s, l, 1.0);
+    s.take_out();
+    let mut image = vec![-1.0f32; 784];
+    image[300] = 1.0;
+    s.apply(
+        Cmd::Edit(EditKind::Inpaint, painted(image.clone(), vec![0.0; 784])),
+        2.0,
+    );
+    assert!(said(&mut s, "The mask covers nothing"));
+    s.apply(
+        Cmd::Edit(EditKind::Inpaint, painted(image.clone(), vec![1.0; 784])),
+        2.0,
+    );
+    assert!(said(&mut s, "The mask covers the whole image"));
+    assert_eq!(s.status(), "ready", "neither ran");
+    let mask: Vec<f32> = (0..784).map(|i| if i < 392 { 0.0 } else { 1.0 }).collect();
+    s.apply(
+        Cmd::Edit(EditKind::Inpaint, painted(image.clone(), mask.clone())),
+        3.0,
+    );
+    let (edit, _) = asked(&mut s).expect("inpainting runs");
+    let zoo::EditSpec::Inpaint {
+        keep,
+        jump,
+        resample,
+        ..
+    } = edit
+    else {
+        panic!("inpainting")
+    };
+    assert_eq!((jump, resample), (3, 4));
+    assert_eq!(keep, mask.iter().map(|m| 1.0 - m).collect::<Vec<_>>());
+    // inversion: as class 8; the reconstruction's error is said when the chain ends
+    s.apply(
+        Cmd::Edit(EditKind::Invert, painted(image.clone(), vec![0.0; 784])),
+        4.0,
+    );
+    let out = s.take_out();
+    let run = run_of(&out);
+    let Some(ToChain::Sample {
+        edit: Some(zoo::EditSpec::Invert { class, .. }),
+        ..
+    }) = out
+        .chain
+        .iter()
+        .find(|m| matches!(m, ToChain::Sample { .. }))
+    else {
+        panic!("an inversion")
+    };
+    assert_eq!(*class, Some(8));
+    chain(&mut s, run, [2, 1, 28, 28]);
+    // the chain's final images are all 0: the error is 1 where the image is ±1
+    assert_eq!(s.inversion_error, Some((1.0, 1.0)));
+    assert!(said(&mut s, "Inverted in"));
+}
+
+#[test]
+fn interpolation_walks_between_the_last_two_images_clicked_in_a_sampled_grid() {
+    let mut s = session("#widget=sampler&model=mnist-unet-cond&n=4&seed=5&sampler=ddim");
+    let l = load(&mut s);
+    loaded(&mut s, l, 1.0);
+    s.take_out();
+    s.apply(Cmd::Interpolate, 2.0);
+    assert!(said(&mut s, "press Sample"), "no grid yet");
+    s.apply(Cmd::Sample, 3.0);
+    let run = run_of(&s.take_out());
+    chain(&mut s, run, [4, 1, 28, 28]);
+    s.take_out();
+    s.apply(Cmd::Interpolate, 4.0);
+    assert!(said(&mut s, "Click two images"));
+    // clicks on images 1, 3 and 2 (a 2×2 grid of 28-pixel tiles with gaps): the last two count
+    let grid = s.record.as_ref().unwrap().grid;
+    for i in [1usize, 3, 2] {
+        let (x, y) = grid.origin(i);
+        s.apply(Cmd::Pick(x as f64 + 3.0, y as f64 + 3.0), 5.0);
+    }
+    assert_eq!(s.picked, vec![3, 2]);
+    s.apply(Cmd::Interpolate, 6.0);
+    let (edit, spec) = asked(&mut s).expect("an interpolation");
+    let zoo::EditSpec::Interpolate { of, a, b, classes } = edit else {
+        panic!("interpolation")
+    };
+    assert_eq!((of, a, b), (4, 3, 2));
+    // "every class": image k is class k mod 10
+    assert_eq!(classes, [Some(3), Some(2)]);
+    assert_eq!((spec.seed, spec.sampler.as_str(), spec.n), (5, "ddim", 4));
+    // a strip is not a grid to interpolate in
+    let run = s.model.running().unwrap();
+    chain(&mut s, run, [4, 1, 28, 28]);
+    s.take_out();
+    s.apply(Cmd::Interpolate, 7.0);
+    assert!(said(&mut s, "press Sample"));
 }

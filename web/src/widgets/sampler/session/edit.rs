@@ -1,0 +1,159 @@
+//! The session's editing half: what the pad holds becomes an edit of the loaded model (SDEdit,
+//! inpainting, inversion), two clicked images of a sampled grid an interpolation; each refusal is
+//! a sentence where the person is, and nothing already on the page is lost.
+
+use zoo::EditSpec;
+
+use super::{EditKind, Painted, Session};
+use crate::settings::sampler::Classes;
+
+impl Session {
+    /// An edit of the pad's image.
+    pub(super) fn edit(&mut self, kind: EditKind, painted: Painted, now: f64) {
+        if painted.empty {
+            let verb = match kind {
+                EditKind::Sdedit => "SDEdit",
+                EditKind::Inpaint => "Inpaint",
+                EditKind::Invert => "Invert",
+            };
+            return self.say(
+                "warning",
+                Some("empty-drawing"),
+                format!(
+                    "The drawing is empty: draw on it (press and drag), open an image or use the \
+                     followed image, then press {verb}."
+                ),
+            );
+        }
+        let Painted { image, mask, .. } = painted;
+        let edit = match kind {
+            EditKind::Sdedit => EditSpec::Sdedit {
+                image,
+                strength: self.settings.strength(),
+            },
+            EditKind::Inpaint => {
+                let painted = mask.iter().filter(|m| **m > 0.0).count();
+                if painted == 0 {
+                    return self.say(
+                        "warning",
+                        Some("mask"),
+                        "The mask covers nothing: choose the Mask brush and paint over the part \
+                         to regenerate, then Inpaint.",
+                    );
+                }
+                if mask.iter().all(|m| *m >= 0.999) {
+                    return self.say(
+                        "warning",
+                        Some("mask"),
+                        "The mask covers the whole image, so nothing would be kept: that is \
+                         sampling (press Sample), or Undo and leave the part to keep unpainted.",
+                    );
+                }
+                EditSpec::Inpaint {
+                    image,
+                    keep: mask.iter().map(|m| 1.0 - m).collect(),
+                    jump: self.settings.values.int("jump") as usize,
+                    resample: self.settings.values.int("resample") as usize,
+                }
+            }
+            EditKind::Invert => EditSpec::Invert {
+                image,
+                class: match self.settings.classes() {
+                    Classes::One(k) if self.model.built().is_some_and(|(_, c)| c.is_some()) => {
+                        Some(k)
+                    }
+                    _ => None,
+                },
+            },
+        };
+        self.start(now, Some(edit));
+    }
+
+    /// An interpolation between the last two images clicked in the sampled grid, with the
+    /// grid's seed, sampler and classes, as many images as the settings' n.
+    pub(super) fn interpolate(&mut self, now: f64) {
+        let grid = self
+            .record
+            .as_ref()
+            .filter(|r| r.edit.is_none() && r.total_ms.is_some())
+            .and_then(|r| r.spec.clone().map(|spec| (spec, r.grid.n)));
+        let Some((mut spec, of)) = grid else {
+            return self.say(
+                "warning",
+                Some("interpolate"),
+                "Interpolation walks between two images of a sampled grid: press Sample, click \
+                 two of its images, then Interpolate.",
+            );
+        };
+        let [a, b] = self.picked[..] else {
+            return self.say(
+                "warning",
+                Some("interpolate"),
+                "Click two images of the grid (the last two clicked are the ends), then \
+                 Interpolate.",
+            );
+        };
+        let class = |i: usize| spec.classes.get(i).copied();
+        let classes = [class(a), class(b)];
+        spec.n = (self.settings.values.int("n") as usize).max(2);
+        spec.classes.clear();
+        let edit = EditSpec::Interpolate { of, a, b, classes };
+        self.start_spec(now, spec, Some(edit));
+    }
+
+    /// A chain finished: an inversion says how well it came back.
+    pub(super) fn edit_finished(&mut self) {
+        let (Some(EditSpec::Invert { image, class }), Some(rec)) = (&self.run_edit, &self.record)
+        else {
+            return;
+        };
+        let Some(back) = rec.last_x.get(..image.len()) else {
+            return;
+        };
+        let d: Vec<f64> = back
+            .iter()
+            .zip(image)
+            .map(|(x, y)| (x - y).abs() as f64)
+            .collect();
+        let mean = d.iter().sum::<f64>() / d.len().max(1) as f64;
+        let max = d.iter().copied().fold(0.0, f64::max);
+        self.inversion_error = Some((mean, max));
+        let steps = rec.len / 2;
+        let second = match class {
+            Some(k) => format!("; the second is the same noise sampled as class {k}"),
+            None => String::new(),
+        };
+        self.say(
+            "notice",
+            Some("inversion"),
+            format!(
+                "Inverted in {steps} steps and back: mean |error| {mean:.4} per pixel, largest \
+                 {max:.3} (pixels in [−1, 1]). The first image is the reconstruction{second}."
+            ),
+        );
+    }
+}
+
+impl Session {
+    /// The image followed in the finished grid ([C·H·W] in [−1, 1], and [C, H, W]), for the pad.
+    pub fn followed_image(&self) -> Result<(Vec<f32>, [usize; 3]), String> {
+        let rec = self
+            .record
+            .as_ref()
+            .filter(|r| r.total_ms.is_some())
+            .ok_or("Sample first, then click the image to take to the pad.")?;
+        let i = self
+            .follow
+            .ok_or("Click an image of the grid to follow it first, then take it to the pad.")?;
+        let g = rec.grid;
+        let numel = g.c * g.h * g.w;
+        let image = rec
+            .last_x
+            .get(i * numel..(i + 1) * numel)
+            .ok_or("The followed image is gone: sample again.")?;
+        Ok((
+            image.iter().map(|v| v.clamp(-1.0, 1.0)).collect(),
+            [g.c, g.h, g.w],
+        ))
+    }
+}

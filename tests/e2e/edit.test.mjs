@@ -1,21 +1,66 @@
-// End-to-end: editing with a pretrained model in the page (issue 24's first page slice). A person
-// opens "Edit a drawing", draws a stroke with pointer events, asks for class 7 and presses Edit:
-// the chain runs from the noised drawing and our classifier reads sevens; an empty drawing is a
-// warning and nothing runs.
+// End-to-end: editing with a pretrained model in the page. A person opens "Edit an image", draws
+// a stroke with pointer events, asks for class 7 and presses SDEdit: the chain runs from the noised
+// drawing and our classifier reads sevens; an empty drawing is a warning and nothing runs. A test
+// digit opened from a file is masked and inpainted (the kept pixels stay), then inverted and
+// sampled back (the same images as the native chain); two clicked images of a grid are
+// interpolated (the ends are those images, the strip the native one), on the CPU and on WebGPU.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from './serve.mjs';
 import { ARTIFACTS, launch, open, waitStatus, messages } from './browser.mjs';
 
 const DIST = process.env.DIST ?? join(import.meta.dirname, '..', '..', 'dist');
-let server, browser;
+let server, browser, manifest;
+const DIGIT_3 = join(import.meta.dirname, '..', 'fixtures', 'mnist', 'png', '3.png');
+
+// as sampler.test.mjs: the page's images against the native chain (scripts/reference-chains.sh)
+const TOLERANCE = { cpu: 1e-3, webgpu: 1e-2 };
+function assertMatchesNative(name, hash, backend, images) {
+  const ref = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'reference', `${name}.json`), 'utf8'));
+  const entry = manifest.models.find((m) => m.id === new URLSearchParams(hash).get('model'));
+  assert.equal(ref.sha256, entry.sha256, `reference ${name} was made from other weights: run scripts/reference-chains.sh`);
+  assert.equal(ref.hash, hash, `reference ${name} is for another URL: update scripts/reference-chains.sh`);
+  assert.equal(images.length, ref.images.length);
+  let worst = 0;
+  for (let i = 0; i < images.length; i++) worst = Math.max(worst, Math.abs(images[i] - ref.images[i]));
+  assert.ok(worst < TOLERANCE[backend], `the page's images differ from the native chain's by up to ${worst} on ${backend}`);
+  return worst;
+}
+
+/** Presses `button` and waits for the chain it starts to finish; the images. */
+async function run(page, button) {
+  await page.evaluate(() => {
+    window.__before = window.__playground.images;
+    window.__warned = document.querySelectorAll('#app .message.warning').length;
+  });
+  await page.click(`button[name=${button}]`);
+  await page.waitForFunction(() => {
+    const s = document.getElementById('app').dataset.status;
+    const warned = document.querySelectorAll('#app .message.warning').length > window.__warned;
+    return s === 'error' || warned || (window.__playground.images !== window.__before && s === 'done');
+  }, null, { timeout: 300_000, polling: 100 });
+  assert.equal(await page.$eval('#app', (e) => e.dataset.status), 'done', (await messages(page)).join('\n'));
+  return page.evaluate(() => Array.from(window.__playground.images));
+}
+
+/** Drags across the pad from (x0, y0) to (x1, y1), fractions of its side. */
+async function drag(page, [x0, y0], [x1, y1]) {
+  const box = await (await page.$('canvas.edit-pad')).boundingBox();
+  await page.mouse.move(box.x + box.width * x0, box.y + box.height * y0);
+  await page.mouse.down();
+  for (let i = 1; i <= 12; i++) {
+    await page.mouse.move(box.x + box.width * (x0 + (x1 - x0) * i / 12), box.y + box.height * (y0 + (y1 - y0) * i / 12));
+  }
+  await page.mouse.up();
+}
 
 before(async () => {
   assert.ok(existsSync(join(DIST, 'index.html')), `no build in ${DIST}: run scripts/test.sh (it builds dist/ with trunk)`);
   server = await serve(DIST);
-  browser = await launch({ webgpu: false });
+  manifest = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'static', 'weights', 'manifest.json'), 'utf8'));
+  browser = await launch({ webgpu: true });
 });
 
 after(async () => {
@@ -93,6 +138,131 @@ test('hide=edit hides the drawing pad and its strength', async () => {
     guidance: document.querySelector('[data-control="guidance"]')?.checkVisibility() ?? false,
   }));
   assert.deepEqual(shown, { pad: false, strength: false, guidance: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+{
+  const backend = 'cpu';
+  test(`a test digit opened from a file: masked and inpainted, then inverted and back as the native chain (${backend})`, async () => {
+    const hash = 'model=mnist-unet-cond&steps=10&n=2&class=8&guidance=2';
+    const { page, errors } = await open(browser, `${server.url}#widget=sampler&backend=${backend}&${hash}`);
+    await waitStatus(page, ['ready'], 180_000);
+    assert.equal(await page.$eval('#app', (e) => e.dataset.backend), backend);
+    await page.click('details.edit-drawing summary');
+    // a file that is not an image: a warning, and the pad stays as it was
+    await page.setInputFiles('input[name=edit-image]', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
+    await page.waitForFunction(() => /notes.txt is not an image/.test(document.querySelector('#app .messages').textContent), null, { timeout: 10_000 });
+    await page.setInputFiles('input[name=edit-image]', DIGIT_3);
+    await page.waitForFunction(() => {
+      const d = document.querySelector('canvas.edit-pad').getContext('2d').getImageData(0, 0, 28, 28).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] > 128) n += 1;
+      return n > 60;
+    }, null, { timeout: 10_000 });
+    // Inpaint without a mask: a warning, nothing runs
+    await page.click('button[name=inpaint]');
+    await page.waitForFunction(() => /The mask covers nothing/.test(document.querySelector('#app .messages').textContent), null, { timeout: 10_000 });
+    assert.equal(await page.$eval('#app', (e) => e.dataset.status), 'ready');
+    // mask the bottom half with a wide brush, and inpaint
+    await page.selectOption('select[name=brush]', 'mask');
+    await page.$eval('input[name=brush-size]', (i) => { i.value = '4'; i.dispatchEvent(new Event('input')); });
+    await drag(page, [0.05, 0.75], [0.95, 0.75]);
+    const source = await page.evaluate(() => {
+      const d = document.querySelector('canvas.edit-pad').getContext('2d').getImageData(0, 0, 28, 28).data;
+      const kept = [];
+      for (let i = 0; i < d.length; i += 4) kept.push(d[i] === d[i + 1] ? d[i] / 127.5 - 1 : null);
+      return kept;
+    });
+    const masked = source.filter((v) => v === null).length;
+    assert.ok(masked > 150 && masked < 600, `${masked} pixels masked`);
+    const inpainted = await run(page, 'inpaint');
+    assert.equal(inpainted.length, 2 * 784);
+    // every pixel outside the mask is the digit's own, in both images
+    let worst = 0;
+    for (let k = 0; k < 2; k++) {
+      for (let i = 0; i < 784; i++) if (source[i] !== null) worst = Math.max(worst, Math.abs(inpainted[k * 784 + i] - source[i]));
+    }
+    assert.ok(worst < 0.01, `kept pixels moved by ${worst}`);
+    await page.screenshot({ path: join(ARTIFACTS, `sampler-inpaint-${backend}.png`), fullPage: true });
+    // inversion of the same digit (the mask plays no part): the reconstruction, and the noise as an 8
+    const inverted = await run(page, 'invert');
+    assertMatchesNative('mnist-invert', hash, backend, inverted);
+    const error = await page.evaluate(() => Array.from(window.__playground.inversionError));
+    assert.ok(error[0] > 0 && error[0] < 0.5, `inversion error ${error}`);
+    assert.match((await messages(page)).join('\n'), /Inverted in 10 steps and back: mean \|error\| \d/);
+    // the chain walked 10 steps up and 10 down
+    assert.equal(await page.$eval('input[name=scrub]', (i) => Number(i.max) + 1), 20);
+    await page.screenshot({ path: join(ARTIFACTS, `sampler-invert-${backend}.png`), fullPage: true });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test(`two images clicked in a grid are interpolated: the ends are those images, the strip the native one (${backend})`, async () => {
+    const hash = 'model=mnist-unet-cond&sampler=dpm%2B%2B2m&steps=10&n=4&seed=2';
+    const { page, errors } = await open(browser, `${server.url}#widget=sampler&backend=${backend}&${hash}`);
+    await waitStatus(page, ['ready'], 180_000);
+    await page.click('details.edit-drawing summary');
+    await page.click('button[name=interpolate]');
+    await page.waitForFunction(() => /press Sample/.test(document.querySelector('#app .messages').textContent), null, { timeout: 10_000 });
+    const grid = await run(page, 'sample');
+    // a 2×2 grid: click image 0, then image 3
+    const box = await (await page.$('canvas[data-view=x0]')).boundingBox();
+    for (const f of [0.25, 0.75]) await page.click('canvas[data-view=x0]', { position: { x: box.width * f, y: box.height * f } });
+    const strip = await run(page, 'interpolate');
+    assertMatchesNative('mnist-interpolate', hash, backend, strip);
+    const diff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+    assert.ok(diff(strip.slice(0, 784), grid.slice(0, 784)) < TOLERANCE[backend], 'the strip starts at image 0');
+    assert.ok(diff(strip.slice(3 * 784), grid.slice(3 * 784)) < TOLERANCE[backend], 'the strip ends at image 3');
+    assert.ok(diff(strip.slice(784, 2 * 784), grid.slice(0, 784)) > 0.1, 'the strip moves');
+    await page.screenshot({ path: join(ARTIFACTS, `sampler-interpolate-${backend}.png`), fullPage: true });
+    // the strip is not a grid to interpolate in
+    await page.click('button[name=interpolate]');
+    await page.waitForFunction(() => /press Sample/.test(document.querySelector('#app .messages').textContent), null, { timeout: 10_000 });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+}
+
+// WebGPU (SwiftShader here): every edit in one page, so its kernels compile once (~30 s), on a
+// shorter chain: interpolation, inversion (no class chosen: the reconstruction alone) and
+// inpainting, against the native chains for the same hash.
+test('on WebGPU: interpolation, inversion and inpainting as the native chains', async () => {
+  const hash = 'model=mnist-unet-cond&sampler=dpm%2B%2B2m&steps=6&n=3&seed=2&guidance=0';
+  const { page, errors } = await open(browser, `${server.url}#widget=sampler&backend=webgpu&${hash}`);
+  await waitStatus(page, ['ready'], 180_000);
+  assert.equal(await page.$eval('#app', (e) => e.dataset.backend), 'webgpu');
+  await page.click('details.edit-drawing summary');
+  const grid = await run(page, 'sample');
+  const box = await (await page.$('canvas[data-view=x0]')).boundingBox();
+  // a 2×2 layout of 3 images: image 0, then image 2 (bottom left)
+  for (const [fx, fy] of [[0.25, 0.25], [0.25, 0.75]]) await page.click('canvas[data-view=x0]', { position: { x: box.width * fx, y: box.height * fy } });
+  const strip = await run(page, 'interpolate');
+  assertMatchesNative('mnist-webgpu-interpolate', hash, 'webgpu', strip);
+  const diff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+  assert.ok(diff(strip.slice(0, 784), grid.slice(0, 784)) < TOLERANCE.webgpu, 'the strip starts at image 0');
+  assert.ok(diff(strip.slice(2 * 784), grid.slice(2 * 784)) < TOLERANCE.webgpu, 'the strip ends at image 2');
+  await page.setInputFiles('input[name=edit-image]', DIGIT_3);
+  await page.waitForFunction(() => /Use the followed image/.test(document.body.textContent)
+    && document.querySelector('canvas.edit-pad').getContext('2d').getImageData(0, 0, 28, 28).data.some((v, i) => i % 4 === 0 && v > 200), null, { timeout: 10_000 });
+  const inverted = await run(page, 'invert');
+  assertMatchesNative('mnist-webgpu-invert', hash, 'webgpu', inverted);
+  await page.selectOption('select[name=brush]', 'mask');
+  await page.$eval('input[name=brush-size]', (i) => { i.value = '4'; i.dispatchEvent(new Event('input')); });
+  await drag(page, [0.05, 0.25], [0.95, 0.25]);
+  const source = await page.evaluate(() => {
+    const d = document.querySelector('canvas.edit-pad').getContext('2d').getImageData(0, 0, 28, 28).data;
+    const kept = [];
+    for (let i = 0; i < d.length; i += 4) kept.push(d[i] === d[i + 1] ? d[i] / 127.5 - 1 : null);
+    return kept;
+  });
+  const inpainted = await run(page, 'inpaint');
+  let worst = 0;
+  for (let k = 0; k < 3; k++) {
+    for (let i = 0; i < 784; i++) if (source[i] !== null) worst = Math.max(worst, Math.abs(inpainted[k * 784 + i] - source[i]));
+  }
+  assert.ok(worst < 0.01, `kept pixels moved by ${worst}`);
+  await page.screenshot({ path: join(ARTIFACTS, 'sampler-edit-webgpu.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -15,9 +15,18 @@ fn main() -> Result<(), String> {
     use playground_web::settings::HashState;
     use playground_web::settings::sampler::SamplerSettings;
 
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // `edit=invert:DIR:K` (MNIST test image K of DIR, inverted as the page's Invert does) or
+    // `edit=interpolate:A,B` (images A and B of the hash's grid, as the page's Interpolate)
+    let edit = args
+        .iter()
+        .position(|a| a.starts_with("edit="))
+        .map(|i| args.remove(i)[5..].to_string());
     let [dir, hash, own @ ..] = args.as_slice() else {
-        return Err("usage: reference_chain WEIGHTS_DIR 'HASH' [OWN_MODEL_FILE ...]".into());
+        return Err(
+            "usage: reference_chain WEIGHTS_DIR 'HASH' [edit=invert:DIR:K | edit=interpolate:A,B] [OWN_MODEL_FILE ...]"
+                .into(),
+        );
     };
     let dir = std::path::Path::new(dir);
     let read = |name: &str| {
@@ -58,7 +67,28 @@ fn main() -> Result<(), String> {
         .map_err(|e: diffusion::DiffusionError| e.to_string())?;
     let process = entry.process.clone().ok_or("not an image model")?;
     let spec = settings.spec(net.classes());
-    let x = zoo::ImageChain::predicting(&net, &process, prediction, &spec, &device)?.run(|_| {})?;
+    let x = match edit.as_deref() {
+        None => zoo::ImageChain::predicting(&net, &process, prediction, &spec, &device)?,
+        Some(e) => {
+            let (spec, edit) = if let Some(rest) = e.strip_prefix("invert:") {
+                let (dir, k) = rest.rsplit_once(':').ok_or("edit=invert:DIR:K")?;
+                let set = data::read_mnist(std::path::Path::new(dir), "t10k")
+                    .map_err(|e| e.to_string())?;
+                let k: usize = k.parse().map_err(|_| "edit=invert:DIR:K")?;
+                let image = set.batch_f32(&[k]);
+                let class = settings.edit_class(net.classes());
+                (spec, zoo::EditSpec::Invert { image, class })
+            } else if let Some(pair) = e.strip_prefix("interpolate:") {
+                let (a, b) = pair.split_once(',').ok_or("edit=interpolate:A,B")?;
+                let ab = [a, b].map(|v| v.parse::<usize>().unwrap_or(usize::MAX));
+                playground_web::widgets::sampler::session::interpolation(&spec, spec.n, ab, spec.n)
+            } else {
+                return Err(format!("unknown edit {e}"));
+            };
+            zoo::ImageChain::editing(&net, &process, prediction, &spec, &edit, &device)?
+        }
+    }
+    .run(|_| {})?;
     let shape = x.dims();
     let images: Vec<f64> = x
         .into_data()

@@ -436,7 +436,7 @@ pub fn deterministic(spec: &ChainSpec, process: &Process) -> Result<Box<dyn Samp
     let fam = family(process);
     let own = diffusion::sampler::info(&spec.sampler)
         .filter(|i| i.fits_family(fam) && !i.draws_noise(&spec.options) && !i.adaptive);
-    let mut options = spec.options.clone();
+    let mut options = spec.options;
     let name = match own {
         Some(i) => i.name,
         None if process.is_sde() => "pf-heun",

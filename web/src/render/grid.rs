@@ -21,6 +21,14 @@ impl Grid {
         Self { n, c, h, w, cols }
     }
 
+    /// One row of `[n, c, h, w]` (up to 16 images; more wrap), as an interpolation's strip.
+    pub fn strip([n, c, h, w]: [usize; 4]) -> Self {
+        Self {
+            cols: n.clamp(1, 16),
+            ..Self::new([n, c, h, w])
+        }
+    }
+
     pub fn rows(&self) -> usize {
         self.n.div_ceil(self.cols)
     }

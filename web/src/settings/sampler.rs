@@ -209,6 +209,15 @@ impl SamplerSettings {
         }
     }
 
+    /// The one class an edit that makes one image of a class (inversion) takes: the class
+    /// chosen, where the model has classes; else none.
+    pub fn edit_class(&self, n_classes: Option<usize>) -> Option<usize> {
+        match self.classes() {
+            Classes::One(k) if n_classes.is_some_and(|n| n > 0) => Some(k),
+            _ => None,
+        }
+    }
+
     /// The class of every image for a model with `n_classes` classes (none: an empty list).
     pub fn class_list(&self, n_classes: Option<usize>) -> Vec<usize> {
         match (n_classes, self.classes()) {

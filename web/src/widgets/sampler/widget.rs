@@ -294,6 +294,10 @@ impl Glue<'_> {
             dom::mark("model");
         }
         if out.started {
+            // what an edit's refusal said no longer holds once a chain runs
+            for key in ["interpolate", "mask", "empty-drawing", "inversion"] {
+                self.root.unmessage(key);
+            }
             self.panel.verdict.set_text_content(None);
             self.root
                 .publish("classified", &wasm_bindgen::JsValue::UNDEFINED);

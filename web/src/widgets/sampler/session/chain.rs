@@ -143,7 +143,10 @@ impl Session {
                     self.say("error", Some("sample"), format!("Cannot sample: {e}."));
                     return;
                 }
-                let grid = Grid::new(shape);
+                let grid = match self.run_edit {
+                    Some(zoo::EditSpec::Interpolate { .. }) => Grid::strip(shape),
+                    _ => Grid::new(shape),
+                };
                 let classes = self.run_classes.clone();
                 self.record = Some(Record {
                     model,

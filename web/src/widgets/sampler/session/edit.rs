@@ -5,7 +5,22 @@
 use zoo::EditSpec;
 
 use super::{EditKind, Painted, Session};
-use crate::settings::sampler::Classes;
+
+/// The chain of an interpolation between images `a` and `b` of the grid `grid` sampled (`of`
+/// images), as `n` images (at least 2): the grid's seed, sampler and steps, each end's class.
+pub fn interpolation(
+    grid: &zoo::ChainSpec,
+    of: usize,
+    [a, b]: [usize; 2],
+    n: usize,
+) -> (zoo::ChainSpec, EditSpec) {
+    let class = |i: usize| grid.classes.get(i).copied();
+    let classes = [class(a), class(b)];
+    let mut spec = grid.clone();
+    spec.n = n.max(2);
+    spec.classes.clear();
+    (spec, EditSpec::Interpolate { of, a, b, classes })
+}
 
 impl Session {
     /// An edit of the pad's image.
@@ -58,12 +73,9 @@ impl Session {
             }
             EditKind::Invert => EditSpec::Invert {
                 image,
-                class: match self.settings.classes() {
-                    Classes::One(k) if self.model.built().is_some_and(|(_, c)| c.is_some()) => {
-                        Some(k)
-                    }
-                    _ => None,
-                },
+                class: self
+                    .settings
+                    .edit_class(self.model.built().and_then(|(_, c)| c)),
             },
         };
         self.start(now, Some(edit));
@@ -77,7 +89,7 @@ impl Session {
             .as_ref()
             .filter(|r| r.edit.is_none() && r.total_ms.is_some())
             .and_then(|r| r.spec.clone().map(|spec| (spec, r.grid.n)));
-        let Some((mut spec, of)) = grid else {
+        let Some((spec, of)) = grid else {
             return self.say(
                 "warning",
                 Some("interpolate"),
@@ -93,11 +105,8 @@ impl Session {
                  Interpolate.",
             );
         };
-        let class = |i: usize| spec.classes.get(i).copied();
-        let classes = [class(a), class(b)];
-        spec.n = (self.settings.values.int("n") as usize).max(2);
-        spec.classes.clear();
-        let edit = EditSpec::Interpolate { of, a, b, classes };
+        let n = self.settings.values.int("n") as usize;
+        let (spec, edit) = interpolation(&spec, of, [a, b], n);
         self.start_spec(now, spec, Some(edit));
     }
 

@@ -10,6 +10,7 @@ mod record;
 #[cfg(test)]
 mod tests;
 
+pub use edit::interpolation;
 pub use record::{File, Record, Source, Verdict};
 
 use zoo::{Entry, Manifest};

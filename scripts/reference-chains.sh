@@ -35,19 +35,23 @@ log "own-unet-tiny-class"
   tests/fixtures/diffusers/unet_tiny_class_config.json tests/fixtures/diffusers/unet_tiny_class.safetensors \
   > "$OUT/own-unet-tiny-class.json"
 
-# edits (edit.test.mjs): test digit 3 inverted and sampled back, and as an 8; and a strip between
+# edits (edit.test.mjs): test digit 3 inverted and sampled back, and as an 8, and SDEdit as an 8; a strip between
 # images 0 and 3 of a grid, both as the page's buttons make them
 log "mnist-invert"
 "$CARGO_TARGET_DIR/release/examples/reference_chain" static/weights \
   'model=mnist-unet-cond&steps=10&n=2&class=8&guidance=2' edit=invert:tests/fixtures/mnist:3 \
   > "$OUT/mnist-invert.json"
+log "mnist-sdedit"
+"$CARGO_TARGET_DIR/release/examples/reference_chain" static/weights \
+  'model=mnist-unet-cond&steps=10&n=2&class=8&guidance=2' edit=sdedit:tests/fixtures/mnist:3 \
+  > "$OUT/mnist-sdedit.json"
 log "mnist-interpolate"
 "$CARGO_TARGET_DIR/release/examples/reference_chain" static/weights \
   'model=mnist-unet-cond&sampler=dpm%2B%2B2m&steps=10&n=4&seed=2' edit=interpolate:0,3 \
   > "$OUT/mnist-interpolate.json"
 
 # the same on WebGPU's shorter chain (a grid of 3 in 6 steps: images 0 and 2; digit 3 without a class)
-for edit in interpolate:0,2 invert:tests/fixtures/mnist:3; do
+for edit in interpolate:0,2 invert:tests/fixtures/mnist:3 sdedit:tests/fixtures/mnist:3; do
   log "mnist-webgpu-${edit%%:*}"
   "$CARGO_TARGET_DIR/release/examples/reference_chain" static/weights \
     'model=mnist-unet-cond&sampler=dpm%2B%2B2m&steps=6&n=3&seed=2&guidance=0' "edit=$edit" \

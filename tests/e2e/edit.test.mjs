@@ -3,11 +3,13 @@
 // drawing and our classifier reads sevens; an empty drawing is a warning and nothing runs. A test
 // digit opened from a file is masked and inpainted (the kept pixels stay), then inverted and
 // sampled back (the same images as the native chain); two clicked images of a grid are
-// interpolated (the ends are those images, the strip the native one), on the CPU and on WebGPU.
+// interpolated (the ends are those images, the strip the native one), on the CPU and on WebGPU;
+// SDEdit of the digit is the native chain's too.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { serve } from './serve.mjs';
 import { ARTIFACTS, launch, open, waitStatus, messages } from './browser.mjs';
 
@@ -26,7 +28,31 @@ function assertMatchesNative(name, hash, backend, images) {
   let worst = 0;
   for (let i = 0; i < images.length; i++) worst = Math.max(worst, Math.abs(images[i] - ref.images[i]));
   assert.ok(worst < TOLERANCE[backend], `the page's images differ from the native chain's by up to ${worst} on ${backend}`);
+  console.log(`${name} on ${backend}: largest |page − native| ${worst.toExponential(2)}`);
   return worst;
+}
+
+/** A grey PNG of w×h whose pixel (x, y) is f(x, y) in 0–255. */
+function greyPng(w, h, f) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b) => { let c = 0xffffffff; for (const v of b) c = crcTable[(c ^ v) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 0;
+  const raw = Buffer.alloc(h * (w + 1));
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw[y * (w + 1) + 1 + x] = f(x, y);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 /** Presses `button` and waits for the chain it starts to finish; the images. */
@@ -153,6 +179,9 @@ test('hide=edit hides the drawing pad and its strength', async () => {
     // a file that is not an image: a warning, and the pad stays as it was
     await page.setInputFiles('input[name=edit-image]', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
     await page.waitForFunction(() => /notes.txt is not an image/.test(document.querySelector('#app .messages').textContent), null, { timeout: 10_000 });
+    // an image of another size is scaled to the model's, and said so
+    await page.setInputFiles('input[name=edit-image]', { name: 'ring.png', mimeType: 'image/png', buffer: greyPng(56, 56, (x, y) => (Math.abs(Math.hypot(x - 28, y - 28) - 15) < 4 ? 255 : 0)) });
+    await page.waitForFunction(() => /ring.png is 56×56: scaled to 28×28/.test(document.querySelector('#app .messages').textContent), null, { timeout: 10_000 });
     await page.setInputFiles('input[name=edit-image]', DIGIT_3);
     await page.waitForFunction(() => {
       const d = document.querySelector('canvas.edit-pad').getContext('2d').getImageData(0, 0, 28, 28).data;
@@ -194,6 +223,8 @@ test('hide=edit hides the drawing pad and its strength', async () => {
     // the chain walked 10 steps up and 10 down
     assert.equal(await page.$eval('input[name=scrub]', (i) => Number(i.max) + 1), 20);
     await page.screenshot({ path: join(ARTIFACTS, `sampler-invert-${backend}.png`), fullPage: true });
+    // SDEdit of the same digit as an 8, as the native chain
+    assertMatchesNative('mnist-sdedit', hash, backend, await run(page, 'edit'));
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -225,9 +256,9 @@ test('hide=edit hides the drawing pad and its strength', async () => {
 }
 
 // WebGPU (SwiftShader here): every edit in one page, so its kernels compile once (~30 s), on a
-// shorter chain: interpolation, inversion (no class chosen: the reconstruction alone) and
-// inpainting, against the native chains for the same hash.
-test('on WebGPU: interpolation, inversion and inpainting as the native chains', async () => {
+// shorter chain: interpolation, inversion (no class chosen: the reconstruction alone),
+// inpainting and SDEdit, against the native chains for the same hash.
+test('on WebGPU: interpolation, inversion, inpainting and SDEdit as the native chains', async () => {
   const hash = 'model=mnist-unet-cond&sampler=dpm%2B%2B2m&steps=6&n=3&seed=2&guidance=0';
   const { page, errors } = await open(browser, `${server.url}#widget=sampler&backend=webgpu&${hash}`);
   await waitStatus(page, ['ready'], 180_000);
@@ -263,6 +294,7 @@ test('on WebGPU: interpolation, inversion and inpainting as the native chains', 
   }
   assert.ok(worst < 0.01, `kept pixels moved by ${worst}`);
   await page.screenshot({ path: join(ARTIFACTS, 'sampler-edit-webgpu.png'), fullPage: true });
+  assertMatchesNative('mnist-webgpu-sdedit', hash, 'webgpu', await run(page, 'edit'));
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -16,7 +16,8 @@ fn main() -> Result<(), String> {
     use playground_web::settings::sampler::SamplerSettings;
 
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    // `edit=invert:DIR:K` (MNIST test image K of DIR, inverted as the page's Invert does) or
+    // `edit=invert:DIR:K` or `edit=sdedit:DIR:K` (MNIST test image K of DIR, inverted or edited as
+    // the page's Invert and SDEdit do, with the hash's settings) or
     // `edit=interpolate:A,B` (images A and B of the hash's grid, as the page's Interpolate)
     let edit = args
         .iter()
@@ -24,7 +25,7 @@ fn main() -> Result<(), String> {
         .map(|i| args.remove(i)[5..].to_string());
     let [dir, hash, own @ ..] = args.as_slice() else {
         return Err(
-            "usage: reference_chain WEIGHTS_DIR 'HASH' [edit=invert:DIR:K | edit=interpolate:A,B] [OWN_MODEL_FILE ...]"
+            "usage: reference_chain WEIGHTS_DIR 'HASH' [edit=invert:DIR:K | edit=sdedit:DIR:K | edit=interpolate:A,B] [OWN_MODEL_FILE ...]"
                 .into(),
         );
     };
@@ -70,14 +71,21 @@ fn main() -> Result<(), String> {
     let x = match edit.as_deref() {
         None => zoo::ImageChain::predicting(&net, &process, prediction, &spec, &device)?,
         Some(e) => {
-            let (spec, edit) = if let Some(rest) = e.strip_prefix("invert:") {
-                let (dir, k) = rest.rsplit_once(':').ok_or("edit=invert:DIR:K")?;
+            let digit = |rest: &str| -> Result<Vec<f32>, String> {
+                let (dir, k) = rest.rsplit_once(':').ok_or("edit=KIND:DIR:K")?;
                 let set = data::read_mnist(std::path::Path::new(dir), "t10k")
                     .map_err(|e| e.to_string())?;
-                let k: usize = k.parse().map_err(|_| "edit=invert:DIR:K")?;
-                let image = set.batch_f32(&[k]);
+                let k: usize = k.parse().map_err(|_| "edit=KIND:DIR:K")?;
+                Ok(set.batch_f32(&[k]))
+            };
+            let (spec, edit) = if let Some(rest) = e.strip_prefix("invert:") {
+                let image = digit(rest)?;
                 let class = settings.edit_class(net.classes());
                 (spec, zoo::EditSpec::Invert { image, class })
+            } else if let Some(rest) = e.strip_prefix("sdedit:") {
+                let image = digit(rest)?;
+                let strength = settings.strength();
+                (spec, zoo::EditSpec::Sdedit { image, strength })
             } else if let Some(pair) = e.strip_prefix("interpolate:") {
                 let (a, b) = pair.split_once(',').ok_or("edit=interpolate:A,B")?;
                 let ab = [a, b].map(|v| v.parse::<usize>().unwrap_or(usize::MAX));

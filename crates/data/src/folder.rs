@@ -132,7 +132,17 @@ pub fn read_image_folder_tar_gz(path: &Path, split: &str) -> Result<Images, Data
         path: origin.clone(),
         source,
     })?;
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    read_image_folder_tar_gz_from(file, &origin, split)
+}
+
+/// The same from any reader of the `.tar.gz`'s bytes, named `origin` in messages.
+pub fn read_image_folder_tar_gz_from(
+    reader: impl Read,
+    origin: &str,
+    split: &str,
+) -> Result<Images, DataError> {
+    let origin = origin.to_string();
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
     let bad =
         |e: std::io::Error| DataError::malformed(&origin, format!("not a readable .tar.gz ({e})"));
     let mut entries = Vec::new();

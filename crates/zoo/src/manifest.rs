@@ -100,6 +100,14 @@ impl Process {
                 beta_end,
                 num_train_timesteps,
             } => {
+                // each training timestep is a row of the schedule: a typo of a few zeros would
+                // take gigabytes and a minute before any message
+                if *num_train_timesteps as u64 > MAX_TIMESTEPS {
+                    return Err(format!(
+                        "the schedule has {num_train_timesteps} training timesteps; at most \
+                         {MAX_TIMESTEPS} are taken"
+                    ));
+                }
                 let kind = BetaSchedule::from_diffusers(beta_schedule, *beta_start, *beta_end)
                     .map_err(|e| e.to_string())?;
                 DiscreteSchedule::new(kind, *num_train_timesteps)
@@ -121,6 +129,9 @@ impl Process {
         }
     }
 }
+
+/// Most training timesteps a schedule may have (a model list's or a person's own model's).
+pub const MAX_TIMESTEPS: u64 = 100_000;
 
 impl Manifest {
     /// Parses the manifest's text, saying what is wrong in words.

@@ -8,7 +8,7 @@ use serde_json::Value;
 use diffusion::BetaSchedule;
 use models::safetensors::Header;
 
-use crate::manifest::{Entry, Process, human_bytes};
+use crate::manifest::{Entry, MAX_TIMESTEPS, Process, human_bytes};
 
 /// The id prefix of a model a person brought (never a shipped id).
 pub const OWN: &str = "own: ";
@@ -19,7 +19,6 @@ pub const MAX_WEIGHTS_BYTES: u64 = 256 << 20;
 pub const MAX_JSON_BYTES: u64 = 1 << 20;
 /// Most class rows and training timesteps a config may ask for (each makes a list).
 const MAX_CLASS_ROWS: u64 = 1001;
-const MAX_TIMESTEPS: u64 = 100_000;
 /// The `prediction_type`s of a diffusers scheduler config that the sampler runs.
 const PREDICTIONS: [&str; 3] = ["epsilon", "v_prediction", "sample"];
 

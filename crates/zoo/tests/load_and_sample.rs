@@ -605,3 +605,18 @@ fn inpainting_keeps_the_known_pixels_and_inversion_comes_first() {
     // up: times rise; down: they fall
     assert!(seen[0].1 < seen[5].1 && seen[6].1 > seen[11].1, "{seen:?}");
 }
+
+#[test]
+fn a_model_list_asking_for_a_billion_timesteps_is_refused_before_it_allocates() {
+    // found by the fuzz smoke (fuzz/regressions/manifest/timesteps-1e9.json): 41 s and gigabytes
+    let mut p = Process::ddpm_linear();
+    if let Process::Ddpm {
+        num_train_timesteps,
+        ..
+    } = &mut p
+    {
+        *num_train_timesteps = 1_000_000_000;
+    }
+    let e = p.process().err().unwrap();
+    assert!(e.contains("at most 100000 are taken"), "{e}");
+}

@@ -1,0 +1,3 @@
+#![no_main]
+// cargo-fuzz's entry for `fuzzing::manifest` (crates/fuzzing: what it checks)
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzzing::manifest(data));

@@ -132,6 +132,33 @@ test('with static/embed.js an embedded widget gets the height it needs, and foll
   await frame.evaluate(() => parent.postMessage({ type: 'diffusion-playground:height', height: -5 }, '*'));
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(await outer(), first);
+  // a hostile page: it floods the frame with requests for its height and with forged messages
+  // (other types, megabyte payloads, settings, nonsense); the frame answers a request once per
+  // 50 ms, changes nothing, and goes on working
+  const before = await frame.evaluate(() => ({ hash: location.hash, status: document.querySelector('#app').dataset.status, widget: document.querySelector('#app').dataset.widget }));
+  const answers = await page.evaluate(async () => {
+    let heights = 0;
+    addEventListener('message', (e) => { if (e.data?.type === 'diffusion-playground:height') heights += 1; });
+    const w = document.querySelector('#toy').contentWindow;
+    const big = 'x'.repeat(1 << 20);
+    const t0 = performance.now();
+    for (let i = 0; i < 20000; i++) w.postMessage({ type: 'diffusion-playground:ask-height' }, '*');
+    for (let i = 0; i < 40; i++) w.postMessage({ type: 'diffusion-playground:height', height: 1, big }, '*');
+    for (const m of [null, 42, '#widget=sampler', { type: 'set', hash: '#widget=sampler&model=x' }, { type: 'diffusion-playground:ask-height', height: 1e9 }, new ArrayBuffer(1 << 24)]) w.postMessage(m, '*');
+    await new Promise((r) => setTimeout(r, 1000));
+    return { heights, ms: performance.now() - t0 };
+  });
+  assert.ok(answers.heights >= 1 && answers.heights <= Math.ceil(answers.ms / 50) + 2, `${answers.heights} answers to 20001 requests in ${answers.ms.toFixed(0)} ms`);
+  const after = await frame.evaluate(() => ({ hash: location.hash, status: document.querySelector('#app').dataset.status, widget: document.querySelector('#app').dataset.widget }));
+  assert.deepEqual(after, before);
+  assert.equal(await outer(), first);
+  await frame.evaluate(() => {
+    const d = document.createElement('div');
+    d.id = 'grow';
+    d.style.height = '100px';
+    document.querySelector('#app').append(d);
+  });
+  assert.equal(await settle(), first + 100, 'the frame still reports its height');
   await page.close();
 });
 

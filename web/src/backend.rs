@@ -73,6 +73,36 @@ pub async fn for_worker(page: &str) -> (Device, Option<String>) {
     }
 }
 
+/// Why this worker's WebGPU device was lost, once it has been (`GPUDevice.lost`, watched by the
+/// worker's bootstrap); `None` on the CPU or while the device lives.
+pub fn lost_reason() -> Option<String> {
+    js_sys::Reflect::get(&js_sys::global(), &"__lost".into())
+        .ok()
+        .and_then(|v| v.as_string())
+}
+
+/// Whether an error from the device says the device itself is gone (wgpu: "poisoned",
+/// "Destroyed", "lost").
+pub fn is_device_lost(message: &str) -> bool {
+    lost_reason().is_some()
+        || ["device is poisoned", "Device was destroyed", "Device lost", "device lost"]
+            .iter()
+            .any(|k| message.contains(k))
+}
+
+/// A device loss said in a sentence: the first line of what the device said.
+pub fn device_lost_sentence(message: &str) -> String {
+    let why = lost_reason().unwrap_or_else(|| {
+        message
+            .lines()
+            .find(|l| !l.trim().is_empty() && !l.starts_with("Caused by") && !l.starts_with("Backtrace"))
+            .unwrap_or(message)
+            .trim()
+            .to_string()
+    });
+    format!("the GPU device was lost ({})", why.trim_end_matches('.'))
+}
+
 fn cpu(note: String) -> Backend {
     Backend {
         device: Device::flex(),

@@ -62,7 +62,9 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|e| e == "safetensors"))
         .collect();
     files.sort();
-    println!("| file | MB | header: ours / HF (ms) | ratio | decode to f32: ours / HF (ms) | ratio |");
+    println!(
+        "| file | MB | header: ours / HF (ms) | ratio | decode to f32: ours / HF (ms) | ratio |"
+    );
     println!("| --- | ---: | ---: | ---: | ---: | ---: |");
     for path in &files {
         let bytes = std::fs::read(path).unwrap();
@@ -92,7 +94,10 @@ fn main() {
     let good = std::fs::read(&files[0]).unwrap();
     let n = u64::from_le_bytes(good[..8].try_into().unwrap()) as usize;
     let mut bad: Vec<(&str, Vec<u8>)> = vec![
-        ("an HTML error page", b"<!doctype html><title>404</title>".to_vec()),
+        (
+            "an HTML error page",
+            b"<!doctype html><title>404</title>".to_vec(),
+        ),
         ("5 bytes", vec![1, 2, 3, 4, 5]),
         ("a header length past the file", {
             let mut b = good.clone();
@@ -108,7 +113,9 @@ fn main() {
     ];
     let header = String::from_utf8_lossy(&good[8..8 + n]).into_owned();
     let mut retyped = good.clone();
-    let swapped = header.replacen("\"F16\"", "\"I64\"", 1).replacen("\"F32\"", "\"I64\"", 1);
+    let swapped = header
+        .replacen("\"F16\"", "\"I64\"", 1)
+        .replacen("\"F32\"", "\"I64\"", 1);
     retyped[8..8 + n].copy_from_slice(swapped.as_bytes());
     bad.push(("a dtype neither reads as floats", retyped));
     println!();

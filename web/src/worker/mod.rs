@@ -38,7 +38,20 @@ const BOOT_FAILED: &str = "boot-failed";
 
 /// Imports the glue, instantiates it on the page's module and calls the entry; a failure is posted
 /// back as a `boot-failed` message, since an exception here would otherwise only reach the console.
-const BOOT: &str = "self.onmessage = async (e) => {
+const BOOT: &str = "if (self.GPUAdapter) {
+  // every device the worker opens, kept for the device-loss test hook (worker::lose_devices)
+  const open = GPUAdapter.prototype.requestDevice;
+  GPUAdapter.prototype.requestDevice = async function (...args) {
+    const device = await open.apply(this, args);
+    (self.__devices ??= []).push(device);
+    // the device in use lost (not one replaced and dropped): backend::lost_reason
+    device.lost.then((info) => {
+      if (self.__devices.at(-1) === device) self.__lost = `${info.reason ?? 'unknown'}: ${info.message}`;
+    });
+    return device;
+  };
+}
+self.onmessage = async (e) => {
   self.onmessage = null;
   const { glue, module, entry } = e.data;
   try {
@@ -49,6 +62,23 @@ const BOOT: &str = "self.onmessage = async (e) => {
     self.postMessage({ type: 'boot-failed', message: String(err) });
   }
 };";
+
+/// Test hook: destroys every WebGPU device this worker opened, as a driver reset or a lost GPU
+/// would (`GPUDevice.destroy()`); returns how many there were.
+pub fn lose_devices() -> u32 {
+    let devices = js_sys::Reflect::get(&js_sys::global(), &"__devices".into())
+        .ok()
+        .and_then(|d| d.dyn_into::<js_sys::Array>().ok());
+    let Some(devices) = devices else { return 0 };
+    for d in devices.iter() {
+        if let Ok(destroy) = js_sys::Reflect::get(&d, &"destroy".into())
+            .and_then(|f| f.dyn_into::<js_sys::Function>())
+        {
+            let _ = destroy.call0(&d);
+        }
+    }
+    devices.length()
+}
 
 /// `path` (a path on the playground's site, e.g. `static/weights/manifest.json`) as a URL on the
 /// site the app was loaded from, so a widget on a host page at another path or origin fetches the
@@ -237,7 +267,18 @@ impl Inbox {
 pub fn report_panics() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        let text = format!("the worker stopped on an internal error: {info}");
+        let payload = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        // a lost device is no internal error: its sentence goes as it is
+        let text = if payload.starts_with("the GPU device was lost") {
+            payload.to_string()
+        } else {
+            format!("the worker stopped on an internal error: {info}")
+        };
         signal(PANICKED, Some(&text));
     }));
 }

@@ -152,6 +152,10 @@ impl Job for ChainWorker {
                 });
             }
             ToChain::Crash => panic!("crash asked for by a test"),
+            ToChain::LoseDevice => {
+                let n = worker::lose_devices();
+                web_sys::console::log_1(&format!("test hook: destroyed {n} WebGPU device(s)").into());
+            }
         }
     }
 
@@ -165,10 +169,16 @@ impl Job for ChainWorker {
             Ok(n) => n.map(|step| (step, dom::now_ms() - t0)),
             Err(e) => return stopped(r.run, format!("Sampling failed: {e}.")),
         };
+        if let Some(message) = self.device_lost() {
+            lost(message);
+        }
         let done = next.is_none();
         match r.pending.take() {
             Some((prev, compute_ms)) => {
                 if let Err(message) = post_step(prev, compute_ms, done, &mut r).await {
+                    if backend::is_device_lost(&message) {
+                        lost(message);
+                    }
                     return stopped(r.run, message);
                 }
             }
@@ -188,6 +198,11 @@ impl Job for ChainWorker {
 }
 
 impl ChainWorker {
+    /// Why the worker's WebGPU device was lost, once it has been (never on the CPU).
+    fn device_lost(&self) -> Option<String> {
+        backend::lost_reason()
+    }
+
     /// The classifier's label and probability for each final image of chain `run`.
     async fn classify(&self, run: u32) -> Result<(Vec<usize>, Vec<f32>), String> {
         let clf = match &self.classifier {
@@ -210,6 +225,13 @@ impl ChainWorker {
             })
             .unzip())
     }
+}
+
+/// The GPU device is gone (a driver reset, another tab's crash, the test hook): nothing on it can
+/// be used again, so the worker ends, as a panic ends it, and the page starts a new one, which
+/// opens a new device and loads the model again; what the page was shown stays.
+fn lost(message: String) -> ! {
+    panic!("{}", backend::device_lost_sentence(&message))
 }
 
 fn stopped(run: u32, message: String) {

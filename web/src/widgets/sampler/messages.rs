@@ -40,6 +40,8 @@ pub enum ToChain {
     /// Test hook: panic, as Burn's WebGPU runtime does on a GPU out-of-memory error, so the
     /// recovery can be tested on a machine that has memory to spare.
     Crash,
+    /// Test hook: destroy the worker's WebGPU device (`GPUDevice.destroy()`), as a lost GPU.
+    LoseDevice,
 }
 
 /// Worker → page.

@@ -84,6 +84,7 @@ pub async fn run(
         .map_err(|e| format!("the page could not build the widget: {e:?}"))?;
     // `__playground.crashWorker()`: a test makes the worker panic, as a GPU out-of-memory would
     root.publish_command("crashWorker", panel.queue(), Cmd::CrashWorker);
+    root.publish_command("loseDevice", panel.queue(), Cmd::LoseDevice);
     dom::mark("panel");
     let mut glue = Glue {
         root,

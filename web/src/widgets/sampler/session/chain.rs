@@ -389,9 +389,24 @@ impl Session {
         // the new worker holds no classifier, and no last images to classify
         self.classifier = None;
         self.classifying = None;
-        self.fail(format!(
-            "The sampler stopped{what} ({message}). On WebGPU this is most often the GPU running out of memory. {next}"
-        ));
+        let kept = if self.record.as_ref().is_some_and(|r| r.frames.seen() > 0) {
+            " The steps already shown stay."
+        } else {
+            ""
+        };
+        let text = if message.starts_with("the GPU device was lost") {
+            let next = if again {
+                "A new worker opens a new device and loads the model again."
+            } else {
+                next
+            };
+            format!("The sampler stopped{what}: {message}. {next}{kept}")
+        } else {
+            format!(
+                "The sampler stopped{what} ({message}). On WebGPU this is most often the GPU running out of memory. {next}{kept}"
+            )
+        };
+        self.fail(text);
         if again {
             self.respawn();
             self.respawned = true;

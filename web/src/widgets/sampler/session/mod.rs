@@ -54,6 +54,8 @@ pub enum Cmd {
     OwnFiles,
     /// Test hook (`__playground.crashWorker()`): make the chain worker panic.
     CrashWorker,
+    /// Test hook (`__playground.loseDevice()`): destroy the worker's WebGPU device.
+    LoseDevice,
 }
 
 /// The edits made from the pad's image.
@@ -315,6 +317,7 @@ impl Session {
                 }
             }
             Cmd::CrashWorker => self.out.chain.push(ToChain::Crash),
+            Cmd::LoseDevice => self.out.chain.push(ToChain::LoseDevice),
             // the glue's own (files, the cache, downloads)
             Cmd::OwnFiles
             | Cmd::ClearCache

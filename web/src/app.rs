@@ -25,6 +25,12 @@ pub fn start() {
             "The app stopped on an internal error: {info}. Reload the page to start again."
         ));
     }));
+    // the app's wasm memory, for the soak script's readings (scripts/soak.mjs)
+    let _ = js_sys::Reflect::set(
+        &dom::window(),
+        &"__playgroundMemory".into(),
+        &wasm_bindgen::memory(),
+    );
     // the playground's own page marks its root; a host page's `#app` (a Vue or React root, say)
     // is left alone: a host mounts widgets itself
     let Some(app) = dom::document()

@@ -15,6 +15,7 @@ cargo build --quiet --release --locked -p playground-web --example reference_cha
 declare -A CHAINS=(
   [mnist-unet-cond]='model=mnist-unet-cond&sampler=dpm%2B%2B2m&steps=10&n=4&class=3&guidance=2'
   [cifar10-unet-cond]='model=cifar10-unet-cond&sampler=dpm%2B%2B2m&steps=10&n=4&class=7&guidance=1'
+  [mnist-unet-cond-short]='model=mnist-unet-cond&sampler=dpm%2B%2B2m&steps=6&n=1&class=3&guidance=0'
   [cifar10-unet-cond-short]='model=cifar10-unet-cond&sampler=dpm%2B%2B2m&steps=3&n=1&class=7&guidance=0'
 )
 for name in "${!CHAINS[@]}"; do

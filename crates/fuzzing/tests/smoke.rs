@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// Seconds of mutations per target (`FUZZ_SMOKE_SECS` overrides).
-const SECS: f64 = 4.0;
+const SECS: f64 = 2.0;
 /// An input that takes longer than this (seconds, in the debug profile) is a hang.
 const SLOW: f64 = 1.0;
 

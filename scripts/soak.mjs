@@ -12,11 +12,12 @@
 // or a tab shows an error.
 //
 //   node scripts/soak.mjs [MINUTES=30] [OUT.json]       (dist/ built by trunk; scripts/test.sh runs 3 minutes)
-import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from '../tests/e2e/serve.mjs';
+import { pss } from './bench/pss.mjs';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = process.env.DIST ?? join(REPO, 'dist');
@@ -25,25 +26,6 @@ const OUT = process.argv[3];
 const EVERY_MS = Number(process.env.SOAK_EVERY_MS ?? 30_000);
 // growth allowed per minute (after warm-up): the JS heap of a tab, a tab's wasm memory, the renderers' PSS
 const BOUND = { heapMiB: 1, wasmMiB: 1, pssMiB: 8 };
-
-function pss(mark) {
-  const procs = new Map();
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const ppid = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1];
-      procs.set(pid, { cmd, ppid });
-    } catch { /* gone */ }
-  }
-  const root = [...procs].find(([, p]) => p.cmd.includes(mark) && !p.cmd.includes('--type='))?.[0];
-  const ours = (pid) => { for (let p = pid; p && p !== '1'; p = procs.get(p)?.ppid) if (p === root) return true; return false; };
-  let kib = 0;
-  for (const [pid, { cmd }] of procs) {
-    if (!root || !ours(pid) || !cmd.includes('--type=renderer')) continue;
-    try { kib += Number(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+)/m)?.[1] ?? 0); } catch { /* gone */ }
-  }
-  return kib / 1024;
-}
 
 /** Least-squares slope of ys over xs. */
 function slope(xs, ys) {
@@ -89,7 +71,7 @@ while (Date.now() - t0 < MINUTES * 60_000 + 1000) {
   const s = (Date.now() - t0) / 1000;
   if (Date.now() - t0 >= next) {
     next += EVERY_MS;
-    const reading = { s, pssMiB: pss(mark), workers: 0, tabs: {} };
+    const reading = { s, pssMiB: pss(mark, 'renderer'), workers: 0, tabs: {} };
     for (const { name, page, cdp } of tabs) {
       await cdp.send('HeapProfiler.collectGarbage');
       const r = await page.evaluate(() => ({

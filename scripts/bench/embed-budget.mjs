@@ -5,9 +5,9 @@
 // 400 ms), and the memory of the renderer processes (the sum of their PSS) once all six run,
 // against one figure alone, and against the same post with no figure (the browser's own).
 // Usage: node scripts/bench/embed-budget.mjs dist
-import { readFileSync, readdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { serve, host } from '../../tests/e2e/serve.mjs';
+import { pss } from './pss.mjs';
 
 const DIST = process.argv[2] ?? 'dist';
 // two trainers, two samplers, the mixture, a chain viewer (the sampler with its chain), on the CPU
@@ -47,31 +47,6 @@ async function status(page, i, mode) {
   return frame?.evaluate(() => document.getElementById('app')?.dataset.status).catch(() => undefined);
 }
 const interactive = (s) => s && !['waiting', 'loading'].includes(s);
-
-/// Sum of PSS (MiB) over the processes of the Chromium whose browser process carries `mark` (and
-/// its descendants) of `type` (renderer, or all).
-function pss(mark, type) {
-  const procs = new Map();
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const ppid = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1];
-      procs.set(pid, { cmd, ppid });
-    } catch { /* gone */ }
-  }
-  const root = [...procs].find(([, p]) => p.cmd.includes(mark) && !p.cmd.includes('--type='))?.[0];
-  const ours = (pid) => { for (let p = pid; p && p !== '1'; p = procs.get(p)?.ppid) if (p === root) return true; return false; };
-  let kib = 0;
-  for (const [pid, { cmd }] of procs) {
-    if (!root || !ours(pid)) continue;
-    if (type !== 'all' && !cmd.includes(`--type=${type}`)) continue;
-    try {
-      const m = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+)/m);
-      kib += Number(m?.[1] ?? 0);
-    } catch { /* gone */ }
-  }
-  return kib / 1024;
-}
 
 async function visit(path, n, mode) {
   const browser = await chromium.launch({

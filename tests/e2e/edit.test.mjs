@@ -55,6 +55,29 @@ function greyPng(w, h, f) {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
+/** Paints the mask across the pad at height `y` (a fraction) with a wide brush; the pad's
+ *  pixels in [−1, 1] where it is unmasked (grey: red equals green), null where masked. */
+async function paintMask(page, y) {
+  await page.selectOption('select[name=brush]', 'mask');
+  await page.$eval('input[name=brush-size]', (i) => { i.value = '4'; i.dispatchEvent(new Event('input')); });
+  await drag(page, [0.05, y], [0.95, y]);
+  return page.evaluate(() => {
+    const d = document.querySelector('canvas.edit-pad').getContext('2d').getImageData(0, 0, 28, 28).data;
+    const kept = [];
+    for (let i = 0; i < d.length; i += 4) kept.push(d[i] === d[i + 1] ? d[i] / 127.5 - 1 : null);
+    return kept;
+  });
+}
+
+/** The largest change of an unmasked pixel of `source` over every 28×28 image of `images`. */
+function keptMoved(source, images) {
+  let worst = 0;
+  for (let k = 0; k < images.length / 784; k++) {
+    for (let i = 0; i < 784; i++) if (source[i] !== null) worst = Math.max(worst, Math.abs(images[k * 784 + i] - source[i]));
+  }
+  return worst;
+}
+
 /** Presses `button` and waits for the chain it starts to finish; the images. */
 async function run(page, button) {
   await page.evaluate(() => {
@@ -194,24 +217,13 @@ test('hide=edit hides the drawing pad and its strength', async () => {
     await page.waitForFunction(() => /The mask covers nothing/.test(document.querySelector('#app .messages').textContent), null, { timeout: 10_000 });
     assert.equal(await page.$eval('#app', (e) => e.dataset.status), 'ready');
     // mask the bottom half with a wide brush, and inpaint
-    await page.selectOption('select[name=brush]', 'mask');
-    await page.$eval('input[name=brush-size]', (i) => { i.value = '4'; i.dispatchEvent(new Event('input')); });
-    await drag(page, [0.05, 0.75], [0.95, 0.75]);
-    const source = await page.evaluate(() => {
-      const d = document.querySelector('canvas.edit-pad').getContext('2d').getImageData(0, 0, 28, 28).data;
-      const kept = [];
-      for (let i = 0; i < d.length; i += 4) kept.push(d[i] === d[i + 1] ? d[i] / 127.5 - 1 : null);
-      return kept;
-    });
+    const source = await paintMask(page, 0.75);
     const masked = source.filter((v) => v === null).length;
     assert.ok(masked > 150 && masked < 600, `${masked} pixels masked`);
     const inpainted = await run(page, 'inpaint');
     assert.equal(inpainted.length, 2 * 784);
     // every pixel outside the mask is the digit's own, in both images
-    let worst = 0;
-    for (let k = 0; k < 2; k++) {
-      for (let i = 0; i < 784; i++) if (source[i] !== null) worst = Math.max(worst, Math.abs(inpainted[k * 784 + i] - source[i]));
-    }
+    const worst = keptMoved(source, inpainted);
     assert.ok(worst < 0.01, `kept pixels moved by ${worst}`);
     await page.screenshot({ path: join(ARTIFACTS, `sampler-inpaint-${backend}.png`), fullPage: true });
     // inversion of the same digit (the mask plays no part): the reconstruction, and the noise as an 8
@@ -278,20 +290,8 @@ test('on WebGPU: interpolation, inversion, inpainting and SDEdit as the native c
     && document.querySelector('canvas.edit-pad').getContext('2d').getImageData(0, 0, 28, 28).data.some((v, i) => i % 4 === 0 && v > 200), null, { timeout: 10_000 });
   const inverted = await run(page, 'invert');
   assertMatchesNative('mnist-webgpu-invert', hash, 'webgpu', inverted);
-  await page.selectOption('select[name=brush]', 'mask');
-  await page.$eval('input[name=brush-size]', (i) => { i.value = '4'; i.dispatchEvent(new Event('input')); });
-  await drag(page, [0.05, 0.25], [0.95, 0.25]);
-  const source = await page.evaluate(() => {
-    const d = document.querySelector('canvas.edit-pad').getContext('2d').getImageData(0, 0, 28, 28).data;
-    const kept = [];
-    for (let i = 0; i < d.length; i += 4) kept.push(d[i] === d[i + 1] ? d[i] / 127.5 - 1 : null);
-    return kept;
-  });
-  const inpainted = await run(page, 'inpaint');
-  let worst = 0;
-  for (let k = 0; k < 3; k++) {
-    for (let i = 0; i < 784; i++) if (source[i] !== null) worst = Math.max(worst, Math.abs(inpainted[k * 784 + i] - source[i]));
-  }
+  const source = await paintMask(page, 0.25);
+  const worst = keptMoved(source, await run(page, 'inpaint'));
   assert.ok(worst < 0.01, `kept pixels moved by ${worst}`);
   await page.screenshot({ path: join(ARTIFACTS, 'sampler-edit-webgpu.png'), fullPage: true });
   assertMatchesNative('mnist-webgpu-sdedit', hash, 'webgpu', await run(page, 'edit'));

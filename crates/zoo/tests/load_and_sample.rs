@@ -303,15 +303,7 @@ fn an_edit_chain_starts_from_the_noised_image_and_takes_its_share_of_the_steps()
         image: image.clone(),
         strength: 0.3,
     };
-    let mut chain = ImageChain::editing(
-        &net,
-        &process,
-        Parameterization::Epsilon,
-        &s,
-        &edit,
-        &device,
-    )
-    .unwrap();
+    let mut chain = editing(&net, &process, &s, &edit, &device).unwrap();
     assert_eq!(chain.len(), 3, "0.3 of 10 steps");
     assert_eq!(entry.image_shape(), [1, 8, 8]);
     // at strength 0.3 the start is the image noised to step ≈ 300 of the linear schedule
@@ -340,32 +332,30 @@ fn an_edit_chain_starts_from_the_noised_image_and_takes_its_share_of_the_steps()
         image: vec![0.0; 10],
         strength: 0.5,
     };
-    let e = ImageChain::editing(&net, &process, Parameterization::Epsilon, &s, &bad, &device)
-        .err()
-        .unwrap();
+    let e = editing(&net, &process, &s, &bad, &device).err().unwrap();
     assert!(e.contains("has 10 values; this model takes 1×8×8"), "{e}");
     let nan = zoo::EditSpec::Sdedit {
         image: vec![f32::NAN; 64],
         strength: 0.5,
     };
-    assert!(
-        ImageChain::editing(&net, &process, Parameterization::Epsilon, &s, &nan, &device).is_err()
-    );
+    assert!(editing(&net, &process, &s, &nan, &device).is_err());
     let zero = zoo::EditSpec::Sdedit {
         image,
         strength: 0.0,
     };
-    let e = ImageChain::editing(
-        &net,
-        &process,
-        Parameterization::Epsilon,
-        &s,
-        &zero,
-        &device,
-    )
-    .err()
-    .unwrap();
+    let e = editing(&net, &process, &s, &zero, &device).err().unwrap();
     assert!(e.contains("strength"), "{e}");
+}
+
+/// An edit chain of an ε-model.
+fn editing(
+    net: &Net,
+    process: &Process,
+    spec: &ChainSpec,
+    edit: &zoo::EditSpec,
+    device: &Device,
+) -> Result<ImageChain, String> {
+    ImageChain::editing(net, process, Parameterization::Epsilon, spec, edit, device)
 }
 
 fn values(t: Tensor<4>) -> Vec<f32> {
@@ -392,15 +382,7 @@ fn interpolation_ends_at_the_grids_two_images_and_blends_their_classes() {
         b: 0,
         classes: [Some(2), Some(0)],
     };
-    let mut chain = ImageChain::editing(
-        &net,
-        &process,
-        Parameterization::Epsilon,
-        &strip_spec,
-        &edit,
-        &device,
-    )
-    .unwrap();
+    let mut chain = editing(&net, &process, &strip_spec, &edit, &device).unwrap();
     assert_eq!(chain.shape(), [5, 1, 8, 8]);
     let strip = final_images(&mut chain);
     let close = |a: &[f32], b: &[f32]| a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs()));
@@ -419,43 +401,15 @@ fn interpolation_ends_at_the_grids_two_images_and_blends_their_classes() {
         b: 3,
         classes: [None, None],
     };
-    let e = ImageChain::editing(
-        &net,
-        &process,
-        Parameterization::Epsilon,
-        &strip_spec,
-        &bad,
-        &device,
-    )
-    .err()
-    .unwrap();
+    let e = editing(&net, &process, &strip_spec, &bad, &device)
+        .err()
+        .unwrap();
     assert!(e.contains("not both in a grid of 3"), "{e}");
     // a stochastic grid sampler: the strip walks DDIM (η = 0) instead, so it still has one end
     let mut ddpm = strip_spec.clone();
     ddpm.sampler = "ddpm".into();
-    let a = final_images(
-        &mut ImageChain::editing(
-            &net,
-            &process,
-            Parameterization::Epsilon,
-            &ddpm,
-            &edit,
-            &device,
-        )
-        .unwrap(),
-    );
-    let b = final_images(
-        &mut ImageChain::editing(
-            &net,
-            &process,
-            Parameterization::Epsilon,
-            &ddpm,
-            &edit,
-            &device,
-        )
-        .unwrap(),
-    );
-    assert_eq!(a, b);
+    let strip = || final_images(&mut editing(&net, &process, &ddpm, &edit, &device).unwrap());
+    assert_eq!(strip(), strip());
 }
 
 #[test]
@@ -542,15 +496,7 @@ fn inpainting_keeps_the_known_pixels_and_inversion_comes_first() {
         jump: 2,
         resample: 2,
     };
-    let mut chain = ImageChain::editing(
-        &net,
-        &process,
-        Parameterization::Epsilon,
-        &s,
-        &edit,
-        &device,
-    )
-    .unwrap();
+    let mut chain = editing(&net, &process, &s, &edit, &device).unwrap();
     assert!(chain.len() > 6, "resampling adds steps: {}", chain.len());
     let out = final_images(&mut chain);
     for img in out.chunks(64) {
@@ -570,7 +516,7 @@ fn inpainting_keeps_the_known_pixels_and_inversion_comes_first() {
         resample: 2,
     };
     assert!(
-        ImageChain::editing(&net, &process, Parameterization::Epsilon, &s, &bad, &device)
+        editing(&net, &process, &s, &bad, &device)
             .err()
             .unwrap()
             .contains("the mask has 10 values")
@@ -580,15 +526,7 @@ fn inpainting_keeps_the_known_pixels_and_inversion_comes_first() {
         image,
         class: Some(2),
     };
-    let mut chain = ImageChain::editing(
-        &net,
-        &process,
-        Parameterization::Epsilon,
-        &s,
-        &edit,
-        &device,
-    )
-    .unwrap();
+    let mut chain = editing(&net, &process, &s, &edit, &device).unwrap();
     assert_eq!(chain.len(), 12);
     assert_eq!(chain.shape(), [2, 1, 8, 8]);
     let mut x = chain.start();

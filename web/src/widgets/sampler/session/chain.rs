@@ -22,19 +22,11 @@ impl Session {
     /// Asks the worker for a chain from the loaded model, with the settings; with `edit`, a chain
     /// that makes that edit instead.
     pub(super) fn start(&mut self, now: f64, edit: Option<zoo::EditSpec>) {
-        let Some((_, classes)) = self.model.built() else {
-            self.say(
-                "warning",
-                Some("no-model"),
-                "No model is loaded yet: pick a model first.",
-            );
-            return;
-        };
-        let spec = self.settings.spec(classes);
+        let spec = self.settings.spec(self.model.built().and_then(|(_, c)| c));
         self.start_spec(now, spec, edit);
     }
 
-    /// The same with `spec` (an interpolation takes its grid's).
+    /// The same with `spec` (an interpolation takes its grid's); with no model loaded, a warning.
     pub(super) fn start_spec(
         &mut self,
         now: f64,

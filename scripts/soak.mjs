@@ -11,7 +11,7 @@
 // two readings (warm-up), and prints its slope per minute. It fails when a slope passes a bound
 // or a tab shows an error.
 //
-//   node scripts/soak.mjs [MINUTES=30] [OUT.json]       (dist/ built by trunk; scripts/test.sh runs 3 minutes)
+//   node scripts/soak.mjs [MINUTES=30] [OUT.json]       (dist/ built by trunk; figures: docs/reliability.md)
 import { writeFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -4,9 +4,11 @@
 //!   per seed (`--n`), optionally as another `--class`;
 //! - `inpaint`: regenerate the `--mask` part (top, bottom, left, right, center) and keep the rest,
 //!   with RePaint's resampling (`--jump`, `--resample`);
-//! - `interpolate`: `--frames` images between images `--pick A,B` of the grid of `--n` that
-//!   `diffuse sample` draws with the same `--seed` and `--sampler`, spherically between their x_T
-//!   and sampled deterministically, the class blended from `--class` to `--to-class`;
+//! - `interpolate`: `--frames` images between images `--pick A,B` of the grid of `--n` that the
+//!   page draws with the same seed, sampler, steps and classes, spherically between their x_T and
+//!   sampled deterministically (a sampler that draws noise is replaced: DDIM with η = 0, or Heun
+//!   on an SDE's PF-ODE), the class blended from A's to B's (`--class` and `--to-class`; by
+//!   default, as the page's "every class", image k's class is k mod the classes);
 //! - `invert`: DDIM inversion of the image to x_T and back, with the reconstruction error, and the
 //!   inverted noise sampled again as `--class`.
 
@@ -58,8 +60,9 @@ pub struct EditArgs {
     pub n: usize,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Interpolation: the grid's sampler (a stochastic one is replaced by DDIM with η = 0).
-    #[arg(long, default_value = "ddim")]
+    /// Interpolation: the grid's sampler (one that draws noise is replaced by DDIM with η = 0,
+    /// or by Heun on the PF-ODE for an SDE model).
+    #[arg(long, default_value = "dpm++2m")]
     pub sampler: String,
     /// Inpainting: the part to regenerate.
     #[arg(long, default_value = "bottom")]
@@ -103,8 +106,10 @@ pub fn edit(a: &EditArgs) -> Result<String, String> {
     let n = a.n.max(1);
     let mut spec = ChainSpec {
         sampler: a.sampler.clone(),
+        // x̂₀ clipped to the images' range, as the page and `diffuse sample` clip it
         options: Options {
             steps: a.steps,
+            clip: zoo::IMAGE_CLIP,
             ..Default::default()
         },
         n,
@@ -140,12 +145,16 @@ pub fn edit(a: &EditArgs) -> Result<String, String> {
                 .ok_or_else(|| format!("--pick takes two image numbers, A,B; not “{}”", a.pick))?;
             spec.n = a.frames.max(2);
             spec.classes.clear();
+            // no --class: each end's class in the page's "every class" grid
+            let cycled = |i: usize| net.classes().filter(|&k| k > 0).map(|k| i % k);
+            let from = a.class.or_else(|| cycled(pa));
+            let to = a.to_class.or(a.class).or_else(|| cycled(pb));
             (
                 EditSpec::Interpolate {
                     of: n,
                     a: pa,
                     b: pb,
-                    classes: [a.class, a.to_class.or(a.class)],
+                    classes: [from, to],
                 },
                 format!(
                     "{} images between images {pa} and {pb} of seed {}'s grid of {n}",

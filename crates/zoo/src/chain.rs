@@ -48,9 +48,11 @@ pub enum EditSpec {
         resample: usize,
     },
     /// The chain's n images between images `a` and `b` of the grid that the chain's seed samples
-    /// with `of` images: their x_T interpolated spherically and sampled by DDIM (η = 0), each
-    /// image's class embedding blended between `classes` (None: "no class"). With the same
-    /// steps, the ends are the two images the DDIM sampler gives for the grid.
+    /// with `of` images: their x_T interpolated spherically and sampled by the chain's sampler
+    /// if it draws no noise (else DDIM with η = 0, or Heun on an SDE's probability-flow ODE:
+    /// [`deterministic`]), each image's class embedding blended between `classes` (None: "no
+    /// class"). With a deterministic grid sampler, the same steps and classes, the ends are the
+    /// grid's two images.
     Interpolate {
         of: usize,
         a: usize,
@@ -284,11 +286,14 @@ impl ImageChain {
                 resample,
             } => {
                 let n = spec.n;
-                if keep.len() != h * w || keep.iter().any(|k| !(0.0..=1.0).contains(k)) {
+                if keep.len() != h * w {
                     return Err(format!(
-                        "the mask has {} values; this model's images are {w}×{h} (one value in [0, 1] per pixel)",
+                        "the mask has {} values; this model's images are {w}×{h} (one value per pixel)",
                         keep.len()
                     ));
+                }
+                if keep.iter().any(|k| !(0.0..=1.0).contains(k)) {
+                    return Err("the mask holds values outside [0, 1] (or not numbers)".into());
                 }
                 let mask = Tensor::<1>::from_floats(keep.as_slice(), device)
                     .reshape([1, 1, h, w])
@@ -324,6 +329,12 @@ impl ImageChain {
                 (n, path, model, Start::Given(x), None)
             }
             EditSpec::Invert { image: x0, class } => {
+                if class.is_some() && net.classes().is_none() {
+                    return Err(
+                        "this model has no classes: invert without one (the reconstruction alone)"
+                            .into(),
+                    );
+                }
                 let mut blend = vec![[(None, 1.0), (None, 0.0)]];
                 if let Some(k) = class {
                     blend.push([(Some(*k), 1.0), (None, 0.0)]);

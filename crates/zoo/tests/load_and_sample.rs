@@ -405,11 +405,16 @@ fn interpolation_ends_at_the_grids_two_images_and_blends_their_classes() {
         .err()
         .unwrap();
     assert!(e.contains("not both in a grid of 3"), "{e}");
-    // a stochastic grid sampler: the strip walks DDIM (η = 0) instead, so it still has one end
-    let mut ddpm = strip_spec.clone();
-    ddpm.sampler = "ddpm".into();
-    let strip = || final_images(&mut editing(&net, &process, &ddpm, &edit, &device).unwrap());
-    assert_eq!(strip(), strip());
+    // a stochastic grid sampler: the strip walks DDIM (η = 0) instead, as a DDIM grid would
+    let strip = |sampler: &str, eta: f64| {
+        let mut spec = strip_spec.clone();
+        spec.sampler = sampler.into();
+        spec.options.eta = eta;
+        final_images(&mut editing(&net, &process, &spec, &edit, &device).unwrap())
+    };
+    assert_eq!(strip("ddpm", 0.0), strip("ddim", 0.0));
+    assert_eq!(strip("ddim", 1.0), strip("ddim", 0.0));
+    assert_ne!(strip("dpm++2m", 0.0), strip("ddim", 0.0));
 }
 
 #[test]

@@ -84,17 +84,19 @@ impl Session {
     /// An interpolation between the last two images clicked in the sampled grid, with the
     /// grid's seed, sampler and classes, as many images as the settings' n.
     pub(super) fn interpolate(&mut self, now: f64) {
+        let loaded = self.model.built().map(|(id, _)| id.to_string());
         let grid = self
             .record
             .as_ref()
             .filter(|r| r.edit.is_none() && r.total_ms.is_some())
+            .filter(|r| loaded.as_deref() == Some(r.model.as_str()))
             .and_then(|r| r.spec.clone().map(|spec| (spec, r.grid.n)));
         let Some((spec, of)) = grid else {
             return self.say(
                 "warning",
                 Some("interpolate"),
-                "Interpolation walks between two images of a sampled grid: press Sample, click \
-                 two of its images, then Interpolate.",
+                "Interpolation walks between two images of a grid this model sampled: press \
+                 Sample, click two of its images, then Interpolate.",
             );
         };
         let [a, b] = self.picked[..] else {
@@ -107,6 +109,20 @@ impl Session {
         };
         let n = self.settings.values.int("n") as usize;
         let (spec, edit) = interpolation(&spec, of, [a, b], n);
+        if diffusion::sampler::info(&spec.sampler).is_some_and(|i| i.draws_noise(&spec.options)) {
+            self.say(
+                "notice",
+                Some("interpolate-sampler"),
+                format!(
+                    "The grid's sampler ({}) draws noise as it steps, so one start has many ends: \
+                     the strip is sampled deterministically (DDIM with η = 0, or Heun on the \
+                     PF-ODE), and its ends are near the images you clicked, not the same. Sample \
+                     the grid with a deterministic sampler (dpm++2m, euler, heun, ddim with \
+                     η = 0) for ends that are.",
+                    spec.sampler
+                ),
+            );
+        }
         self.start_spec(now, spec, Some(edit));
     }
 

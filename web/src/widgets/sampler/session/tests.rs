@@ -441,3 +441,39 @@ fn interpolation_walks_between_the_last_two_images_clicked_in_a_sampled_grid() {
     s.apply(Cmd::Interpolate, 7.0);
     assert!(said(&mut s, "press Sample"));
 }
+
+#[test]
+fn a_noisy_grid_sampler_is_said_and_another_models_grid_is_refused() {
+    let mut s = session("#widget=sampler&model=mnist-unet-cond&n=4&sampler=ddpm");
+    let l = load(&mut s);
+    loaded(&mut s, l, 1.0);
+    s.apply(Cmd::Sample, 2.0);
+    let run = run_of(&s.take_out());
+    chain(&mut s, run, [4, 1, 28, 28]);
+    let grid = s.record.as_ref().unwrap().grid;
+    for i in [0usize, 1] {
+        let (x, y) = grid.origin(i);
+        s.apply(Cmd::Pick(x as f64 + 3.0, y as f64 + 3.0), 3.0);
+    }
+    s.take_out();
+    s.apply(Cmd::Interpolate, 4.0);
+    let out = s.take_out();
+    assert!(out.say.iter().any(|m| m.text.contains("ddpm) draws noise as it steps")));
+    assert!(out.chain.iter().any(|m| matches!(m, ToChain::Sample { edit: Some(_), .. })));
+    // the same grid after another model is loaded: not this model's grid
+    let run = s.model.running().unwrap();
+    chain(&mut s, run, [4, 1, 28, 28]);
+    s.apply(Cmd::Sample, 5.0);
+    let run = run_of(&s.take_out());
+    chain(&mut s, run, [4, 1, 28, 28]);
+    for i in [0usize, 1] {
+        let (x, y) = grid.origin(i);
+        s.apply(Cmd::Pick(x as f64 + 3.0, y as f64 + 3.0), 6.0);
+    }
+    s.apply(Cmd::Set("model".into(), "mnist-scorenet-ve".into()), 7.0);
+    let l = load(&mut s);
+    loaded(&mut s, l, 8.0);
+    s.take_out();
+    s.apply(Cmd::Interpolate, 9.0);
+    assert!(said(&mut s, "a grid this model sampled"));
+}

@@ -104,9 +104,12 @@ for (const { name } of tabs) {
   slopes[`${name}.wasmMiB`] = slope(mins, use.map((r) => r.tabs[name].wasmMiB));
 }
 const statuses = Object.fromEntries(await Promise.all(tabs.map(async ({ name, page }) => [name, await status(page)])));
+// what each tab says at the end (an error's sentence)
+const said = Object.fromEntries(await Promise.all(tabs.map(async ({ name, page }) => [name, await page.$$eval('.message', (ms) => ms.map((m) => `${m.className}: ${m.textContent}`))])));
+console.log('messages:', said);
 console.log('slopes per minute:', Object.entries(slopes).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', '));
 console.log('statuses:', statuses);
-if (OUT) writeFileSync(OUT, JSON.stringify({ minutes: MINUTES, every_ms: EVERY_MS, readings, slopes, statuses, errors }, null, 1));
+if (OUT) writeFileSync(OUT, JSON.stringify({ minutes: MINUTES, every_ms: EVERY_MS, readings, slopes, statuses, said, errors }, null, 1));
 await browser.close();
 server.close();
 const over = Object.entries(slopes).filter(([k, v]) => (k.endsWith('heapMiB') && v > BOUND.heapMiB) || (k.endsWith('wasmMiB') && v > BOUND.wasmMiB) || (k === 'pssMiB' && v > BOUND.pssMiB) || (k === 'workers' && Math.abs(v) > 0.05));

@@ -458,8 +458,16 @@ fn a_noisy_grid_sampler_is_said_and_another_models_grid_is_refused() {
     s.take_out();
     s.apply(Cmd::Interpolate, 4.0);
     let out = s.take_out();
-    assert!(out.say.iter().any(|m| m.text.contains("ddpm) draws noise as it steps")));
-    assert!(out.chain.iter().any(|m| matches!(m, ToChain::Sample { edit: Some(_), .. })));
+    assert!(
+        out.say
+            .iter()
+            .any(|m| m.text.contains("ddpm) draws noise as it steps"))
+    );
+    assert!(
+        out.chain
+            .iter()
+            .any(|m| matches!(m, ToChain::Sample { edit: Some(_), .. }))
+    );
     // the same grid after another model is loaded: not this model's grid
     let run = s.model.running().unwrap();
     chain(&mut s, run, [4, 1, 28, 28]);

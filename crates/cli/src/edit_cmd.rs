@@ -190,7 +190,7 @@ pub fn edit(a: &EditArgs) -> Result<String, String> {
         }
         EditSpec::Interpolate { .. } => {}
         EditSpec::Invert { image, .. } => {
-            let (max, mean) = error(&out[..numel], image);
+            let (max, mean) = zoo::chain::abs_error(&out[..numel], image);
             said = format!("{said}: max |error| {max:.4}, mean {mean:.5} (pixels in [−1, 1])");
             grid.extend(image);
         }
@@ -208,15 +208,6 @@ pub fn edit(a: &EditArgs) -> Result<String, String> {
     )
     .map_err(|e| format!("{}: {e}", a.out.display()))?;
     Ok(format!("{said} → {}", a.out.display()))
-}
-
-/// The largest and the mean absolute difference.
-pub fn error(a: &[f32], b: &[f32]) -> (f64, f64) {
-    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| (x - y).abs() as f64).collect();
-    (
-        d.iter().copied().fold(0.0, f64::max),
-        d.iter().sum::<f64>() / d.len().max(1) as f64,
-    )
 }
 
 fn values(t: Tensor<4>) -> Result<Vec<f32>, String> {

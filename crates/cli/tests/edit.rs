@@ -91,7 +91,7 @@ fn inversion_error(k: usize, steps: usize, device: &Device) -> f64 {
         .convert::<f32>()
         .try_to_vec::<f32>()
         .unwrap();
-    diffuse::edit_cmd::error(&back, &image).1
+    zoo::chain::abs_error(&back, &image).1
 }
 
 #[test]

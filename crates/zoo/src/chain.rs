@@ -440,6 +440,20 @@ impl ImageChain {
     }
 }
 
+/// How far `back` is from `image` (an inversion's reconstruction): the largest and the mean
+/// absolute difference per value.
+pub fn abs_error(back: &[f32], image: &[f32]) -> (f64, f64) {
+    let d: Vec<f64> = back
+        .iter()
+        .zip(image)
+        .map(|(x, y)| (x - y).abs() as f64)
+        .collect();
+    (
+        d.iter().copied().fold(0.0, f64::max),
+        d.iter().sum::<f64>() / d.len().max(1) as f64,
+    )
+}
+
 /// The sampler of `spec` if it draws no noise as it steps (one start, one image), else the
 /// deterministic one of the process's family: DDIM with η = 0, or Heun on the probability-flow
 /// ODE of an SDE.

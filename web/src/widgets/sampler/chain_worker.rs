@@ -169,7 +169,7 @@ impl Job for ChainWorker {
             Ok(n) => n.map(|step| (step, dom::now_ms() - t0)),
             Err(e) => return stopped(r.run, format!("Sampling failed: {e}.")),
         };
-        if let Some(message) = self.device_lost() {
+        if let Some(message) = backend::lost_reason() {
             lost(message);
         }
         let done = next.is_none();
@@ -198,10 +198,6 @@ impl Job for ChainWorker {
 }
 
 impl ChainWorker {
-    /// Why the worker's WebGPU device was lost, once it has been (never on the CPU).
-    fn device_lost(&self) -> Option<String> {
-        backend::lost_reason()
-    }
 
     /// The classifier's label and probability for each final image of chain `run`.
     async fn classify(&self, run: u32) -> Result<(Vec<usize>, Vec<f32>), String> {

@@ -135,13 +135,7 @@ impl Session {
         let Some(back) = rec.last_x.get(..image.len()) else {
             return;
         };
-        let d: Vec<f64> = back
-            .iter()
-            .zip(image)
-            .map(|(x, y)| (x - y).abs() as f64)
-            .collect();
-        let mean = d.iter().sum::<f64>() / d.len().max(1) as f64;
-        let max = d.iter().copied().fold(0.0, f64::max);
+        let (max, mean) = zoo::chain::abs_error(back, image);
         self.inversion_error = Some((mean, max));
         let steps = rec.len / 2;
         let second = match class {

@@ -200,7 +200,7 @@ impl Glue<'_> {
                     Ok(Some((image, note))) => {
                         self.root.unmessage("edit-image");
                         if let Some(note) = note {
-                            self.root.message_once("notice", "edit-image", &note);
+                            self.root.message_once("info", "edit-image", &note);
                         }
                         self.panel.pad.set_base(image, shape);
                     }

@@ -111,7 +111,7 @@ impl Session {
         let (spec, edit) = interpolation(&spec, of, [a, b], n);
         if diffusion::sampler::info(&spec.sampler).is_some_and(|i| i.draws_noise(&spec.options)) {
             self.say(
-                "notice",
+                "info",
                 Some("interpolate-sampler"),
                 format!(
                     "The grid's sampler ({}) draws noise as it steps, so one start has many ends: \
@@ -143,7 +143,7 @@ impl Session {
             None => String::new(),
         };
         self.say(
-            "notice",
+            "info",
             Some("inversion"),
             format!(
                 "Inverted in {steps} steps and back: mean |error| {mean:.4} per pixel, largest \

@@ -145,6 +145,43 @@ fn the_ema_weights_rebuild_the_frozen_model_elsewhere() {
     assert!(Frozen::from_values(&set, 3, &values[..10], &device).is_err());
 }
 
+#[test]
+fn a_run_resumed_from_its_ema_weights_goes_on_where_it_was() {
+    // What the page does when the device training ran on is lost: a new run on a new device from
+    // the last EMA weights it was sent, at their step.
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let device = burn::prelude::Device::flex();
+    let mut run = ToyRun::new(ToyConfig::default(), &device).unwrap();
+    let loss_at = |run: &mut ToyRun| run.step().into_scalar::<f32>();
+    let mut before = 0.0;
+    for _ in 0..200 {
+        before = loss_at(&mut run);
+    }
+    let values = run.ema_values().into_data().try_to_vec::<f32>().unwrap();
+    let set = ToySet::new(ToyConfig::default()).unwrap();
+    let mut resumed = ToyRun::resumed(set, 200, &values, &device).unwrap();
+    assert_eq!(resumed.trainer.step, 200);
+    let pts = [0.5f32, -0.25, 1.0, 2.0];
+    assert_eq!(
+        resumed.frozen().eps(&pts, 0.4).into_data(),
+        run.frozen().eps(&pts, 0.4).into_data(),
+        "the resumed run samples as the run did"
+    );
+    // it trains on from there: the losses of the next 50 steps stay at the trained run's level,
+    // far below a fresh run's first ones
+    let fresh = loss_at(&mut ToyRun::new(ToyConfig::default(), &device).unwrap());
+    let next: Vec<f32> = (0..50).map(|_| loss_at(&mut resumed)).collect();
+    let mean = next.iter().sum::<f32>() / 50.0;
+    assert!(next.iter().all(|l| l.is_finite()));
+    assert!(
+        mean < 0.5 * fresh,
+        "resumed: {mean}, a fresh run's first loss {fresh}, the run's last {before}"
+    );
+    assert_eq!(resumed.trainer.step, 250);
+    let set = ToySet::new(ToyConfig::default()).unwrap();
+    assert!(ToyRun::resumed(set, 200, &values[..10], &device).is_err());
+}
+
 /// The native sampler and the page's chain are one: `ToyRun::sample` equals stepping a
 /// `ToyChain` built from the same frozen model, settings and seed, step for step; and a chain's
 /// x_T is not the data set's or the training stream's first draws.

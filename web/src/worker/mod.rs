@@ -273,9 +273,12 @@ pub fn report_panics() {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or_default();
-        // a lost device is no internal error: its sentence goes as it is
+        // a lost device is no internal error: its sentence goes as it is (also where Burn's
+        // runtime panicked on the lost device before the worker's own check)
         let text = if payload.starts_with("the GPU device was lost") {
             payload.to_string()
+        } else if crate::backend::is_device_lost(payload) {
+            crate::backend::device_lost_sentence(payload)
         } else {
             format!("the worker stopped on an internal error: {info}")
         };

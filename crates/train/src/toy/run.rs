@@ -40,6 +40,28 @@ impl ToyRun {
         Ok(Self::from_model(set, model, device))
     }
 
+    /// A run that goes on at `step` from flat EMA weights `values` ([`ToyRun::ema_values`] of that
+    /// step): the page keeps the last weights it was sent, and starts here on a new device when the
+    /// one training ran on was lost. The trained model and its average both start from `values`
+    /// (the average keeps its horizon); Adam's moments start afresh, with the learning-rate
+    /// warm-up, and the minibatches are drawn from a stream of their own.
+    pub fn resumed(
+        set: ToySet,
+        step: usize,
+        values: &[f32],
+        device: &Device,
+    ) -> Result<Self, String> {
+        device.seed(set.config.seed);
+        let frozen = Frozen::from_values(&set, step, values, device)?;
+        let ad = device.clone().autodiff();
+        let model = frozen.model.train().fork(&ad);
+        let mut run = Self::from_model(set, model, device);
+        run.trainer.resume_at(step);
+        run.trainer.ema.updates = step;
+        run.rng = training_noise(run.set.config.seed ^ 0x7e57_a127 ^ step as u64);
+        Ok(run)
+    }
+
     /// A run of `model` (on the autodiff version of `device`) on `set`, at step 0.
     fn from_model(set: ToySet, model: Mlp, device: &Device) -> Self {
         let config = &set.config;

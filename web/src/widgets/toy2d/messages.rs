@@ -2,7 +2,7 @@
 //! Every message about a run carries the run's `generation`, and every job of the viewer its
 //! number, so answers about a run or a job the page has since replaced are ignored.
 //!
-//! The two enums that carry weights, [`FromTrainer`] and [`ToViewer`], put a variant's fields under
+//! The three enums that carry weights, [`ToTrainer`], [`FromTrainer`] and [`ToViewer`], put a variant's fields under
 //! `body`: serde reads such an enum's `type` before its fields, so the weights' [`JsFloats`] stay
 //! one JS array from trainer to viewer. Under an internal tag serde first copies every field into
 //! a buffer of its own, which a preserved JS value does not survive.
@@ -16,15 +16,17 @@ use crate::floats::{Floats, JsFloats};
 
 /// Page → worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case")]
+#[serde(tag = "type", content = "body", rename_all = "kebab-case")]
 pub enum ToTrainer {
     /// Set up a fresh run (dropping any other): the config, the drawn points when the data set is
-    /// hand-drawn, and the backend the page runs on (`webgpu` or `cpu`).
+    /// hand-drawn, and the backend the page runs on (`webgpu` or `cpu`); with `resume`, the run
+    /// goes on from the EMA weights the page kept (`train::toy::ToyRun::resumed`).
     Start {
         generation: u32,
         config: ToyConfig,
         drawn: Option<Vec<f32>>,
         backend: String,
+        resume: Option<Resume>,
     },
     /// Train until step `until` (or until paused). `order` numbers Train and Pause, so the page
     /// can tell which of its requests a progress report answers.
@@ -47,6 +49,15 @@ pub enum ToTrainer {
     Reflow {
         pairs: usize,
     },
+    /// Test hook (`__playground.loseDevice()`): destroy the worker's WebGPU device.
+    LoseDevice,
+}
+
+/// The EMA weights of `step` that the page was last sent, kept to go on from on a new device.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Resume {
+    pub step: usize,
+    pub values: JsFloats,
 }
 
 /// Worker → page.
@@ -147,6 +158,8 @@ pub enum ToViewer {
     Cancel { job: u32 },
     /// Test hook: panic, as Burn's WebGPU runtime does on a GPU out-of-memory error.
     Crash,
+    /// Test hook (`__playground.loseDevice()`): destroy the worker's WebGPU device.
+    LoseDevice,
 }
 
 /// Viewer → page.

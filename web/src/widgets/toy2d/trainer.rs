@@ -50,6 +50,7 @@ impl Job for Trainer {
                 config,
                 drawn,
                 backend,
+                resume,
             } => {
                 self.generation = generation;
                 self.training = false;
@@ -63,7 +64,10 @@ impl Job for Trainer {
                     None => "Training runs in a Web Worker.".to_string(),
                 };
                 let set = ToySet::of(config, drawn);
-                let run = set.and_then(|set| ToyRun::on(set, &device));
+                let run = set.and_then(|set| match &resume {
+                    Some(r) => ToyRun::resumed(set, r.step, &r.values.to_vec(), &device),
+                    None => ToyRun::on(set, &device),
+                });
                 let error = run.as_ref().err().cloned();
                 self.run = run.ok();
                 worker::post(&FromTrainer::Started {
@@ -127,8 +131,17 @@ impl Job for Trainer {
                         step,
                         values: JsFloats::new(&values),
                     }),
-                    Err(message) => worker::post(&FromTrainer::Failed { message }),
+                    Err(message) => {
+                        if backend::is_device_lost(&message) {
+                            lost(message);
+                        }
+                        worker::post(&FromTrainer::Failed { message })
+                    }
                 }
+            }
+            ToTrainer::LoseDevice => {
+                let n = worker::lose_devices();
+                web_sys::console::log_1(&format!("test hook: destroyed {n} WebGPU device(s)").into());
             }
         }
     }
@@ -137,6 +150,9 @@ impl Job for Trainer {
     /// NaN or exploding loss stops training within the slice it appeared in (the weights go back
     /// to the last good ones).
     async fn work(&mut self) {
+        if let Some(message) = backend::lost_reason() {
+            lost(message);
+        }
         let begin = dom::now_ms();
         let until = self.until;
         let Some(run) = self.run.as_mut() else {
@@ -156,6 +172,9 @@ impl Job for Trainer {
             match to_vec(Tensor::cat(losses, 0)).await {
                 Ok(v) => v,
                 Err(message) => {
+                    if backend::is_device_lost(&message) {
+                        lost(message);
+                    }
                     self.training = false;
                     worker::post(&FromTrainer::Failed { message });
                     self.progress(Vec::new());
@@ -191,6 +210,12 @@ impl Job for Trainer {
             self.chunk /= 2;
         }
     }
+}
+
+/// The GPU device is gone: nothing on it can be used again, so the worker ends, as a panic ends
+/// it, and the page starts a new one on a new device, from the EMA weights it was sent last.
+fn lost(message: String) -> ! {
+    panic!("{}", backend::device_lost_sentence(&message))
 }
 
 impl Trainer {

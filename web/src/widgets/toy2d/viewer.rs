@@ -168,12 +168,19 @@ impl Job for Viewer {
                 }
             }
             ToViewer::Crash => panic!("crash asked for by a test"),
+            ToViewer::LoseDevice => {
+                let n = worker::lose_devices();
+                web_sys::console::log_1(&format!("test hook: destroyed {n} WebGPU device(s)").into());
+            }
         }
     }
 
     /// One slice: the field asked for, else some sampling steps or a block of the density (in
     /// turns while both are pending).
     async fn work(&mut self) {
+        if let Some(message) = backend::lost_reason() {
+            panic!("{}", backend::device_lost_sentence(&message));
+        }
         if let Some((job, frozen, u, points)) = self.field.take() {
             match eps_field(&frozen, &points, u).await {
                 Ok(eps) => worker::post(&FromViewer::Field {
@@ -313,7 +320,12 @@ impl Viewer {
         }
     }
 
+    /// A job failed; on a lost device the worker ends (as a panic ends it) and the page starts a
+    /// new one on a new device.
     fn failed(&self, job: u32, step: usize, message: String) {
+        if backend::is_device_lost(&message) {
+            panic!("{}", backend::device_lost_sentence(&message));
+        }
         worker::post(&FromViewer::Failed { job, step, message });
     }
 }

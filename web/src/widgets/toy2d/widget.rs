@@ -27,6 +27,9 @@ pub async fn run(root: &Root, backend: &Backend, hash: &mut HashState) -> Result
         panel.queue(),
         super::session::Cmd::CrashViewer,
     );
+    // `__playground.loseDevice()`: a test destroys both workers' WebGPU devices, as a driver
+    // reset would
+    root.publish_command("loseDevice", panel.queue(), super::session::Cmd::LoseDevice);
     let mut links = Links {
         trainer: spawn_trainer(root.shared_workers)?,
         viewer: spawn_viewer(root.shared_workers)?,

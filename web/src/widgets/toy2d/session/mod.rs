@@ -8,7 +8,7 @@ use diffusion::SeededNoise;
 use train::toy::ToySet;
 
 use super::density::Density;
-use super::messages::{FromTrainer, FromViewer, ToTrainer, ToViewer};
+use super::messages::{FromTrainer, FromViewer, Resume, ToTrainer, ToViewer};
 use super::results::Chain;
 use crate::render::loss_log::LossLog;
 use crate::settings::Common;
@@ -29,6 +29,8 @@ mod viewer;
 pub const CHAIN_MS: f64 = 40.0;
 /// While training, the page fetches the EMA weights (and redraws samples) at most this often.
 pub const RESAMPLE_MS: f64 = 1500.0;
+/// New workers a run gets after lost devices, before a further loss needs a Reset.
+const MAX_RECOVERIES: usize = 3;
 /// How long an unanswered request for weights is waited on before it is asked again.
 const WEIGHTS_WAIT_MS: f64 = 10_000.0;
 /// Arrows per side of the field view; cells per side of the density heatmap.
@@ -58,6 +60,9 @@ pub enum Cmd {
     Reflow,
     /// Test hook (`__playground.crashViewer()`): make the viewer worker panic.
     CrashViewer,
+    /// Test hook (`__playground.loseDevice()`): destroy both workers' WebGPU devices, as a driver
+    /// reset would.
+    LoseDevice,
     /// The widget left the screen (`true`) or came back: training and the chain's play pause
     /// while it is away and go on when it is back.
     Offscreen(bool),
@@ -127,6 +132,11 @@ pub struct Session {
     /// since run on), and when weights were asked for (while waiting for them).
     weights: Option<usize>,
     asked_weights_at: Option<f64>,
+    /// Those EMA weights themselves: a run whose device is lost goes on from them in a new worker.
+    checkpoint: Option<Resume>,
+    /// New workers this run got after lost devices, trainer and viewer (at most
+    /// [`MAX_RECOVERIES`] each).
+    recoveries: [usize; 2],
     /// One loss per training step.
     pub losses: LossLog,
     /// Training is asked for (the worker reports when it stops).
@@ -183,6 +193,8 @@ impl Session {
             step: 0,
             weights: None,
             asked_weights_at: None,
+            checkpoint: None,
+            recoveries: [0; 2],
             losses: LossLog::default(),
             playing: false,
             pause_at: settings.train_steps(),
@@ -275,7 +287,7 @@ impl Session {
     /// Applies one command.
     pub fn apply(&mut self, cmd: Cmd) {
         // what a person does replaces what leaving the screen paused: coming back resumes nothing
-        if !matches!(cmd, Cmd::Offscreen(_) | Cmd::CrashViewer) {
+        if !matches!(cmd, Cmd::Offscreen(_) | Cmd::CrashViewer | Cmd::LoseDevice) {
             self.paused_offscreen = None;
         }
         match cmd {
@@ -341,6 +353,10 @@ impl Session {
                 self.write_hash();
             }
             Cmd::CrashViewer => self.out.viewer.push(ToViewer::Crash),
+            Cmd::LoseDevice => {
+                self.out.trainer.push(ToTrainer::LoseDevice);
+                self.out.viewer.push(ToViewer::LoseDevice);
+            }
             Cmd::Offscreen(true) => {
                 let training = self.will_train();
                 if training {
@@ -460,6 +476,8 @@ impl Session {
         self.step = 0;
         self.weights = None;
         self.asked_weights_at = None;
+        self.checkpoint = None;
+        self.recoveries = [0; 2];
         self.failed_at = None;
         self.generation += 1;
         self.set = None;
@@ -491,6 +509,7 @@ impl Session {
                     config,
                     drawn,
                     backend: self.backend.clone(),
+                    resume: None,
                 });
             }
             Err(e) => self.say(

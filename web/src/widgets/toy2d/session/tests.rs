@@ -527,3 +527,132 @@ fn coming_back_resumes_only_what_leaving_paused_and_nothing_after_the_reader_act
             .any(|m| matches!(m, ToTrainer::Train { .. }))
     );
 }
+
+#[test]
+fn a_lost_device_goes_on_from_the_weights_the_page_kept_in_new_workers() {
+    let mut s = session("#widget=toy2d&autoplay=1");
+    let Some(ToTrainer::Train { order, .. }) = s.take_out().trainer.last().cloned() else {
+        panic!("autoplay trains");
+    };
+    // trained to 300, weights of 300 relayed (and kept), then trained on to 340
+    s.turn(
+        0.0,
+        vec![],
+        vec![progress(1, order, 300, true), weights(1, 300)],
+        vec![],
+    );
+    s.turn(1.0, vec![], vec![progress(1, order, 340, true)], vec![]);
+    s.take_out();
+    s.apply(Cmd::LoseDevice);
+    let out = s.take_out();
+    assert!(matches!(out.trainer[..], [ToTrainer::LoseDevice]));
+    assert!(matches!(out.viewer[..], [ToViewer::LoseDevice]));
+    assert!(s.playing, "a test hook is no person's Pause");
+    let lost = "the GPU device was lost (destroyed: Device was destroyed)";
+    // the glue marks a dead link before the turn, as it does for every dead worker
+    s.trainer_dead = true;
+    s.viewer_dead = true;
+    s.turn(
+        2.0,
+        vec![],
+        vec![Event::Died(lost.into())],
+        vec![Event::Died(lost.into())],
+    );
+    let out = s.take_out();
+    assert!(out.respawn_trainer && out.respawn_viewer);
+    assert!(!s.trainer_dead && !s.viewer_dead);
+    let Some(ToTrainer::Start {
+        generation: 1,
+        resume: Some(resume),
+        ..
+    }) = out
+        .trainer
+        .iter()
+        .find(|m| matches!(m, ToTrainer::Start { .. }))
+    else {
+        panic!("a new run from the kept weights: {:?}", out.trainer);
+    };
+    assert_eq!(resume.step, 300);
+    assert_eq!(resume.values.to_vec(), vec![0.0; 4]);
+    // it trains on, and the viewer gets its run and the kept weights
+    assert!(matches!(out.trainer.last(), Some(ToTrainer::Train { .. })));
+    assert!(matches!(
+        out.viewer[..],
+        [
+            ToViewer::Start { generation: 1, .. },
+            ToViewer::Weights { step: 300, .. },
+            ..
+        ]
+    ));
+    assert_eq!((s.step, s.losses.len()), (300, 300));
+    let said: Vec<_> = out.say.iter().map(|m| m.text.as_str()).collect();
+    assert!(
+        said.iter()
+            .any(|t| t.contains(lost) && t.contains("goes on from step 300")),
+        "{said:?}"
+    );
+    assert!(
+        said.iter().any(|t| t.contains("what is shown stays")),
+        "{said:?}"
+    );
+    assert_eq!(s.status(), "training");
+
+    // a device lost again and again: after three new workers a run needs a Reset
+    for k in 0..3 {
+        s.trainer_dead = true;
+        s.turn(
+            3.0 + k as f64,
+            vec![],
+            vec![Event::Died(lost.into())],
+            vec![],
+        );
+    }
+    assert!(s.trainer_dead && s.status() == "error");
+    assert!(
+        s.take_out()
+            .say
+            .iter()
+            .any(|m| m.text.contains("Press Reset"))
+    );
+    // an internal error is no lost device: Reset, as before
+    let mut s = session("#widget=toy2d&autoplay=1");
+    s.take_out();
+    s.trainer_dead = true;
+    s.turn(
+        0.0,
+        vec![],
+        vec![Event::Died(
+            "the worker stopped on an internal error".into(),
+        )],
+        vec![],
+    );
+    assert!(!s.take_out().respawn_trainer && s.trainer_dead);
+}
+
+#[test]
+fn a_device_lost_before_any_weights_starts_training_again_from_step_zero() {
+    let mut s = session("#widget=toy2d&autoplay=1");
+    let Some(ToTrainer::Train { order, .. }) = s.take_out().trainer.last().cloned() else {
+        panic!("autoplay trains");
+    };
+    s.turn(0.0, vec![], vec![progress(1, order, 40, true)], vec![]);
+    s.take_out();
+    s.trainer_dead = true;
+    s.turn(
+        1.0,
+        vec![],
+        vec![Event::Died(
+            "the GPU device was lost (unknown: reset)".into(),
+        )],
+        vec![],
+    );
+    let out = s.take_out();
+    assert!(out.respawn_trainer);
+    assert!(
+        out.trainer
+            .iter()
+            .any(|m| matches!(m, ToTrainer::Start { resume: None, .. }))
+    );
+    assert_eq!((s.step, s.losses.len()), (0, 0));
+    assert!(out.say.iter().any(|m| m.text.contains("from step 0")));
+}

@@ -1,7 +1,8 @@
 //! The session's trainer half: asking the training worker to train, and taking its reports.
 
-use super::super::messages::{FromTrainer, ToTrainer, ToViewer};
-use super::{REFLOW_PAIRS, Session};
+use super::super::messages::{FromTrainer, Resume, ToTrainer, ToViewer};
+use super::{MAX_RECOVERIES, REFLOW_PAIRS, Session};
+use crate::settings::toy2d::DRAWN;
 
 impl Session {
     /// Where training pauses next: the pause the person asked for, or the step of a reflow the
@@ -119,6 +120,10 @@ impl Session {
                 if self.set.is_none() || step > self.step {
                     return;
                 }
+                self.checkpoint = Some(Resume {
+                    step,
+                    values: values.clone(),
+                });
                 self.out.viewer.push(ToViewer::Weights {
                     generation,
                     step,
@@ -139,6 +144,9 @@ impl Session {
                 if self.weights.is_some_and(|w| w > step) {
                     self.weights = None;
                     self.failed_at = None;
+                }
+                if self.checkpoint.as_ref().is_some_and(|c| c.step > step) {
+                    self.checkpoint = None;
                 }
                 self.forget_drawn(|s| s > step);
                 self.say(
@@ -168,6 +176,7 @@ impl Session {
                         // what was drawn came from the weights before the reflow
                         self.forget_drawn(|_| true);
                         self.weights = None;
+                        self.checkpoint = None;
                         self.failed_at = None;
                         self.asked_weights_at = None;
                         self.say(
@@ -202,8 +211,16 @@ impl Session {
         }
     }
 
-    /// The trainer panicked or could not start: Reset starts a new one.
+    /// The trainer panicked or could not start: Reset starts a new one. A lost GPU device is no
+    /// fault of the run: a new worker goes on from the weights the page kept.
     pub(super) fn trainer_died(&mut self, message: &str) {
+        if is_lost(message)
+            && self.set.is_some()
+            && self.reflows == 0
+            && self.recoveries[0] < MAX_RECOVERIES
+        {
+            return self.trainer_lost(message);
+        }
         self.trainer_dead = true;
         self.playing = false;
         self.reflowing = false;
@@ -216,4 +233,58 @@ impl Session {
             format!("Training stopped: {message}. Press Reset to start again."),
         );
     }
+
+    /// The trainer's device was lost: a new worker, on a new device, goes on from the last EMA
+    /// weights the page was sent (or from step 0 when none had come yet), training again if it
+    /// was training. The losses and drawings of later steps go. Not for a reflowed run (it
+    /// trains on pairs that were on the device), nor more than [`MAX_RECOVERIES`] times a run
+    /// (a device lost again at once would otherwise start workers forever).
+    fn trainer_lost(&mut self, message: &str) {
+        self.recoveries[0] += 1;
+        self.trainer_dead = false;
+        let training = self.will_train();
+        self.out.respawn_trainer = true;
+        self.playing = false;
+        self.reflowing = false;
+        self.resume_after_reflow = false;
+        self.asked_weights_at = None;
+        self.failed_at = None;
+        let resume = self.checkpoint.clone();
+        let step = resume.as_ref().map_or(0, |r| r.step);
+        self.step = step;
+        self.losses.truncate(step);
+        if self.weights.is_some_and(|w| w > step) {
+            self.weights = None;
+        }
+        self.forget_drawn(|s| s > step);
+        let config = self.settings.config();
+        let drawn = (self.settings.data() == DRAWN).then(|| self.settings.drawn.clone());
+        self.out.trainer.push(ToTrainer::Start {
+            generation: self.generation,
+            config,
+            drawn,
+            backend: self.backend.clone(),
+            resume,
+        });
+        if training {
+            self.play();
+        }
+        let from = if step > 0 {
+            format!(
+                "training goes on from step {step}, the last weights shown (Adam's moments start afresh)"
+            )
+        } else {
+            "training starts again from step 0 (no weights had been shown yet)".to_string()
+        };
+        self.say(
+            "warning",
+            Some("trainer-lost"),
+            format!("Training stopped: {message}. A new worker opens a new device, and {from}."),
+        );
+    }
+}
+
+/// Whether a worker ended because its GPU device was lost (`backend::device_lost_sentence`).
+pub(super) fn is_lost(message: &str) -> bool {
+    message.starts_with("the GPU device was lost")
 }

@@ -4,10 +4,10 @@
 use super::super::density::Density;
 use super::super::messages::{FromViewer, SampleSpec, ToTrainer, ToViewer};
 use super::super::results::{Chain, grid};
-use super::{DENSITY_CELLS, FIELD_CELLS, RESAMPLE_MS, Session, WEIGHTS_WAIT_MS};
+use super::{DENSITY_CELLS, FIELD_CELLS, MAX_RECOVERIES, RESAMPLE_MS, Session, WEIGHTS_WAIT_MS};
 use crate::floats::Floats;
 use crate::settings::Common;
-use crate::settings::toy2d::EXTENT;
+use crate::settings::toy2d::{DRAWN, EXTENT};
 
 impl Session {
     /// Keeps the viewer's copy of the EMA weights fresh (once when training pauses, every
@@ -256,8 +256,15 @@ impl Session {
         }
     }
 
-    /// The viewer panicked or could not start: Reset starts a new one.
+    /// The viewer panicked or could not start: Reset starts a new one. A lost GPU device is no
+    /// fault of the run: a new worker starts on a new device with the weights the page kept.
     pub(super) fn viewer_died(&mut self, message: &str) {
+        if super::trainer::is_lost(message)
+            && self.set.is_some()
+            && self.recoveries[1] < MAX_RECOVERIES
+        {
+            return self.viewer_lost(message);
+        }
         self.viewer_dead = true;
         self.sampling = None;
         self.density_job = None;
@@ -269,6 +276,46 @@ impl Session {
             "error",
             Some("viewer"),
             format!("Sampling stopped: {message}. Press Reset to start again."),
+        );
+    }
+
+    /// The viewer's device was lost: what it was drawing is asked again of a new worker, on a new
+    /// device, given the run and the last weights the page kept; what is shown stays.
+    fn viewer_lost(&mut self, message: &str) {
+        self.recoveries[1] += 1;
+        self.viewer_dead = false;
+        self.out.respawn_viewer = true;
+        self.sampling = None;
+        self.density_job = None;
+        self.fields_asked.clear();
+        self.probe.asked = None;
+        self.strip_job = None;
+        self.failed_at = None;
+        let config = self.settings.config();
+        let drawn = (self.settings.data() == DRAWN).then(|| self.settings.drawn.clone());
+        // messages for the dead worker (cancels) mean nothing to the new one
+        self.out.viewer.clear();
+        self.out.viewer.push(ToViewer::Start {
+            generation: self.generation,
+            config,
+            drawn,
+            backend: self.backend.clone(),
+        });
+        self.weights = None;
+        if let Some(c) = self.checkpoint.clone() {
+            self.weights = Some(c.step);
+            self.out.viewer.push(ToViewer::Weights {
+                generation: self.generation,
+                step: c.step,
+                values: c.values,
+            });
+        }
+        self.say(
+            "warning",
+            Some("viewer-lost"),
+            format!(
+                "Sampling stopped: {message}. A new worker opens a new device; what is shown stays."
+            ),
         );
     }
 }

@@ -422,18 +422,33 @@ test('the chain runs in a worker: slow CPU steps do not hold the page, and a cra
   await page.close();
 });
 
-// The GPU device lost in the middle of a chain (a driver reset; here the test hook calls
-// GPUDevice.destroy() on the worker's device): the page says so, a new worker opens a new device
-// and loads the model again, the steps already shown stay, and the next chain is the same as
-// a first one.
-test('a WebGPU device lost while sampling: said, a new device, the steps shown stay, and the next chain is right', { skip: !existsSync(join(WEIGHTS, `${UNET}.safetensors`)) && `no ${UNET} weights shipped yet` }, async () => {
+// The GPU's two faults, one after the other, on one page:
+// - out of memory for real: a batch of 32,768 images (past the page's limit of 64, through the
+//   test hook) needs a 3.3 GB buffer where SwiftShader allows 1 GiB. The page says the GPU ran
+//   out of memory and what to do; the worker and its device live on, and the next chain is the
+//   native reference's;
+// - the device lost in the middle of a chain (a driver reset; here the test hook calls
+//   GPUDevice.destroy() on the worker's device): the page says so, a new worker opens a new
+//   device and loads the model again, the steps already shown stay, and the next chain is the
+//   same as a first one.
+test('on WebGPU, out of memory and a lost device: each said, the steps shown stay, and the next chain is right', { skip: !existsSync(join(WEIGHTS, `${UNET}.safetensors`)) && `no ${UNET} weights shipped yet` }, async () => {
   // a short chain of one image (SwiftShader runs the U-Net slowly): the device goes after step 2
   const hash = `model=${UNET}&sampler=dpm%2B%2B2m&steps=6&n=1&class=3&guidance=0`;
   const { page, errors } = await open(browser, `${server.url}#widget=sampler&backend=webgpu&${hash}`);
   await waitStatus(page, ['ready'], 180_000);
   assert.equal(await page.$eval('#app', (e) => e.dataset.backend), 'webgpu');
+  await page.evaluate(() => window.__playground.hugeBatch());
+  const oom = await waitStatus(page, ['error'], 180_000);
+  const oomSaid = (await messages(page)).join('\n');
+  assert.match(oomSaid, /Sampling stopped: the GPU ran out of memory \(a buffer of \d+ MB did not fit\); fewer images, or the CPU \(#backend=cpu\), will fit\./);
+  assert.equal(oom.backend, 'webgpu');
+  await page.screenshot({ path: join(ARTIFACTS, 'sampler-out-of-memory.png') });
   await page.click('button[name="sample"]');
-  await page.waitForFunction(() => Number(document.querySelector('#app').dataset.step) >= 2, null, { timeout: 180_000, polling: 50 });
+  const after = await waitStatus(page, ['done', 'error'], 180_000);
+  assert.equal(after.status, 'done', (await messages(page)).join('\n'));
+  assertMatchesNative(`${UNET}-short`, hash, 'webgpu', await page.evaluate(() => Array.from(window.__playground.images)));
+  await page.click('button[name="sample"]');
+  await page.waitForFunction(() => { const d = document.querySelector('#app').dataset; return d.status === 'sampling' && Number(d.step) >= 2; }, null, { timeout: 180_000, polling: 50 });
   await page.evaluate(() => window.__playground.loseDevice());
   await page.waitForFunction(() => /the GPU device was lost/.test(document.querySelector('#app .messages')?.textContent), null, { timeout: 60_000 });
   const before = Number(await page.$eval('#app', (e) => e.dataset.step));

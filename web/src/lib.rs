@@ -12,6 +12,7 @@ macro_rules! wasm_only {
 
 pub mod embed;
 pub mod floats;
+pub mod gpu_error;
 pub mod render;
 pub mod settings;
 pub mod widgets;

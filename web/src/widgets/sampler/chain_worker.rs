@@ -179,7 +179,7 @@ impl Job for ChainWorker {
                     if backend::is_device_lost(&message) {
                         lost(message);
                     }
-                    return stopped(r.run, message);
+                    return stopped(r.run, format!("Sampling stopped: {message}."));
                 }
             }
             // a chain of no steps would otherwise end without a word to the page

@@ -85,6 +85,7 @@ pub async fn run(
     // `__playground.crashWorker()`: a test makes the worker panic, as a GPU out-of-memory would
     root.publish_command("crashWorker", panel.queue(), Cmd::CrashWorker);
     root.publish_command("loseDevice", panel.queue(), Cmd::LoseDevice);
+    root.publish_command("hugeBatch", panel.queue(), Cmd::HugeBatch);
     dom::mark("panel");
     let mut glue = Glue {
         root,

@@ -176,7 +176,14 @@ impl Job for Trainer {
                         lost(message);
                     }
                     self.training = false;
-                    worker::post(&FromTrainer::Failed { message });
+                    // the slice's weights carry the failure (the GPU out of memory, say): back to
+                    // the last good ones, as for a diverging loss
+                    let _ = run.trainer.check(f32::NAN);
+                    worker::post(&FromTrainer::Stopped {
+                        generation: self.generation,
+                        step: run.trainer.step,
+                        message: format!("{message}; the weights of step {} were kept", run.trainer.step),
+                    });
                     self.progress(Vec::new());
                     return;
                 }

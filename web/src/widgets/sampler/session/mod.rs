@@ -56,7 +56,15 @@ pub enum Cmd {
     CrashWorker,
     /// Test hook (`__playground.loseDevice()`): destroy the worker's WebGPU device.
     LoseDevice,
+    /// Test hook (`__playground.hugeBatch()`): sample [`HUGE_BATCH`] images with the settings,
+    /// past the page's own limit, so the GPU runs out of memory for real.
+    HugeBatch,
 }
+
+/// Images a test's huge batch asks for: 512× the page's limit, over 3 GB in the first layer of
+/// either U-Net, guided or not (more than a WebGPU buffer may hold on most devices: SwiftShader
+/// allows 1 GiB).
+pub const HUGE_BATCH: usize = 32768;
 
 /// The edits made from the pad's image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -318,6 +326,20 @@ impl Session {
             }
             Cmd::CrashWorker => self.out.chain.push(ToChain::Crash),
             Cmd::LoseDevice => self.out.chain.push(ToChain::LoseDevice),
+            Cmd::HugeBatch => {
+                let mut spec = self.settings.spec(self.model.built().and_then(|(_, c)| c));
+                spec.n = HUGE_BATCH;
+                if !spec.classes.is_empty() {
+                    spec.classes = spec
+                        .classes
+                        .iter()
+                        .cycle()
+                        .take(HUGE_BATCH)
+                        .cloned()
+                        .collect();
+                }
+                self.start_spec(now, spec, None);
+            }
             // the glue's own (files, the cache, downloads)
             Cmd::OwnFiles
             | Cmd::ClearCache

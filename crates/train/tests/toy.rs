@@ -10,14 +10,18 @@ fn ddpm() -> ToyConfig {
     ToyConfig::textbook_ddpm()
 }
 
-/// Weight initialisation draws from the device's global generator: one run at a time keeps each
-/// test reproducible (the training noise itself comes from the run's seeded source).
+/// Weight initialisation draws from the device's global generator: one initialisation at a time
+/// keeps each test reproducible (the training noise itself comes from the run's seeded source, and
+/// sampling from the chain's).
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn learn(config: ToyConfig, steps: usize, sampler: &str, sampler_steps: usize) -> (f64, f64) {
-    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let device = burn::prelude::Device::flex();
-    let mut run = ToyRun::new(config.clone(), &device).unwrap();
+    // only the initial weights come from the device's generator: the long runs train side by side
+    let mut run = {
+        let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        ToyRun::new(config.clone(), &device).unwrap()
+    };
     let mut losses = Vec::new();
     for i in 0..steps {
         let loss = run.step();

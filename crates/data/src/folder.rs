@@ -6,6 +6,44 @@ use std::path::Path;
 
 use crate::{DataError, Images};
 
+/// The largest image file a folder may hold, checked before it is read (a CIFAR-10 PNG is ~2 kB).
+pub const MAX_IMAGE_FILE_BYTES: u64 = 64 << 20;
+/// The most bytes of image files a folder may hold in all, checked before each file is read
+/// (CIFAR-10's 60,000 PNGs: ~140 MB).
+pub const MAX_FOLDER_BYTES: u64 = 2 << 30;
+
+/// Counts the bytes of the image files read so far, refusing a file before it is read when it,
+/// or the folder, would pass the limits above.
+struct Budget<'a> {
+    origin: &'a str,
+    used: u64,
+}
+
+impl Budget<'_> {
+    fn take(&mut self, name: &str, bytes: u64) -> Result<(), DataError> {
+        if bytes > MAX_IMAGE_FILE_BYTES {
+            return Err(DataError::malformed(
+                self.origin,
+                format!(
+                    "{name} is {bytes} bytes, more than the {} MiB an image file may have",
+                    MAX_IMAGE_FILE_BYTES >> 20
+                ),
+            ));
+        }
+        self.used += bytes;
+        if self.used > MAX_FOLDER_BYTES {
+            return Err(DataError::malformed(
+                self.origin,
+                format!(
+                    "its images come to more than the {} GiB a folder may hold",
+                    MAX_FOLDER_BYTES >> 30
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 struct Entry {
     class: String,
     name: String,
@@ -94,6 +132,10 @@ fn class_and_name<'a>(parts: &[&'a str], split: &str) -> Option<(&'a str, &'a st
 pub fn read_image_folder(root: &Path, split: &str) -> Result<Images, DataError> {
     let origin = root.display().to_string();
     let dir = root.join(split);
+    let mut budget = Budget {
+        origin: &origin,
+        used: 0,
+    };
     let mut entries = Vec::new();
     for class in std::fs::read_dir(&dir).map_err(io(&dir))? {
         let class = class.map_err(io(&dir))?.path();
@@ -113,6 +155,8 @@ pub fn read_image_folder(root: &Path, split: &str) -> Result<Images, DataError> 
                 .to_string_lossy()
                 .to_string();
             if is_image(&name) {
+                let size = std::fs::metadata(&file).map_err(io(&file))?.len();
+                budget.take(&format!("{class_name}/{name}"), size)?;
                 let bytes = std::fs::read(&file).map_err(io(&file))?;
                 entries.push(Entry {
                     class: class_name.clone(),
@@ -145,6 +189,10 @@ pub fn read_image_folder_tar_gz_from(
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
     let bad =
         |e: std::io::Error| DataError::malformed(&origin, format!("not a readable .tar.gz ({e})"));
+    let mut budget = Budget {
+        origin: &origin,
+        used: 0,
+    };
     let mut entries = Vec::new();
     for entry in archive.entries().map_err(bad)? {
         let mut entry = entry.map_err(bad)?;
@@ -152,6 +200,11 @@ pub fn read_image_folder_tar_gz_from(
         let parts: Vec<&str> = name.split('/').filter(|p| !p.is_empty()).collect();
         if let Some((class, file)) = class_and_name(&parts, split) {
             let (class, file) = (class.to_string(), file.to_string());
+            // the tar header's size, before the bytes are read (the entry yields no more)
+            budget.take(
+                &format!("{class}/{file}"),
+                entry.header().size().map_err(bad)?,
+            )?;
             let mut bytes = Vec::new();
             entry.read_to_end(&mut bytes).map_err(bad)?;
             entries.push(Entry {

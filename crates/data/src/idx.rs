@@ -6,26 +6,69 @@ use std::path::Path;
 
 use crate::{DataError, Images};
 
-fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, DataError> {
+/// The most values an IDX file may hold (MNIST's training images: 47 M). A file over it, or a
+/// header that claims more, is refused before anything of that size is read or unpacked.
+pub const MAX_IDX_BYTES: u64 = 1 << 30;
+
+fn read_maybe_gz(path: &Path, dims: usize) -> Result<Vec<u8>, DataError> {
     let p = path.display().to_string();
-    let raw = std::fs::read(path).map_err(|source| DataError::Io {
+    let io = |source| DataError::Io {
         path: p.clone(),
         source,
-    })?;
-    gunzip_if(raw, &p)
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > MAX_IDX_BYTES + 4 + 4 * dims as u64 {
+        return Err(DataError::malformed(
+            &p,
+            format!(
+                "it is {size} bytes, more than an IDX file of at most {} MiB of values",
+                MAX_IDX_BYTES >> 20
+            ),
+        ));
+    }
+    let raw = std::fs::read(path).map_err(io)?;
+    gunzip_if(raw, dims, &p)
 }
 
-/// The bytes, or what they hold when they are gzipped (detected by their first two bytes).
-fn gunzip_if(raw: Vec<u8>, origin: &str) -> Result<Vec<u8>, DataError> {
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(raw.as_slice())
-            .read_to_end(&mut out)
-            .map_err(|e| DataError::malformed(origin, format!("bad gzip data ({e})")))?;
-        Ok(out)
-    } else {
-        Ok(raw)
+/// The number of values a header of `dims` dimensions claims, if it can be held.
+fn claimed(head: &[u8], dims: usize) -> Option<u64> {
+    (0..dims)
+        .map(|i| be_u32(head, 4 + 4 * i) as u64)
+        .try_fold(1u64, |n, d| n.checked_mul(d))
+        .filter(|&n| n <= MAX_IDX_BYTES)
+}
+
+/// The bytes, or what they hold when they are gzipped (detected by their first two bytes):
+/// the header, then no more than one byte past the values it claims, so a gzip bomb (a stream
+/// that unpacks to a thousand times its size) stops there.
+fn gunzip_if(raw: Vec<u8>, dims: usize, origin: &str) -> Result<Vec<u8>, DataError> {
+    if !raw.starts_with(&[0x1f, 0x8b]) {
+        return Ok(raw);
     }
+    let bad = |e: std::io::Error| DataError::malformed(origin, format!("bad gzip data ({e})"));
+    let mut stream = flate2::read::GzDecoder::new(raw.as_slice());
+    let head = 4 + 4 * dims;
+    let mut out = Vec::with_capacity(head);
+    (&mut stream)
+        .take(head as u64)
+        .read_to_end(&mut out)
+        .map_err(bad)?;
+    if out.len() < head {
+        // too short for a header: the parser says so
+        return Ok(out);
+    }
+    let Some(count) = claimed(&out, dims) else {
+        let shape: Vec<u32> = (0..dims).map(|i| be_u32(&out, 4 + 4 * i)).collect();
+        return Err(DataError::malformed(
+            origin,
+            format!(
+                "header says {shape:?}: more than the {} MiB of values an IDX file may hold",
+                MAX_IDX_BYTES >> 20
+            ),
+        ));
+    };
+    stream.take(count + 1).read_to_end(&mut out).map_err(bad)?;
+    Ok(out)
 }
 
 /// An IDX file's bytes (gzipped or not) with `dims` dimensions (3: images, 1: labels), named
@@ -35,7 +78,7 @@ pub fn parse_idx(
     dims: usize,
     origin: &str,
 ) -> Result<(Vec<usize>, Vec<u8>), DataError> {
-    parse(&gunzip_if(bytes.to_vec(), origin)?, dims, origin)
+    parse(&gunzip_if(bytes.to_vec(), dims, origin)?, dims, origin)
 }
 
 fn be_u32(b: &[u8], at: usize) -> u32 {
@@ -69,6 +112,12 @@ fn parse(bytes: &[u8], dims: usize, path: &str) -> Result<(Vec<usize>, Vec<u8>),
         ));
     };
     let body = &bytes[head..];
+    if body.len() > count {
+        return Err(DataError::malformed(
+            path,
+            format!("header says {shape:?} = {count} values, the file holds more (a wrong file?)"),
+        ));
+    }
     if body.len() != count {
         return Err(DataError::malformed(
             path,
@@ -84,14 +133,14 @@ fn parse(bytes: &[u8], dims: usize, path: &str) -> Result<(Vec<usize>, Vec<u8>),
 /// Reads an IDX image file (N×H×W, u8) as single-channel images without labels.
 pub fn read_idx_images(path: &Path) -> Result<(usize, usize, usize, Vec<u8>), DataError> {
     let p = path.display().to_string();
-    let (shape, pixels) = parse(&read_maybe_gz(path)?, 3, &p)?;
+    let (shape, pixels) = parse(&read_maybe_gz(path, 3)?, 3, &p)?;
     Ok((shape[0], shape[1], shape[2], pixels))
 }
 
 /// Reads an IDX label file (N, u8).
 pub fn read_idx_labels(path: &Path) -> Result<Vec<u8>, DataError> {
     let p = path.display().to_string();
-    let (_, labels) = parse(&read_maybe_gz(path)?, 1, &p)?;
+    let (_, labels) = parse(&read_maybe_gz(path, 1)?, 1, &p)?;
     if let Some(bad) = labels.iter().find(|&&l| l > 9) {
         return Err(DataError::malformed(
             &p,

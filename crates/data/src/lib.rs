@@ -10,9 +10,12 @@ mod idx;
 pub mod toy;
 
 #[cfg(feature = "files")]
-pub use folder::{read_image_folder, read_image_folder_tar_gz, read_image_folder_tar_gz_from};
+pub use folder::{
+    MAX_FOLDER_BYTES, MAX_IMAGE_FILE_BYTES, read_image_folder, read_image_folder_tar_gz,
+    read_image_folder_tar_gz_from,
+};
 #[cfg(feature = "files")]
-pub use idx::{encode_idx, parse_idx, read_idx_images, read_idx_labels, read_mnist};
+pub use idx::{MAX_IDX_BYTES, encode_idx, parse_idx, read_idx_images, read_idx_labels, read_mnist};
 
 /// Errors, each naming the file and what is wrong with it.
 #[derive(Debug, thiserror::Error)]

@@ -184,7 +184,10 @@ for (const backend of ['cpu', 'webgpu']) {
     }
     // the URL holds the state: the view is in the hash now
     assert.ok((await page.evaluate(() => location.hash)).includes('view=chain'));
-    assert.deepEqual(lose ? errors.filter((e) => !/GPU device was lost|RuntimeError|unreachable/.test(e)) : errors, []);
+    // a lost device ends both workers: each logs its sentence and its trap, nothing else
+    const traps = errors.filter((e) => /RuntimeError|unreachable/.test(e));
+    assert.ok(traps.length <= 2, traps.join('\n'));
+    assert.deepEqual(errors.filter((e) => !/GPU device was lost|RuntimeError|unreachable/.test(e)), []);
     await page.close();
   });
 }

@@ -84,10 +84,7 @@ pub fn lost_reason() -> Option<String> {
 /// Whether an error from the device says the device itself is gone (wgpu: "poisoned",
 /// "Destroyed", "lost").
 pub fn is_device_lost(message: &str) -> bool {
-    lost_reason().is_some()
-        || ["device is poisoned", "Device was destroyed", "Device lost", "device lost"]
-            .iter()
-            .any(|k| message.contains(k))
+    lost_reason().is_some() || crate::gpu_error::says_device_lost(message)
 }
 
 /// A device loss said in a sentence: the first line of what the device said.

@@ -5,6 +5,10 @@
 /// out of memory (Burn's runtime: "can't allocate buffer of size: N" for a buffer over what the
 /// device allows, or the device's own out-of-memory error) is said as such, with what to do.
 pub fn read_failed(error: &str) -> String {
+    // a lost device is said by the caller (`backend::is_device_lost` reads this text)
+    if says_device_lost(error) {
+        return format!("reading results back from the device failed: {error}");
+    }
     let size = error
         .split("can't allocate buffer of size: ")
         .nth(1)
@@ -29,9 +33,22 @@ pub fn read_failed(error: &str) -> String {
     format!("the GPU ran out of memory ({what}); fewer images, or the CPU (#backend=cpu), will fit")
 }
 
+/// Whether an error's text says the device itself is gone (wgpu: "poisoned", "Destroyed",
+/// "lost").
+pub fn says_device_lost(error: &str) -> bool {
+    [
+        "device is poisoned",
+        "Device was destroyed",
+        "Device lost",
+        "device lost",
+    ]
+    .iter()
+    .any(|k| error.contains(k))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::read_failed;
+    use super::{read_failed, says_device_lost};
 
     #[test]
     fn an_allocation_failure_is_said_as_the_gpu_out_of_memory() {
@@ -44,6 +61,9 @@ mod tests {
             read_failed("GPUOutOfMemoryError: Out of Memory")
                 .starts_with("the GPU ran out of memory (the device had no memory left)")
         );
+        // a lost device's error, out of memory or not, is left for the lost-device check
+        let lost = "Device lost: out of memory";
+        assert!(read_failed(lost).ends_with(lost) && says_device_lost(&read_failed(lost)));
         assert!(
             read_failed("something else")
                 .starts_with("reading results back from the device failed: something else")

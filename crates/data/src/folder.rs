@@ -155,9 +155,19 @@ pub fn read_image_folder(root: &Path, split: &str) -> Result<Images, DataError> 
                 .to_string_lossy()
                 .to_string();
             if is_image(&name) {
+                let label = format!("{class_name}/{name}");
                 let size = std::fs::metadata(&file).map_err(io(&file))?.len();
-                budget.take(&format!("{class_name}/{name}"), size)?;
-                let bytes = std::fs::read(&file).map_err(io(&file))?;
+                budget.take(&label, size)?;
+                // read no more than the limit, whatever the size said (a file that grew, a
+                // device file)
+                let mut bytes = Vec::new();
+                std::fs::File::open(&file)
+                    .and_then(|f| f.take(MAX_IMAGE_FILE_BYTES + 1).read_to_end(&mut bytes))
+                    .map_err(io(&file))?;
+                if bytes.len() as u64 != size {
+                    // it changed since: counted again at what was read (over 64 MiB: refused)
+                    budget.take(&label, bytes.len() as u64)?;
+                }
                 entries.push(Entry {
                     class: class_name.clone(),
                     name,
@@ -200,13 +210,14 @@ pub fn read_image_folder_tar_gz_from(
         let parts: Vec<&str> = name.split('/').filter(|p| !p.is_empty()).collect();
         if let Some((class, file)) = class_and_name(&parts, split) {
             let (class, file) = (class.to_string(), file.to_string());
-            // the tar header's size, before the bytes are read (the entry yields no more)
-            budget.take(
-                &format!("{class}/{file}"),
-                entry.header().size().map_err(bad)?,
-            )?;
+            // the entry's size (a PAX header's where there is one), before the bytes are read,
+            // and the read bounded by the limit all the same
+            budget.take(&format!("{class}/{file}"), entry.size())?;
             let mut bytes = Vec::new();
-            entry.read_to_end(&mut bytes).map_err(bad)?;
+            (&mut entry)
+                .take(MAX_IMAGE_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(bad)?;
             entries.push(Entry {
                 class,
                 name: file,

@@ -232,6 +232,38 @@ fn every_limit_takes_its_value_refuses_one_more_and_a_huge_claim_allocates_nothi
         most < MIB,
         "a 64 MiB image file claimed: an allocation of {most} bytes"
     );
+    // the same claim in a PAX extended header (which the reader takes over the plain one's 0)
+    let pax = {
+        let record = b"17 size=67108865\n";
+        let mut x = tar::Header::new_ustar();
+        x.set_path("PaxHeader").unwrap();
+        x.set_entry_type(tar::EntryType::XHeader);
+        x.set_size(record.len() as u64);
+        x.set_mode(0o644);
+        x.set_cksum();
+        let mut h = tar::Header::new_gnu();
+        h.set_path("set/train/cat/1.png").unwrap();
+        h.set_size(0);
+        h.set_mode(0o644);
+        h.set_cksum();
+        let mut raw = x.as_bytes().to_vec();
+        raw.extend(record);
+        raw.resize(1024, 0);
+        raw.extend(h.as_bytes());
+        raw.extend(vec![0; 1024]);
+        gz(&raw)
+    };
+    let (r, most) =
+        largest(|| data::read_image_folder_tar_gz_from(pax.as_slice(), "pax.tar.gz", "train"));
+    refused(
+        "a PAX size over 64 MiB",
+        r.map(|i| i.len()),
+        "more than the 64 MiB",
+    );
+    assert!(
+        most < MIB,
+        "a PAX size of 64 MiB: an allocation of {most} bytes"
+    );
     // at the limit the file is read (here it is cut short: a tar error, not the limit's)
     let r = data::read_image_folder_tar_gz_from(
         tar_gz(data::MAX_IMAGE_FILE_BYTES).as_slice(),

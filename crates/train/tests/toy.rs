@@ -174,7 +174,13 @@ fn a_run_resumed_from_its_ema_weights_goes_on_where_it_was() {
     // it trains on from there: the losses of the next 50 steps stay at the trained run's level,
     // far below a fresh run's first ones
     let fresh = loss_at(&mut ToyRun::new(ToyConfig::default(), &device).unwrap());
+    let at_resume = resumed.frozen().eps(&pts, 0.4).into_data();
     let next: Vec<f32> = (0..50).map(|_| loss_at(&mut resumed)).collect();
+    assert_ne!(
+        resumed.frozen().eps(&pts, 0.4).into_data(),
+        at_resume,
+        "the resumed weights train"
+    );
     let mean = next.iter().sum::<f32>() / 50.0;
     assert!(next.iter().all(|l| l.is_finite()));
     assert!(

@@ -56,8 +56,9 @@ impl ToyRun {
         let ad = device.clone().autodiff();
         let model = frozen.model.train().fork(&ad);
         let mut run = Self::from_model(set, model, device);
-        run.trainer.resume_at(step);
+        // before resume_at, which keeps the weights as the last good ones
         run.trainer.ema.updates = step;
+        run.trainer.resume_at(step);
         run.rng = training_noise(run.set.config.seed ^ 0x7e57_a127 ^ step as u64);
         Ok(run)
     }

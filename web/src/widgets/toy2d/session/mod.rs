@@ -250,6 +250,23 @@ impl Session {
         trainer: Vec<Event<FromTrainer>>,
         viewer: Vec<Event<FromViewer>>,
     ) {
+        // a worker that died is dealt with (and a lost device's replaced) before what a person
+        // asked for in the same frame
+        let died = |e: &Event<_>| matches!(e, Event::Died(_));
+        let (dead, trainer): (Vec<_>, Vec<_>) = trainer.into_iter().partition(died);
+        for event in dead {
+            if let Event::Died(message) = event {
+                self.trainer_died(&message);
+            }
+        }
+        let (dead, viewer): (Vec<_>, Vec<_>) = viewer
+            .into_iter()
+            .partition(|e| matches!(e, Event::Died(_)));
+        for event in dead {
+            if let Event::Died(message) = event {
+                self.viewer_died(&message);
+            }
+        }
         for c in cmds {
             self.apply(c);
         }

@@ -259,6 +259,8 @@ impl Session {
         self.forget_drawn(|s| s > step);
         let config = self.settings.config();
         let drawn = (self.settings.data() == DRAWN).then(|| self.settings.drawn.clone());
+        // messages meant for the dead worker mean nothing to the new one
+        self.out.trainer.clear();
         self.out.trainer.push(ToTrainer::Start {
             generation: self.generation,
             config,

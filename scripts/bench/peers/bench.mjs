@@ -1,0 +1,144 @@
+// The side-by-side comparison of issue 22 (not a test): in one headless Chromium, a step of our
+// page's sampler on the CPU path against onnxruntime-web running the same U-Net exported to ONNX
+// (export_onnx.py), at the same work: a guided step at batch N is one U-Net forward at batch 2N.
+// For each model and batch the two alternate (ROUNDS rounds), each in a fresh page:
+//   - the tab: #widget=sampler&backend=cpu, DPM-Solver++ (one network call a step), guidance 2,
+//     STEPS steps; the median of __playground.stepMs after the first step;
+//   - ORT-web, wasm execution provider, 1 thread: the median of REPS runs after one warm-up, on
+//     seeded inputs of the same shapes;
+//   - ORT-web with 2 threads (once per model and batch): the page served cross-origin isolated
+//     (COOP/COEP), which wasm threads need and an embed in a blog post cannot have.
+// Prints JSON lines; run.sh turns them into docs/performance.md's table.
+//
+//   node bench.mjs DIST ONNX_DIR          (BENCH_MODELS, BENCH_BATCHES, BENCH_ROUNDS, BENCH_STEPS)
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { extname, join, normalize, dirname, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { serve } from '../../../tests/e2e/serve.mjs';
+import { launch } from '../../../tests/e2e/browser.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const [DIST = join(HERE, '../../../dist'), ONNX = join(HERE, 'onnx')] = process.argv.slice(2);
+const MODELS = (process.env.BENCH_MODELS ?? 'mnist-unet-cond,cifar10-unet-cond').split(',');
+const BATCHES = (process.env.BENCH_BATCHES ?? '1,16,64').split(',').map(Number);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const STEPS = Number(process.env.BENCH_STEPS ?? 5);
+const LIMIT_MS = Number(process.env.BENCH_LIMIT_S ?? 600) * 1000;
+const ORT = join(HERE, 'node_modules', 'onnxruntime-web', 'dist');
+const ORT_VERSION = JSON.parse(readFileSync(join(HERE, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')).version;
+
+// GFLOP per image of each U-Net's forward pass (scripts/flops.py: convolutions, linears and
+// attention products)
+const GFLOP = Object.fromEntries(execFileSync('python3', [join(HERE, '../../flops.py')], { encoding: 'utf8' })
+  .split('\n').map((l) => /^([a-z0-9-]+): ([0-9.]+) GFLOP forward per image/.exec(l)).filter(Boolean).map((m) => [m[1], Number(m[2])]));
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.onnx': 'application/octet-stream' };
+
+/// ORT's files, the exported models and the bench page; `isolated` adds COOP/COEP.
+async function ortServer(isolated) {
+  const roots = { '/ort/': ORT, '/onnx/': ONNX };
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const headers = isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
+    if (path === '/' || path === '/bench.html') {
+      return void res.writeHead(200, { 'content-type': 'text/html', ...headers }).end('<!doctype html><title>ORT bench</title>');
+    }
+    const prefix = Object.keys(roots).find((p) => path.startsWith(p));
+    const file = prefix && normalize(join(roots[prefix], path.slice(prefix.length)));
+    if (!file || !file.startsWith(normalize(roots[prefix]) + sep)) return void res.writeHead(404).end();
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...headers }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
+}
+
+const median = (v) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+
+/// onnxruntime-web on `model` at forward batch `b`: the median ms of `reps` runs.
+async function ort(browser, base, model, b, threads, reps) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${base}bench.html`);
+    await page.addScriptTag({ url: `${base}ort/ort.wasm.min.js` });
+    return await page.evaluate(async ({ model, b, threads, reps }) => {
+      const ort = window.ort;
+      ort.env.wasm.numThreads = threads;
+      ort.env.wasm.wasmPaths = '/ort/';
+      const session = await ort.InferenceSession.create(`/onnx/${model}.onnx`, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+      const meta = session.inputNames;
+      // the input's shape from the model's own metadata is dynamic in the batch: read it from the name
+      const [c, s] = model.startsWith('mnist') ? [1, 28] : [3, 32];
+      let seed = 1;
+      const rand = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed / 2 ** 32 - 0.5; };
+      const feeds = {
+        sample: new ort.Tensor('float32', Float32Array.from({ length: b * c * s * s }, rand), [b, c, s, s]),
+        timestep: new ort.Tensor('float32', new Float32Array(b).fill(500), [b]),
+      };
+      if (meta.includes('class_labels')) feeds.class_labels = new ort.Tensor('int64', BigInt64Array.from({ length: b }, (_, i) => BigInt(i % 10)), [b]);
+      await session.run(feeds);
+      const ms = [];
+      for (let i = 0; i < reps; i++) {
+        const t = performance.now();
+        await session.run(feeds);
+        ms.push(performance.now() - t);
+      }
+      return { ms, isolated: self.crossOriginIsolated, threads: ort.env.wasm.numThreads };
+    }, { model, b, threads, reps });
+  } finally {
+    await page.close();
+  }
+}
+
+/// Our page's sampler on the CPU path: the median step after the first.
+async function tab(browser, base, model, n) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${base}#widget=sampler&backend=cpu&autorun=1&model=${model}&n=${n}&steps=${STEPS}&sampler=dpm%2B%2B2m&guidance=2&class=mixed`);
+    await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#app')?.dataset.status), null, { timeout: LIMIT_MS, polling: 20 });
+    const r = await page.evaluate(() => ({ status: document.querySelector('#app').dataset.status, backend: document.querySelector('#app').dataset.backend, stepMs: Array.from(window.__playground.stepMs ?? []) }));
+    if (r.status !== 'done' || r.backend !== 'cpu') throw new Error(`the tab ended ${r.status} on ${r.backend}`);
+    return r.stepMs.slice(1);
+  } finally {
+    await page.close();
+  }
+}
+
+const app = await serve(DIST);
+const plain = await ortServer(false);
+const isolated = await ortServer(true);
+const browser = await launch({ webgpu: false });
+const ua = await (async () => { const p = await browser.newPage(); const v = await p.evaluate(() => navigator.userAgent); await p.close(); return v; })();
+console.log(JSON.stringify({ kind: 'setup', onnxruntime_web: ORT_VERSION, browser: ua, cores: (await import('node:os')).cpus().length, steps: STEPS, rounds: ROUNDS }));
+for (const model of MODELS) {
+  for (const n of BATCHES) {
+    const b = 2 * n;
+    const reps = Math.max(3, Math.min(10, Math.round(64 / b)));
+    const rounds = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const t = median(await tab(browser, app.url, model, n));
+      const o = median((await ort(browser, plain.url, model, b, 1, reps)).ms);
+      rounds.push({ tab_ms: t, ort1_ms: o });
+    }
+    const two = await ort(browser, isolated.url, model, b, 2, reps);
+    const tabMs = median(rounds.map((r) => r.tab_ms));
+    const ort1 = median(rounds.map((r) => r.ort1_ms));
+    const ort2 = median(two.ms);
+    const gflop = GFLOP[model] * b;
+    console.log(JSON.stringify({
+      kind: 'unet', model, batch: n, forward_batch: b, rounds,
+      tab_ms: tabMs, ort_wasm_1t_ms: ort1, ort_wasm_2t_ms: ort2, ort_2t_isolated: two.isolated, ort_2t_threads: two.threads,
+      tab_over_ort_1t: tabMs / ort1, tab_over_ort_best: tabMs / Math.min(ort1, ort2),
+      tab_gflops: gflop / (tabMs / 1000), ort_1t_gflops: gflop / (ort1 / 1000),
+    }));
+  }
+}
+await browser.close();
+app.close(); plain.close(); isolated.close();

@@ -336,9 +336,11 @@ pub fn train(args: &TrainArgs) -> Result<TrainState, String> {
     let config = TrainerConfig {
         lr: state.lr,
         warmup: if resume { 100 } else { 500 },
+        decay_from: None,
         ema_decay: preset.ema_decay,
         clip_norm: Some(1.0),
         explode_factor: Some(10.0),
+        spike_after: None,
     };
     let config_json = net.config_json();
     let step0 = state.step;

@@ -9,4 +9,4 @@ pub mod toy;
 pub mod trainer;
 
 pub use ema::Ema;
-pub use trainer::{TrainError, Trainer, TrainerConfig};
+pub use trainer::{SPIKE_MEDIAN, TrainError, Trainer, TrainerConfig};

@@ -5,7 +5,7 @@ use burn::module::Module;
 use burn::prelude::*;
 use diffusion::{BetaSchedule, DiscreteSchedule, SeededNoise};
 use models::{Classifier, UNet, UNetConfig, weights};
-use train::{TrainError, Trainer, TrainerConfig, objective};
+use train::{SPIKE_MEDIAN, TrainError, Trainer, TrainerConfig, objective};
 
 /// Two classes of 8×8 images: a bright left half or a bright right half.
 fn images(n: usize, rng: &mut SeededNoise, device: &Device) -> (Tensor<4>, Vec<u8>) {
@@ -55,9 +55,11 @@ fn ddpm_loss_falls_and_ema_trails_the_model() {
     let config = TrainerConfig {
         lr: 2e-3,
         warmup: 5,
+        decay_from: None,
         ema_decay: 0.9,
         clip_norm: Some(1.0),
         explode_factor: None,
+        spike_after: None,
     };
     let mut t = Trainer::new(tiny_unet(&device), config);
     let mut rng = SeededNoise::new(3);
@@ -89,9 +91,11 @@ fn classifier_learns_and_a_nan_loss_restores_the_last_good_weights() {
     let config = TrainerConfig {
         lr: 1e-3,
         warmup: 0,
+        decay_from: None,
         ema_decay: 0.0,
         clip_norm: None,
         explode_factor: Some(10.0),
+        spike_after: None,
     };
     let mut t = Trainer::new(Classifier::new(&device), config);
     let mut last = f32::MAX;
@@ -154,9 +158,11 @@ fn adam_state_in_a_checkpoint_resumes_the_same_run() {
     let config = TrainerConfig {
         lr: 1e-3,
         warmup: 0,
+        decay_from: None,
         ema_decay: 0.5,
         clip_norm: Some(1.0),
         explode_factor: None,
+        spike_after: None,
     };
     let mut rng = SeededNoise::new(9);
     let batches: Vec<_> = (0..6)
@@ -234,6 +240,7 @@ fn noisy_losses_of_a_healthy_run_are_not_divergence() {
         Classifier::new(&device),
         TrainerConfig {
             explode_factor: Some(10.0),
+            spike_after: None,
             ..TrainerConfig::default()
         },
     );
@@ -249,4 +256,51 @@ fn noisy_losses_of_a_healthy_run_are_not_divergence() {
         t.check(loss).unwrap_or_else(|e| panic!("step {k}: {e}"));
     }
     assert!(matches!(t.check(40.0), Err(TrainError::Exploding { .. })));
+}
+
+#[test]
+fn a_late_spike_is_weathered_but_a_loss_that_stays_up_stops_training() {
+    // the page's 2-D defaults, healthy for 27,900 steps, spiked to 300, 729 and 11,354 and
+    // recovered alone (web/examples/toy_long.rs): with spike_after, a spike does not end the run
+    let device = Device::flex().autodiff();
+    let config = TrainerConfig {
+        spike_after: Some(2000),
+        ..TrainerConfig::default()
+    };
+    fn check(t: &mut Trainer<Classifier>, loss: f32) -> Result<(), TrainError> {
+        t.step += 1;
+        t.check(loss)
+    }
+    // an explosion early on is divergence (a learning rate far too high)
+    let mut early = Trainer::new(Classifier::new(&device), config.clone());
+    for _ in 0..50 {
+        check(&mut early, 0.2).unwrap();
+    }
+    assert!(matches!(
+        check(&mut early, 50.0),
+        Err(TrainError::Exploding { .. })
+    ));
+    let mut t = Trainer::new(Classifier::new(&device), config);
+    for _ in 0..3000 {
+        check(&mut t, 0.2).unwrap();
+    }
+    // spikes now and then, some of them in a row: said, and training goes on
+    for k in 0..200 {
+        let loss = if k % 4 == 0 || k == 1 { 729.0 } else { 0.3 };
+        if let Err(e) = check(&mut t, loss) {
+            assert!(
+                e.goes_on() && e.to_string().contains("goes on"),
+                "step {}: {e}",
+                t.step
+            );
+        }
+    }
+    assert_eq!(t.step, 3200, "no step taken back");
+    // a loss that stays up: stopped within the median's reach
+    let stopped =
+        (0..SPIKE_MEDIAN).find_map(|_| check(&mut t, 50.0).err().filter(|e| !e.goes_on()));
+    assert!(
+        matches!(stopped, Some(TrainError::Exploding { .. })),
+        "{stopped:?}"
+    );
 }

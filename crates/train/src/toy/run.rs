@@ -72,9 +72,11 @@ impl ToyRun {
             TrainerConfig {
                 lr: config.lr,
                 warmup: 100,
+                decay_from: Some(10_000),
                 ema_decay: config.ema_decay,
                 clip_norm: Some(1.0),
                 explode_factor: Some(10.0),
+                spike_after: Some(2000),
             },
         );
         let rng = training_noise(config.seed);

@@ -92,6 +92,8 @@ pub enum FromTrainer {
         step: usize,
         message: String,
     },
+    /// The loss of a long run spiked (`train::TrainError::Spike`); training goes on.
+    Spike { generation: u32, message: String },
     /// The run of `generation` was replaced by its reflow at `step`, or could not be.
     Reflowed {
         generation: u32,

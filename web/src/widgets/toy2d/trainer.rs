@@ -197,13 +197,21 @@ impl Job for Trainer {
             .unwrap_or_else(|| values.iter().copied().fold(f32::MIN, f32::max));
         if !values.is_empty() {
             if let Err(e) = run.trainer.check(worst) {
-                self.training = false;
-                worker::post(&FromTrainer::Stopped {
-                    generation: self.generation,
-                    step: run.trainer.step,
-                    message: e.to_string(),
-                });
-                return;
+                if e.goes_on() {
+                    // a loss spike in a long run: said, and training goes on
+                    worker::post(&FromTrainer::Spike {
+                        generation: self.generation,
+                        message: e.to_string(),
+                    });
+                } else {
+                    self.training = false;
+                    worker::post(&FromTrainer::Stopped {
+                        generation: self.generation,
+                        step: run.trainer.step,
+                        message: e.to_string(),
+                    });
+                    return;
+                }
             }
         }
         if self.at_pause() {

@@ -656,3 +656,37 @@ fn a_device_lost_before_any_weights_starts_training_again_from_step_zero() {
     assert_eq!((s.step, s.losses.len()), (0, 0));
     assert!(out.say.iter().any(|m| m.text.contains("from step 0")));
 }
+
+#[test]
+fn a_loss_spike_is_said_once_and_training_goes_on() {
+    let mut s = session("#widget=toy2d&autoplay=1");
+    let Some(ToTrainer::Train { order, .. }) = s.take_out().trainer.last().cloned() else {
+        panic!("autoplay trains");
+    };
+    let spike = || {
+        Event::Message(FromTrainer::Spike {
+            generation: 1,
+            message: "the loss spiked at step 27907 to 300; training goes on".into(),
+        })
+    };
+    s.turn(
+        0.0,
+        vec![],
+        vec![progress(1, order, 27907, true), spike()],
+        vec![],
+    );
+    s.turn(
+        1.0,
+        vec![],
+        vec![spike(), progress(1, order, 27950, true)],
+        vec![],
+    );
+    let out = s.take_out();
+    let said: Vec<_> = out.say.iter().filter(|m| m.key == Some("spike")).collect();
+    assert!(
+        !said.is_empty() && said.iter().all(|m| m.kind == "warning"),
+        "{said:?}"
+    );
+    assert!(s.playing && !s.error && s.step == 27950);
+    assert_eq!(s.status(), "training");
+}

@@ -157,6 +157,12 @@ impl Session {
                     ),
                 );
             }
+            FromTrainer::Spike {
+                generation,
+                message,
+            } if current(generation) => {
+                self.say("warning", Some("spike"), format!("Training: {message}."));
+            }
             FromTrainer::Reflowed {
                 generation,
                 step,
@@ -207,6 +213,7 @@ impl Session {
             | FromTrainer::Progress { .. }
             | FromTrainer::Weights { .. }
             | FromTrainer::Reflowed { .. }
+            | FromTrainer::Spike { .. }
             | FromTrainer::Stopped { .. } => {}
         }
     }

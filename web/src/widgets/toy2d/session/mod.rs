@@ -537,6 +537,12 @@ impl Session {
         }
     }
 
+    /// The run's config and, for a drawn data set, its points: what both workers build it from.
+    fn run_spec(&self) -> (train::toy::ToyConfig, Option<Vec<f32>>) {
+        let s = &self.settings;
+        (s.config(), (s.data() == DRAWN).then(|| s.drawn.clone()))
+    }
+
     /// Whether training runs, or goes on by itself once the reflow being computed is done (the
     /// Train button then reads Pause).
     pub fn will_train(&self) -> bool {

@@ -2,7 +2,6 @@
 
 use super::super::messages::{FromTrainer, Resume, ToTrainer, ToViewer};
 use super::{MAX_RECOVERIES, REFLOW_PAIRS, Session};
-use crate::settings::toy2d::DRAWN;
 
 impl Session {
     /// Where training pauses next: the pause the person asked for, or the step of a reflow the
@@ -264,8 +263,7 @@ impl Session {
             self.weights = None;
         }
         self.forget_drawn(|s| s > step);
-        let config = self.settings.config();
-        let drawn = (self.settings.data() == DRAWN).then(|| self.settings.drawn.clone());
+        let (config, drawn) = self.run_spec();
         // messages meant for the dead worker mean nothing to the new one
         self.out.trainer.clear();
         self.out.trainer.push(ToTrainer::Start {

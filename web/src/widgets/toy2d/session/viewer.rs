@@ -7,7 +7,7 @@ use super::super::results::{Chain, grid};
 use super::{DENSITY_CELLS, FIELD_CELLS, MAX_RECOVERIES, RESAMPLE_MS, Session, WEIGHTS_WAIT_MS};
 use crate::floats::Floats;
 use crate::settings::Common;
-use crate::settings::toy2d::{DRAWN, EXTENT};
+use crate::settings::toy2d::EXTENT;
 
 impl Session {
     /// Keeps the viewer's copy of the EMA weights fresh (once when training pauses, every
@@ -291,8 +291,7 @@ impl Session {
         self.probe.asked = None;
         self.strip_job = None;
         self.failed_at = None;
-        let config = self.settings.config();
-        let drawn = (self.settings.data() == DRAWN).then(|| self.settings.drawn.clone());
+        let (config, drawn) = self.run_spec();
         // messages for the dead worker (cancels) mean nothing to the new one
         self.out.viewer.clear();
         self.out.viewer.push(ToViewer::Start {

@@ -6,6 +6,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::prelude::*;
 
 use super::attention::AttentionBlock;
+use super::fast_conv;
 use super::resnet::{ResnetBlock, conv3x3};
 use crate::embedding::upsample_nearest2x;
 
@@ -49,7 +50,7 @@ pub struct Upsample {
 
 impl Upsample {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.conv.forward(upsample_nearest2x(x))
+        fast_conv::forward(&self.conv, upsample_nearest2x(x))
     }
 }
 

@@ -6,6 +6,7 @@
 mod attention;
 mod blocks;
 mod config;
+pub mod fast_conv;
 mod legacy_keys;
 mod resnet;
 
@@ -178,7 +179,7 @@ impl UNet {
 
     /// The network after its time (and class) embedding `emb`, [B, time_embed_dim].
     fn from_embedding(&self, x: Tensor<4>, emb: Tensor<2>) -> Tensor<4> {
-        let mut h = self.conv_in.forward(x);
+        let mut h = fast_conv::forward(&self.conv_in, x);
         let mut skips = vec![h.clone()];
         for block in &self.down_blocks {
             h = block.forward(h, &emb, &mut skips);
@@ -187,7 +188,7 @@ impl UNet {
         for block in &self.up_blocks {
             h = block.forward(h, &emb, &mut skips);
         }
-        self.conv_out.forward(silu(self.conv_norm_out.forward(h)))
+        fast_conv::forward(&self.conv_out, silu(self.conv_norm_out.forward(h)))
     }
 
     /// Number of classes the embedding knows, the "no class" row included.

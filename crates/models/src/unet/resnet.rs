@@ -7,6 +7,7 @@ use burn::nn::{
 };
 use burn::prelude::*;
 
+use super::fast_conv;
 use crate::embedding::silu;
 
 #[derive(Module, Debug)]
@@ -60,16 +61,17 @@ impl ResnetBlock {
 
     /// x: [B, Cin, H, W], temb: [B, T] → [B, Cout, H, W].
     pub fn forward(&self, x: Tensor<4>, temb: Tensor<2>) -> Tensor<4> {
-        let h = self.conv1.forward(silu(self.norm1.forward(x.clone())));
+        let h = fast_conv::forward(&self.conv1, silu(self.norm1.forward(x.clone())));
         let t = self
             .time_emb_proj
             .forward(silu(temb))
             .unsqueeze_dim::<3>(2)
             .unsqueeze_dim::<4>(3);
         let h = h + t;
-        let h = self
-            .conv2
-            .forward(self.dropout.forward(silu(self.norm2.forward(h))));
+        let h = fast_conv::forward(
+            &self.conv2,
+            self.dropout.forward(silu(self.norm2.forward(h))),
+        );
         let skip = match &self.conv_shortcut {
             Some(c) => c.forward(x),
             None => x,

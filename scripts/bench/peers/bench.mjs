@@ -3,9 +3,9 @@
 // (export_onnx.py), at the same work: a guided step at batch N is one U-Net forward at batch 2N.
 // For each model and batch the two alternate (ROUNDS rounds), each in a fresh page:
 //   - the tab: #widget=sampler&backend=cpu, DPM-Solver++ (one network call a step), guidance 2,
-//     STEPS steps; the median of __playground.stepMs after the first step;
-//   - ORT-web, wasm execution provider, 1 thread: the median of REPS runs after one warm-up, on
-//     seeded inputs of the same shapes;
+//     STEPS steps; the median of __playground.stepMs over the second half of the chain;
+//   - ORT-web, wasm execution provider, 1 thread: the median of 5–10 runs after a warm-up of at
+//     least 3 runs and 2 s, on seeded inputs of the same shapes;
 //   - ORT-web with 2 threads (once per model and batch): the page served cross-origin isolated
 //     (COOP/COEP), which wasm threads need and an embed in a blog post cannot have.
 // Prints JSON lines; run.sh turns them into docs/performance.md's table.
@@ -25,7 +25,9 @@ const [DIST = join(HERE, '../../../dist'), ONNX = join(HERE, 'onnx')] = process.
 const MODELS = (process.env.BENCH_MODELS ?? 'mnist-unet-cond,cifar10-unet-cond').split(',');
 const BATCHES = (process.env.BENCH_BATCHES ?? '1,16,64').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const STEPS = Number(process.env.BENCH_STEPS ?? 5);
+// the tab's chains: the second half of the steps is timed (V8 swaps in optimised code while the
+// first ones run), as scripts/bench/sampler-browser.mjs does
+const STEPS = Number(process.env.BENCH_STEPS ?? 10);
 const LIMIT_MS = Number(process.env.BENCH_LIMIT_S ?? 600) * 1000;
 const ORT = join(HERE, 'node_modules', 'onnxruntime-web', 'dist');
 const ORT_VERSION = JSON.parse(readFileSync(join(HERE, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')).version;
@@ -83,7 +85,11 @@ async function ort(browser, base, model, b, threads, reps) {
         timestep: new ort.Tensor('float32', new Float32Array(b).fill(500), [b]),
       };
       if (meta.includes('class_labels')) feeds.class_labels = new ort.Tensor('int64', BigInt64Array.from({ length: b }, (_, i) => BigInt(i % 10)), [b]);
-      await session.run(feeds);
+      // warm-up: V8 first runs a wasm module on its baseline compiler and swaps in optimised
+      // code as the hot functions are compiled in the background (runs fall from 1.3 s to 0.6 s
+      // at batch 32 here); at least three runs and two seconds
+      const t0 = performance.now();
+      for (let i = 0; i < 3 || performance.now() - t0 < 2000; i++) await session.run(feeds);
       const ms = [];
       for (let i = 0; i < reps; i++) {
         const t = performance.now();
@@ -105,7 +111,7 @@ async function tab(browser, base, model, n) {
     await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#app')?.dataset.status), null, { timeout: LIMIT_MS, polling: 20 });
     const r = await page.evaluate(() => ({ status: document.querySelector('#app').dataset.status, backend: document.querySelector('#app').dataset.backend, stepMs: Array.from(window.__playground.stepMs ?? []) }));
     if (r.status !== 'done' || r.backend !== 'cpu') throw new Error(`the tab ended ${r.status} on ${r.backend}`);
-    return r.stepMs.slice(1);
+    return r.stepMs.slice(Math.floor(STEPS / 2));
   } finally {
     await page.close();
   }
@@ -120,7 +126,7 @@ console.log(JSON.stringify({ kind: 'setup', onnxruntime_web: ORT_VERSION, browse
 for (const model of MODELS) {
   for (const n of BATCHES) {
     const b = 2 * n;
-    const reps = Math.max(3, Math.min(10, Math.round(64 / b)));
+    const reps = Math.max(5, Math.min(10, Math.round(64 / b)));
     const rounds = [];
     for (let r = 0; r < ROUNDS; r++) {
       const t = median(await tab(browser, app.url, model, n));

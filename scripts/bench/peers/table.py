@@ -14,8 +14,8 @@ lines = [
     f"Measured {datetime.date.today()} by `scripts/bench/peers/run.sh` on this machine "
     f"({setup['cores']} cores), onnxruntime-web {setup['onnxruntime_web']}, "
     f"{setup['browser'].split(') ')[-1]}; a guided step at batch N is one U-Net forward at batch 2N; "
-    f"the tab's figure is the median step of {setup['steps']}-step chains after the first, ORT's the "
-    f"median of its runs after a warm-up; {setup['rounds']} alternating rounds.",
+    f"the tab's figure is the median step over the second half of {setup['steps']}-step chains, ORT's "
+    f"the median of its runs after a warm-up of at least 3 runs and 2 s; {setup['rounds']} alternating rounds.",
     "",
     "| model, our batch (forward batch) | tab ms/step | ORT wasm 1 thread | tab / ORT-1t | ORT wasm 2 threads (isolated) | tab / ORT best | tab GFLOP/s | ORT-1t GFLOP/s |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",

@@ -1,7 +1,10 @@
 """Writes bench.mjs's figures (and export_onnx.py's check) as a table into docs/performance.md,
 between the markers `<!-- peers:begin -->` and `<!-- peers:end -->` (appended if absent).
 
-python3 table.py EXPORT.jsonl BENCH.jsonl docs/performance.md
+python3 table.py EXPORT.jsonl BENCH.jsonl docs/performance.md [BEFORE.jsonl]
+
+With BEFORE (bench.mjs's lines from an earlier build), two columns give its tab figures, so a
+change is seen against the same ORT runs of the same session.
 """
 import datetime
 import json
@@ -9,6 +12,13 @@ import sys
 
 export = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 rows = [json.loads(l) for l in open(sys.argv[2]) if l.startswith("{")]
+before = {}
+if len(sys.argv) > 4:
+    for l in open(sys.argv[4]):
+        if l.startswith("{"):
+            r = json.loads(l)
+            if r["kind"] == "unet":
+                before[(r["model"], r["batch"])] = r
 setup = next(r for r in rows if r["kind"] == "setup")
 lines = [
     f"Measured {datetime.date.today()} by `scripts/bench/peers/run.sh` on this machine "
@@ -17,8 +27,9 @@ lines = [
     f"the tab's figure is the median step over the second half of {setup['steps']}-step chains, ORT's "
     f"the median of its runs after a warm-up of at least 3 runs and 2 s; {setup['rounds']} alternating rounds.",
     "",
-    "| model, our batch (forward batch) | tab ms/step | ORT wasm 1 thread | tab / ORT-1t | ORT wasm 2 threads (isolated) | tab / ORT best | tab GFLOP/s | ORT-1t GFLOP/s |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| model, our batch (forward batch) | tab ms/step | ORT wasm 1 thread | tab / ORT-1t | ORT wasm 2 threads (isolated) | tab / ORT best | tab GFLOP/s | ORT-1t GFLOP/s |"
+    + (" before: tab ms/step | before: tab / ORT-1t |" if before else ""),
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if before else ""),
 ]
 for r in rows:
     if r["kind"] != "unet":
@@ -27,6 +38,11 @@ for r in rows:
         f"| {r['model']}, {r['batch']} ({r['forward_batch']}) | {r['tab_ms']:,.0f} | {r['ort_wasm_1t_ms']:,.0f} | "
         f"**{r['tab_over_ort_1t']:.2f}×** | {r['ort_wasm_2t_ms']:,.0f} | {r['tab_over_ort_best']:.2f}× | "
         f"{r['tab_gflops']:.1f} | {r['ort_1t_gflops']:.1f} |"
+        + (
+            f" {b['tab_ms']:,.0f} | {b['tab_over_ort_1t']:.2f}× |"
+            if (b := before.get((r["model"], r["batch"])))
+            else (" – | – |" if before else "")
+        )
     )
 lines += ["", "The ONNX export against Burn's native forward pass on the same inputs (batch 4, seeded):", "",
           "| model | max \\|ORT − Burn\\| | max \\|PyTorch − Burn\\| | output's max \\|value\\| | ONNX MB |",

@@ -16,9 +16,6 @@ use burn::prelude::*;
 /// Output floats a column tile holds (16 K: 64 kB).
 const TILE_FLOATS: usize = 1 << 14;
 
-/// The largest padded copy the lowering makes (1 M floats: 4 MB); larger inputs take Burn's path.
-const MAX_PADDED_FLOATS: usize = 1 << 20;
-
 /// `conv.forward(x)`, by the path above where it applies.
 pub fn forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     let applies = conv.kernel_size == [3, 3]
@@ -31,28 +28,23 @@ pub fn forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
         // compares equal to the plain one)
         && !x.is_autodiff()
         && !conv.weight.val().is_autodiff();
-    let [b, cin, h, w] = x.dims();
-    // measured in the tab (scripts/bench/peers): the lowering wins while its padded copy is
-    // small (MNIST at batch 32: −16% a step; CIFAR-10 at batch 2: −9%) and loses once it is tens
-    // of MB (MNIST at batch 128: +9% when every layer took it)
-    let small = cin * b * (h + 2) * (w + 2) <= MAX_PADDED_FLOATS;
-    if !applies || !small {
+    if !applies {
         return conv.forward(x);
     }
     let device = x.device();
-    let weight = conv.weight.val();
-    let cout = weight.dims()[0];
-    let (Ok(xs), Ok(ws)) = (
-        x.clone().into_data().try_into_vec::<f32>(),
-        weight.into_data().try_into_vec::<f32>(),
-    ) else {
-        return conv.forward(x);
+    let [b, cin, h, w] = x.dims();
+    // the input read once (no copy when this layer owns it, as after an activation)
+    let data = x.into_data();
+    let weights = conv.weight.val().into_data();
+    let cout = conv.weight.dims()[0];
+    let (Ok(xs), Ok(ws)) = (data.as_slice::<f32>(), weights.as_slice::<f32>()) else {
+        return conv.forward(Tensor::from_data(data, &device));
     };
     let bias = conv
         .bias
         .as_ref()
         .and_then(|b| b.val().into_data().try_into_vec::<f32>().ok());
-    let out = conv3x3(&xs, &ws, bias.as_deref(), [b, cin, h, w], cout);
+    let out = conv3x3(xs, ws, bias.as_deref(), [b, cin, h, w], cout);
     Tensor::from_data(TensorData::new(out, [b, cout, h, w]), &device)
 }
 

@@ -444,6 +444,8 @@ test('on WebGPU, out of memory and a lost device: each said, the steps shown sta
   assert.equal(oom.backend, 'webgpu');
   await page.screenshot({ path: join(ARTIFACTS, 'sampler-out-of-memory.png') });
   await page.click('button[name="sample"]');
+  // the status was `error` before the click: wait for the new chain to leave it first
+  await page.waitForFunction(() => document.querySelector('#app').dataset.status !== 'error', null, { timeout: 60_000, polling: 20 });
   const after = await waitStatus(page, ['done', 'error'], 180_000);
   assert.equal(after.status, 'done', (await messages(page)).join('\n'));
   assertMatchesNative(`${UNET}-short`, hash, 'webgpu', await page.evaluate(() => Array.from(window.__playground.images)));

@@ -3,7 +3,8 @@
 use burn::prelude::*;
 
 /// "cpu" (Burn's flex backend); in a binary built with `--features gpu`, "gpu" (Vulkan); with
-/// `--features torch`, "torch-cuda" (the first NVIDIA GPU through LibTorch).
+/// `--features torch`, "torch-cuda" (the first NVIDIA GPU through LibTorch) and "torch-cpu"
+/// (LibTorch on the CPU, measured against "cpu" in docs/training.md).
 pub fn pick(name: &str) -> Result<Device, String> {
     match name {
         "cpu" => Ok(Device::flex()),
@@ -17,11 +18,14 @@ pub fn pick(name: &str) -> Result<Device, String> {
         #[cfg(feature = "torch")]
         #[allow(deprecated)]
         "torch-cuda" => Ok(Device::libtorch_cuda(0)),
+        #[cfg(feature = "torch")]
+        #[allow(deprecated)]
+        "torch-cpu" => Ok(Device::libtorch()),
         #[cfg(not(feature = "torch"))]
-        "torch-cuda" => Err(
+        "torch-cuda" | "torch-cpu" => Err(
             "this binary was built without LibTorch support: rebuild with `--features torch`"
                 .into(),
         ),
-        other => Err(format!("unknown device '{other}' (cpu, gpu or torch-cuda)")),
+        other => Err(format!("unknown device '{other}' (cpu, gpu, torch-cuda or torch-cpu)")),
     }
 }

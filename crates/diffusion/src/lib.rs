@@ -30,7 +30,7 @@ pub use denoiser::{Denoiser, Network};
 pub use error::DiffusionError;
 pub use level::Level;
 pub use mixture::GaussianMixture;
-pub use noise::{NoiseSource, RecordedNoise, SeededNoise};
+pub use noise::{NoiseSource, PartNoise, RecordedNoise, SeededNoise};
 pub use ode::Ode;
 pub use predict::{Parameterization, Prediction};
 pub use process::Process;

@@ -90,6 +90,79 @@ impl NoiseSource for SeededNoise {
     }
 }
 
+/// The draws of one part of a batch: `inner` draws the noise of the whole batch (`whole`
+/// items), and this part keeps items `start..start + len` of every draw. A worker of the page's
+/// pool samples its part of a grid this way with the noise of the grid in one piece, so the pool's
+/// images are those of one worker. With `start = 0` and `len = whole` it is `inner` itself.
+#[derive(Debug, Clone)]
+pub struct PartNoise<S> {
+    inner: S,
+    whole: usize,
+    start: usize,
+    len: usize,
+}
+
+impl<S: NoiseSource> PartNoise<S> {
+    /// Items `start..start + len` of `whole`; an empty or out-of-range part is an error.
+    pub fn new(inner: S, whole: usize, start: usize, len: usize) -> Result<Self, DiffusionError> {
+        if len == 0 || start.checked_add(len).is_none_or(|end| end > whole) {
+            return Err(DiffusionError::Noise(format!(
+                "part {start}..{} of a batch of {whole} items",
+                start.saturating_add(len)
+            )));
+        }
+        Ok(Self {
+            inner,
+            whole,
+            start,
+            len,
+        })
+    }
+
+    /// All of `inner`'s draws.
+    pub fn whole(inner: S, n: usize) -> Self {
+        Self {
+            inner,
+            whole: n.max(1),
+            start: 0,
+            len: n.max(1),
+        }
+    }
+
+    /// `n` values of this part (`n / len` per item) out of the whole batch's draw.
+    fn keep(
+        &mut self,
+        n: usize,
+        draw: impl FnOnce(&mut S, usize) -> Result<Vec<f32>, DiffusionError>,
+    ) -> Result<Vec<f32>, DiffusionError> {
+        if self.len == self.whole {
+            return draw(&mut self.inner, n);
+        }
+        let per = n.div_ceil(self.len);
+        let all = draw(&mut self.inner, per * self.whole)?;
+        let from = self.start * per;
+        Ok(all[from..from + n].to_vec())
+    }
+}
+
+impl PartNoise<SeededNoise> {
+    /// `n` N(0, 1) draws of this part; never fails.
+    pub fn normals(&mut self, n: usize) -> Vec<f32> {
+        self.keep(n, |s, m| Ok(s.normals(m)))
+            .unwrap_or_default()
+    }
+}
+
+impl<S: NoiseSource> NoiseSource for PartNoise<S> {
+    fn normal(&mut self, n: usize) -> Result<Vec<f32>, DiffusionError> {
+        self.keep(n, |s, m| s.normal(m))
+    }
+
+    fn uniform(&mut self, n: usize) -> Result<Vec<f32>, DiffusionError> {
+        self.keep(n, |s, m| s.uniform(m))
+    }
+}
+
 /// Replays recorded Gaussian draws in order, one whole draw per request (e.g. diffusers' `noise`).
 #[derive(Debug, Clone)]
 pub struct RecordedNoise {
@@ -132,5 +205,39 @@ impl NoiseSource for RecordedNoise {
         Err(DiffusionError::Noise(
             "recorded noise holds Gaussian draws only".into(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parts of a batch, each drawing from its own copy of the seed, give the batch's draws.
+    #[test]
+    fn parts_are_slices_of_the_whole_batch() {
+        let (whole, per) = (7, 5);
+        let mut one = SeededNoise::new(3);
+        let draws: Vec<Vec<f32>> = (0..3).map(|_| one.normals(whole * per)).collect();
+        let uniform = one.uniforms(whole);
+        let mut glued = vec![Vec::new(); 3];
+        let mut glued_u = Vec::new();
+        for (start, len) in [(0, 3), (3, 2), (5, 2)] {
+            let mut part = PartNoise::new(SeededNoise::new(3), whole, start, len).unwrap();
+            for d in glued.iter_mut() {
+                d.extend(part.normal(len * per).unwrap());
+            }
+            glued_u.extend(part.uniform(len).unwrap());
+        }
+        assert_eq!(glued, draws);
+        assert_eq!(glued_u, uniform);
+        let mut all = PartNoise::whole(SeededNoise::new(3), whole);
+        assert_eq!(all.normal(whole * per).unwrap(), draws[0]);
+    }
+
+    #[test]
+    fn a_part_outside_the_batch_is_an_error() {
+        for (start, len) in [(0, 0), (6, 2), (usize::MAX, 2)] {
+            assert!(PartNoise::new(SeededNoise::new(1), 7, start, len).is_err());
+        }
     }
 }

@@ -4,7 +4,7 @@
 use burn::prelude::*;
 use diffusion::edit::{Inpaint, Inversion, PathSampler, slerp, times};
 use diffusion::sampler::{Options, Sampler, X0Clip, build};
-use diffusion::{Denoiser, Level, Parameterization, Prediction, SeededNoise, Step};
+use diffusion::{Denoiser, Level, Parameterization, PartNoise, Prediction, SeededNoise, Step};
 use models::{ScoreNet, UNet};
 
 use crate::manifest::Process;
@@ -27,6 +27,23 @@ pub struct ChainSpec {
     /// Classifier-free guidance scale w (0: the conditional model alone).
     pub guidance: f64,
     pub seed: u64,
+}
+
+/// Images `start..start + len` of a chain's grid: a pool's worker samples its part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Part {
+    pub start: usize,
+    pub len: usize,
+}
+
+/// Whether the chain of `spec` (and `edit`) can be sampled in parts ([`ImageChain::part`]):
+/// each image stepped alone, from its own share of the seed's noise.
+pub fn splits(spec: &ChainSpec, edit: Option<&EditSpec>) -> bool {
+    match edit {
+        None => diffusion::sampler::info(&spec.sampler).is_some_and(|i| i.per_image()),
+        Some(EditSpec::Sdedit { .. } | EditSpec::Inpaint { .. }) => true,
+        Some(EditSpec::Interpolate { .. } | EditSpec::Invert { .. }) => false,
+    }
 }
 
 /// An edit to make with the chain's model in place of sampling from noise (`diffusion::edit`).
@@ -152,7 +169,8 @@ impl Denoiser<4> for Score {
 pub struct ImageChain {
     sampler: Box<dyn Sampler<4>>,
     model: Box<dyn Denoiser<4>>,
-    noise: SeededNoise,
+    /// The seed's draws (of this chain's part of a batch, for a worker of the page's pool).
+    noise: PartNoise<SeededNoise>,
     shape: [usize; 4],
     device: Device,
     start: Start,
@@ -222,7 +240,7 @@ impl ImageChain {
         Ok(Self {
             sampler,
             model,
-            noise: SeededNoise::new(spec.seed),
+            noise: PartNoise::whole(SeededNoise::new(spec.seed), spec.n),
             shape: [spec.n, c, h, w],
             device: device.clone(),
             start: Start::Noise,
@@ -357,13 +375,58 @@ impl ImageChain {
         Ok(Self {
             sampler,
             model,
-            noise: SeededNoise::new(spec.seed),
+            noise: PartNoise::whole(SeededNoise::new(spec.seed), n),
             shape: [n, c, h, w],
             device: device.clone(),
             start,
             up,
             up_len: 0,
         })
+    }
+
+    /// Images `part.start..part.start + part.len` of the chain of `spec` (and `edit`): the same
+    /// images as those of the whole chain, for a pool of workers that splits a grid. Sampling
+    /// with a sampler that steps each image alone ([`SamplerInfo::per_image`]), SDEdit and
+    /// inpainting split; an interpolation or an inversion does not (it is one path).
+    ///
+    /// [`SamplerInfo::per_image`]: diffusion::sampler::SamplerInfo::per_image
+    pub fn part(
+        net: &Net,
+        process: &Process,
+        prediction: Parameterization,
+        spec: &ChainSpec,
+        edit: Option<&EditSpec>,
+        part: Part,
+        device: &Device,
+    ) -> Result<Self, String> {
+        if !splits(spec, edit) {
+            return Err(format!(
+                "this chain ({}) runs as one piece, not in parts",
+                edit.map_or(spec.sampler.as_str(), |e| e.name())
+            ));
+        }
+        let end = part.start.saturating_add(part.len);
+        if part.len == 0 || end > spec.n {
+            return Err(format!(
+                "images {}..{end} are not a part of a grid of {}",
+                part.start, spec.n
+            ));
+        }
+        let sub = ChainSpec {
+            n: part.len,
+            classes: spec
+                .classes
+                .get(part.start..end)
+                .map_or_else(Vec::new, <[usize]>::to_vec),
+            ..spec.clone()
+        };
+        let mut chain = match edit {
+            Some(e) => Self::editing(net, process, prediction, &sub, e, device)?,
+            None => Self::predicting(net, process, prediction, &sub, device)?,
+        };
+        chain.noise = PartNoise::new(SeededNoise::new(spec.seed), spec.n, part.start, part.len)
+            .map_err(|e| e.to_string())?;
+        Ok(chain)
     }
 
     /// Number of steps (model evaluations of the sampler's schedule, and of an inversion).

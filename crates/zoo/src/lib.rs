@@ -10,7 +10,7 @@ pub mod manifest;
 pub mod net;
 pub mod own;
 
-pub use chain::{ChainSpec, EditSpec, IMAGE_CLIP, ImageChain};
+pub use chain::{ChainSpec, EditSpec, IMAGE_CLIP, ImageChain, Part, splits};
 pub use load::{LoadError, build, check_digested, load, sha256_hex};
 pub use manifest::{Entry, Manifest, Process};
 pub use net::Net;

@@ -563,3 +563,88 @@ fn a_model_list_asking_for_a_billion_timesteps_is_refused_before_it_allocates() 
     let e = p.process().err().unwrap();
     assert!(e.contains("at most 100000 are taken"), "{e}");
 }
+
+/// A pool of workers splits a grid into parts (`ImageChain::part`): glued back together, their
+/// images are those of the grid sampled in one piece, for every sampler that steps each image
+/// alone, guided or not, and for SDEdit and inpainting; the others are refused.
+#[test]
+fn parts_of_a_grid_glued_together_are_the_grid() {
+    let device = Device::flex();
+    let (_, _, net) = tiny(&device);
+    let process = Process::ddpm_linear();
+    let image: Vec<f32> = (0..64).map(|i| (i as f32 / 32.0) - 1.0).collect();
+    let keep: Vec<f32> = (0..64).map(|i| if i < 32 { 1.0 } else { 0.0 }).collect();
+    let edits = [
+        None,
+        Some(zoo::EditSpec::Sdedit {
+            image: image.clone(),
+            strength: 0.5,
+        }),
+        Some(zoo::EditSpec::Inpaint {
+            image,
+            keep,
+            jump: 2,
+            resample: 2,
+        }),
+    ];
+    let parts = [(0, 2), (2, 1), (3, 2)];
+    let mut tried = 0;
+    for info in diffusion::sampler::fitting(diffusion::sampler::Family::Discrete) {
+        for (e, edit) in edits.iter().enumerate() {
+            if e > 0 && info != "ddpm" {
+                continue; // an edit walks its own path whatever the sampler
+            }
+            for w in [0.0, 2.0] {
+                let mut s = spec(5, vec![0, 1, 2, 1, 0], w);
+                s.sampler = info.to_string();
+                s.options.eta = 1.0;
+                let whole = match edit {
+                    Some(edit) => editing(&net, &process, &s, edit, &device),
+                    None => ImageChain::new(&net, &process, &s, &device),
+                };
+                let whole = final_images(&mut whole.unwrap());
+                let mut glued = Vec::new();
+                for (start, len) in parts {
+                    let part = zoo::Part { start, len };
+                    let mut chain = ImageChain::part(
+                        &net,
+                        &process,
+                        Parameterization::Epsilon,
+                        &s,
+                        edit.as_ref(),
+                        part,
+                        &device,
+                    )
+                    .unwrap();
+                    assert_eq!(chain.shape(), [len, 1, 8, 8]);
+                    glued.extend(final_images(&mut chain));
+                }
+                let diff = whole
+                    .iter()
+                    .zip(&glued)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0f32, f32::max);
+                assert_eq!(whole.len(), glued.len());
+                assert!(diff < 1e-5, "{info}, edit {e}, w {w}: parts differ by {diff}");
+                tried += 1;
+            }
+        }
+    }
+    assert!(tried >= 10, "{tried}");
+    // what runs as one path, or a part outside the grid, is refused
+    let s = spec(5, vec![0, 1, 2, 1, 0], 0.0);
+    let part = |start, len| zoo::Part { start, len };
+    let invert = zoo::EditSpec::Invert {
+        image: vec![0.0; 64],
+        class: None,
+    };
+    for (edit, p) in [(Some(&invert), part(0, 1)), (None, part(4, 2)), (None, part(0, 0))] {
+        assert!(
+            ImageChain::part(&net, &process, Parameterization::Epsilon, &s, edit, p, &device)
+                .is_err()
+        );
+    }
+    let mut pc = s.clone();
+    pc.sampler = "pc".into();
+    assert!(!zoo::splits(&pc, None) && zoo::splits(&s, None));
+}

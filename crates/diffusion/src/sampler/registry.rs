@@ -64,6 +64,16 @@ impl SamplerInfo {
         self.stochastic || (self.reads_eta && options.eta > 0.0)
     }
 
+    /// Whether each image of a batch is stepped alone, so that a batch split into parts (the
+    /// page's pool of workers) gives the images of the batch in one piece, with [`PartNoise`]
+    /// drawing the noise. Not so for the Langevin corrector (its step size reads the batch's mean
+    /// norm) or an adaptive solver (its step sizes read the whole batch's error).
+    ///
+    /// [`PartNoise`]: crate::PartNoise
+    pub fn per_image(&self) -> bool {
+        !self.reads_snr && !self.adaptive
+    }
+
     /// Whether it steps `process`.
     pub fn fits(&self, process: &Process) -> bool {
         self.family == process.family()

@@ -25,7 +25,9 @@ export async function launch({ webgpu = true } = {}) {
 }
 
 /// Opens `url` in a fresh page, recording console errors and uncaught exceptions.
-export async function open(browser, url, { hideWebGpu = false } = {}) {
+/// `cores`: what navigator.hardwareConcurrency says in the page (the sampler's pool has a worker
+/// per core on the CPU).
+export async function open(browser, url, { hideWebGpu = false, cores = null } = {}) {
   const page = await browser.newPage({ viewport: { width: 640, height: 860 } });
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -33,6 +35,9 @@ export async function open(browser, url, { hideWebGpu = false } = {}) {
   if (hideWebGpu) {
     // a browser without WebGPU: navigator.gpu is simply absent
     await page.addInitScript(() => { delete Object.getPrototypeOf(navigator).gpu; });
+  }
+  if (cores) {
+    await page.addInitScript((c) => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => c }), cores);
   }
   const t0 = Date.now();
   await page.goto(url);

@@ -400,6 +400,9 @@ test('the chain runs in a worker: slow CPU steps do not hold the page, and a cra
   // one frame per step would mean ~700 ms frames: the page draws at least ~10 per second
   assert.ok(frames.median_ms < 50, `median frame ${frames.median_ms} ms while the worker samples`);
   assert.ok(longest < 400, `a frame of ${longest} ms while the worker samples`);
+  // on the CPU a pool of one worker per core samples the grid
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  assert.equal(await page.$eval('#app', (e) => e.dataset.workers), String(Math.min(8, cores)));
   // the worker dies mid-chain
   const before = Number(await page.$eval('#app', (e) => e.dataset.step));
   await page.evaluate(() => window.__playground.crashWorker());
@@ -408,6 +411,9 @@ test('the chain runs in a worker: slow CPU steps do not hold the page, and a cra
   assert.equal(s.model, UNET);
   const said = (await messages(page)).join('\n');
   assert.match(said, /A new worker is loading the model again/);
+  // after a death the pool is one worker, and says so
+  assert.equal(s.workers, '1');
+  if (cores > 1) assert.match(said, new RegExp(`A worker of the sampler's pool of ${Math.min(8, cores)} stopped: the sampler now runs in one worker\\.`));
   // one message for one crash (the dead worker's error event is not a second one)
   assert.equal(said.match(/The sampler stopped/g).length, 1, said);
   // the steps sampled before the crash are still on the page
@@ -420,6 +426,33 @@ test('the chain runs in a worker: slow CPU steps do not hold the page, and a cra
   assert.equal(done.step, '8');
   assert.deepEqual(errors.filter((e) => !/crash asked for by a test|worker stopped on an internal error|RuntimeError|unreachable/.test(e)), []);
   await page.close();
+});
+
+// The pool (one worker per core on the CPU) splits a grid: its images are those of one worker,
+// for a sampler that draws no noise as it steps and for one that does (each part draws the
+// grid's noise and keeps its own), with 5 images on 2 workers (parts of 3 and 2). A machine
+// that reports one core samples in one worker, and the page says so.
+test('the pool of workers gives the images of one worker, and one core is one worker with a note', { skip: !existsSync(join(WEIGHTS, `${UNET}.safetensors`)) && `no ${UNET} weights shipped yet` }, async () => {
+  for (const sampler of ['dpm%2B%2B2m', 'ddpm']) {
+    const hash = `#widget=sampler&backend=cpu&autorun=1&model=${UNET}&sampler=${sampler}&steps=6&n=5&class=mixed&guidance=2`;
+    const got = [];
+    for (const cores of [1, 2]) {
+      const { page, errors } = await open(browser, `${server.url}${hash}`, { cores });
+      const s = await waitStatus(page, ['done', 'error'], 120_000);
+      const said = (await messages(page)).join('\n');
+      assert.equal(s.status, 'done', said);
+      assert.equal(s.workers, String(cores));
+      if (cores === 1) assert.match(said, /This device reports one core: the sampler runs in one worker\./);
+      else assert.doesNotMatch(said, /one core/);
+      got.push(await page.evaluate(() => Array.from(window.__playground.images)));
+      assert.deepEqual(errors, []);
+      await page.close();
+    }
+    assert.equal(got[0].length, 5 * 28 * 28);
+    const diff = got[0].reduce((m, v, i) => Math.max(m, Math.abs(v - got[1][i])), 0);
+    metrics[`pool_${sampler}`] = { max_abs_diff: diff };
+    assert.ok(diff < 1e-5, `${sampler}: the pool's images differ from one worker's by ${diff}`);
+  }
 });
 
 // The GPU's two faults, one after the other, on one page:

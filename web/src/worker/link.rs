@@ -107,11 +107,16 @@ impl Worker {
         }
     }
 
-    /// Starts a worker running the exported function `entry`.
-    fn start(entry: &str, name: &'static str, shared: bool) -> Result<Rc<RefCell<Self>>, String> {
+    /// Starts a worker running the exported function `entry`; `shared`: the document's shared
+    /// worker of that key.
+    fn start(
+        entry: &str,
+        name: &'static str,
+        shared: Option<String>,
+    ) -> Result<Rc<RefCell<Self>>, String> {
         let this = Rc::new(RefCell::new(Self {
             worker: super::spawn(entry)?,
-            shared: shared.then(|| entry.to_string()),
+            shared,
             ready: false,
             dead: false,
             channels: BTreeMap::new(),
@@ -196,20 +201,24 @@ impl<Out: Serialize, In: DeserializeOwned + 'static> Link<Out, In> {
     /// Starts a worker of its own running the exported function `entry`; `name` says what it is
     /// in messages ("the training worker").
     pub fn spawn(entry: &str, name: &'static str) -> Result<Self, String> {
-        Ok(Self::on(Worker::start(entry, name, false)?))
+        Ok(Self::on(Worker::start(entry, name, None)?))
     }
 
-    /// A channel of the document's shared worker of `entry` (started if there is none, or the
-    /// last one died).
-    pub fn spawn_shared(entry: &str, name: &'static str) -> Result<Self, String> {
+    /// A channel of the document's shared worker `slot` of `entry` (started if there is none,
+    /// or the last one died); a pool's workers are slots 0, 1, …
+    pub fn spawn_shared(entry: &str, name: &'static str, slot: usize) -> Result<Self, String> {
+        let key = match slot {
+            0 => entry.to_string(),
+            k => format!("{entry}#{k}"),
+        };
         let alive = SHARED
-            .with(|s| s.borrow().get(entry).and_then(Weak::upgrade))
+            .with(|s| s.borrow().get(&key).and_then(Weak::upgrade))
             .filter(|w| !w.borrow().dead);
         let worker = match alive {
             Some(w) => w,
             None => {
-                let w = Worker::start(entry, name, true)?;
-                SHARED.with(|s| s.borrow_mut().insert(entry.to_string(), Rc::downgrade(&w)));
+                let w = Worker::start(entry, name, Some(key.clone()))?;
+                SHARED.with(|s| s.borrow_mut().insert(key, Rc::downgrade(&w)));
                 w
             }
         };
@@ -218,8 +227,18 @@ impl<Out: Serialize, In: DeserializeOwned + 'static> Link<Out, In> {
 
     /// Either: a worker of its own, or a channel of the shared one.
     pub fn start(entry: &str, name: &'static str, shared: bool) -> Result<Self, String> {
+        Self::start_slot(entry, name, shared, 0)
+    }
+
+    /// The same for worker `slot` of a pool.
+    pub fn start_slot(
+        entry: &str,
+        name: &'static str,
+        shared: bool,
+        slot: usize,
+    ) -> Result<Self, String> {
         if shared {
-            Self::spawn_shared(entry, name)
+            Self::spawn_shared(entry, name, slot)
         } else {
             Self::spawn(entry, name)
         }

@@ -4,7 +4,9 @@
 //! the checked file the page sends, walks the [`zoo::ImageChain`] and posts every step's x_t and
 //! x̂₀ as bytes. On WebGPU step k+1 is queued on the device before step k is read back, so the
 //! device computes while the worker reads and posts. It also holds the data set's classifier and
-//! reads the last chain's images with it when asked, so the page holds no device at all.
+//! reads a chain's final images with it when the page sends them back, so the page holds no
+//! device at all. On the CPU the page may run several of these workers, each sampling a part of
+//! the grid ([`super::pool`]).
 
 use burn::prelude::*;
 use diffusion::{Parameterization, Step};
@@ -28,9 +30,8 @@ struct ChainWorker {
     /// The loaded network and what it outputs (its entry's `prediction`).
     net: Option<(Net, Parameterization)>,
     running: Option<Running>,
-    /// The classifier the page sent, and the final images of the last finished chain.
+    /// The classifier the page sent.
     classifier: Option<Result<Net, String>>,
-    last: Option<(u32, Tensor<4>)>,
 }
 
 /// A chain being sampled.
@@ -90,6 +91,7 @@ impl Job for ChainWorker {
                 process,
                 spec,
                 edit,
+                part,
             } => {
                 self.running = None;
                 let (Some((net, prediction)), Some(device)) = (&self.net, &self.device) else {
@@ -100,9 +102,16 @@ impl Job for ChainWorker {
                         error: Some("no model is loaded".into()),
                     });
                 };
-                let chain = match &edit {
-                    Some(e) => ImageChain::editing(net, &process, *prediction, &spec, e, device),
-                    None => ImageChain::predicting(net, &process, *prediction, &spec, device),
+                let chain = match (&edit, part) {
+                    (e, Some(part)) => {
+                        ImageChain::part(net, &process, *prediction, &spec, e.as_ref(), part, device)
+                    }
+                    (Some(e), None) => {
+                        ImageChain::editing(net, &process, *prediction, &spec, e, device)
+                    }
+                    (None, None) => {
+                        ImageChain::predicting(net, &process, *prediction, &spec, device)
+                    }
                 };
                 match chain {
                     Ok(mut chain) => {
@@ -139,8 +148,8 @@ impl Job for ChainWorker {
                     None => Err("the sampler's worker has no device open".into()),
                 });
             }
-            ToChain::Classify { run } => {
-                let (labels, confidence, error) = match self.classify(run).await {
+            ToChain::Classify { run, images, shape } => {
+                let (labels, confidence, error) = match self.classify(images.0, shape).await {
                     Ok((labels, confidence)) => (labels, confidence, None),
                     Err(e) => (Vec::new(), Vec::new(), Some(e)),
                 };
@@ -186,31 +195,33 @@ impl Job for ChainWorker {
             None if done => return stopped(r.run, "The sampler gave no step to run.".into()),
             None => {}
         }
-        match next {
-            Some((step, compute_ms)) => {
-                r.x = step.x.clone();
-                r.pending = Some((step, compute_ms));
-                self.running = Some(r);
-            }
-            None => self.last = Some((r.run, r.x)),
+        if let Some((step, compute_ms)) = next {
+            r.x = step.x.clone();
+            r.pending = Some((step, compute_ms));
+            self.running = Some(r);
         }
     }
 }
 
 impl ChainWorker {
 
-    /// The classifier's label and probability for each final image of chain `run`.
-    async fn classify(&self, run: u32) -> Result<(Vec<usize>, Vec<f32>), String> {
+    /// The classifier's label and probability for each of `images` ([N, C, H, W] `shape`).
+    async fn classify(
+        &self,
+        images: Vec<f32>,
+        shape: [usize; 4],
+    ) -> Result<(Vec<usize>, Vec<f32>), String> {
         let clf = match &self.classifier {
             Some(Ok(Net::Classifier(clf))) => clf,
             Some(Err(e)) => return Err(e.clone()),
             _ => return Err("no classifier was sent".into()),
         };
-        let Some((_, x)) = self.last.as_ref().filter(|(r, _)| *r == run) else {
-            return Err("the chain's images are gone".into());
+        let (Some(device), true) = (&self.device, images.len() == shape.iter().product::<usize>()) else {
+            return Err("the chain's images did not arrive whole".into());
         };
-        let n = x.dims()[0];
-        let probs = burn::tensor::activation::softmax(clf.forward(x.clone().clamp(-1.0, 1.0)), 1);
+        let n = shape[0];
+        let x = Tensor::<4>::from_data(TensorData::new(images, shape), device);
+        let probs = burn::tensor::activation::softmax(clf.forward(x.clamp(-1.0, 1.0)), 1);
         let p = to_vec(probs).await?;
         let k = p.len() / n.max(1);
         Ok(p.chunks(k.max(1))

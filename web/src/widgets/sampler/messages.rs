@@ -2,7 +2,7 @@
 //! so answers about a model or a chain it has since replaced are ignored.
 
 use serde::{Deserialize, Serialize};
-use zoo::{ChainSpec, EditSpec, Entry, Process};
+use zoo::{ChainSpec, EditSpec, Entry, Part, Process};
 
 use crate::floats::Floats;
 
@@ -20,12 +20,15 @@ pub enum ToChain {
         bytes: Vec<u8>,
     },
     /// Sample a chain from the loaded network; with `edit`, edit that image instead (SDEdit).
+    /// With `part`, only those images of the grid (a worker of the pool, [`super::pool`]).
     Sample {
         run: u32,
         process: Process,
         spec: ChainSpec,
         #[serde(default)]
         edit: Option<EditSpec>,
+        #[serde(default)]
+        part: Option<Part>,
     },
     /// Drop the chain of `run`.
     Stop { run: u32 },
@@ -35,8 +38,12 @@ pub enum ToChain {
         #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
     },
-    /// Classify the final images of `run` (the last chain finished) with the classifier.
-    Classify { run: u32 },
+    /// Classify `images` ([N, C, H, W] `shape`, the final images of `run`) with the classifier.
+    Classify {
+        run: u32,
+        images: Floats,
+        shape: [usize; 4],
+    },
     /// Test hook: panic, as Burn's WebGPU runtime does on a GPU out-of-memory error, so the
     /// recovery can be tested on a machine that has memory to spare.
     Crash,

@@ -10,6 +10,7 @@
 
 pub mod frames;
 pub mod messages;
+pub mod pool;
 pub mod session;
 
 wasm_only! {

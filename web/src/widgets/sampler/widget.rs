@@ -7,6 +7,7 @@ use zoo::Manifest;
 use super::frames;
 use super::messages::{FromChain, ToChain};
 use super::panel::{self, Cmd, Panel};
+use super::pool::{self, Pool};
 use super::session::{Outbox, Session};
 use super::views;
 use crate::backend::Backend;
@@ -15,6 +16,7 @@ use crate::root::Root;
 use crate::settings::HashState;
 use crate::settings::sampler::manifest_url;
 use crate::weights::{self, Source};
+use crate::widgets::event::Event;
 use crate::worker::Link;
 
 /// The largest image side the drawing pad edits (a person's own model may say anything).
@@ -57,8 +59,16 @@ pub async fn run(
     early: Early,
 ) -> Result<(), String> {
     let kind = backend.kind.attr();
-    let mut link = early.link?;
-    open(&mut link, kind);
+    let cores = web_sys::window().map_or(0.0, |w| w.navigator().hardware_concurrency()) as usize;
+    let size = pool::size_for(kind, cores);
+    if kind == "cpu" && size == 1 {
+        root.message_once(
+            "info",
+            "pool",
+            "This device reports one core: the sampler runs in one worker.",
+        );
+    }
+    let workers = Workers::start(root, Some(early.link?), size, kind);
     let url = early.url;
     let manifest = early
         .manifest
@@ -90,7 +100,7 @@ pub async fn run(
     let mut glue = Glue {
         root,
         panel,
-        link,
+        workers,
         backend: kind,
     };
     // the chain's play, paused while the widget is off screen (a chain being sampled goes on)
@@ -116,8 +126,8 @@ pub async fn run(
         for cmd in cmds {
             glue.command(&mut s, cmd).await;
         }
-        s.worker_dead |= glue.link.dead();
-        s.receive_all(glue.link.receive(), dom::now_ms());
+        s.worker_dead |= glue.workers.dead();
+        s.receive_all(glue.workers.receive(), dom::now_ms());
         s.tick(dom::now_ms());
         glue.carry_out(&mut s).await;
         glue.report(&s);
@@ -130,8 +140,83 @@ pub async fn run(
 struct Glue<'a> {
     root: &'a Root,
     panel: Panel,
-    link: ChainLink,
+    workers: Workers,
     backend: &'static str,
+}
+
+/// The chain workers: one, or on the CPU a pool of them that splits a grid ([`pool`]).
+struct Workers {
+    links: Vec<ChainLink>,
+    pool: Pool,
+}
+
+impl Workers {
+    /// `size` workers (the first may be started already) with their device open. A worker that
+    /// cannot be started beyond the first leaves the pool smaller, with a note.
+    fn start(root: &Root, first: Option<ChainLink>, size: usize, backend: &str) -> Self {
+        let mut links: Vec<ChainLink> = first.into_iter().collect();
+        for slot in links.len()..size {
+            match ChainLink::start_slot(SAMPLER_CHAIN, WORKER_NAME, root.shared_workers, slot) {
+                Ok(link) => links.push(link),
+                Err(e) => {
+                    root.message_once(
+                        "info",
+                        "pool",
+                        &format!(
+                            "The sampler runs in {} worker(s), not {size}: another could not start ({e}).",
+                            links.len().max(1)
+                        ),
+                    );
+                    break;
+                }
+            }
+        }
+        // `data-workers`: how many sample a chain
+        root.set("workers", &links.len().max(1).to_string());
+        let mut me = Self {
+            pool: Pool::new(links.len()),
+            links,
+        };
+        me.send(ToChain::Open {
+            backend: backend.into(),
+        });
+        me
+    }
+
+    fn send(&mut self, msg: ToChain) {
+        for (i, m) in self.pool.send(msg) {
+            if let Some(link) = self.links.get_mut(i) {
+                link.send(m);
+            }
+        }
+    }
+
+    /// True once any worker has died (the session then starts them again).
+    fn dead(&self) -> bool {
+        self.links.is_empty() || self.links.iter().any(ChainLink::dead)
+    }
+
+    /// What the workers said, gathered by the pool.
+    fn receive(&mut self) -> Vec<Event<FromChain>> {
+        let mut heard = Vec::new();
+        for i in 0..self.links.len() {
+            for event in self.links[i].receive() {
+                match event {
+                    Event::Message(msg) => {
+                        let (said, tell) = self.pool.receive(i, msg);
+                        heard.extend(said.into_iter().map(Event::Message));
+                        for (j, m) in tell {
+                            if let Some(link) = self.links.get_mut(j) {
+                                link.send(m);
+                            }
+                        }
+                    }
+                    other => heard.push(other),
+                }
+            }
+        }
+        heard
+    }
 }
 
 impl Glue<'_> {
@@ -256,11 +341,21 @@ impl Glue<'_> {
 
     async fn apply(&mut self, s: &mut Session, out: Outbox) {
         if out.respawn {
+            // after a worker died, the chain runs in one: whatever killed it (memory, a
+            // device) is less likely to strike one worker again than many
+            let size = self.workers.pool.size();
+            if size > 1 {
+                self.root.message_once(
+                    "info",
+                    "pool",
+                    &format!(
+                        "A worker of the sampler's pool of {size} stopped: the sampler now runs in one worker."
+                    ),
+                );
+            }
+            self.workers.links.clear();
             match spawn_link(self.root.shared_workers) {
-                Ok(mut link) => {
-                    open(&mut link, self.backend);
-                    self.link = link;
-                }
+                Ok(link) => self.workers = Workers::start(self.root, Some(link), 1, self.backend),
                 Err(e) => {
                     s.worker_dead = true;
                     self.root.fail(&e);
@@ -268,7 +363,7 @@ impl Glue<'_> {
             }
         }
         for msg in out.chain {
-            self.link.send(msg);
+            self.workers.send(msg);
         }
         for say in out.say {
             match say.key {
@@ -374,14 +469,10 @@ impl Glue<'_> {
     }
 }
 
-fn spawn_link(shared: bool) -> Result<ChainLink, String> {
-    ChainLink::start("sampler_chain", "the sampler's worker", shared)
-        .map_err(|e| format!("Sampling needs a Web Worker, but {e}."))
-}
+const SAMPLER_CHAIN: &str = "sampler_chain";
+const WORKER_NAME: &str = "the sampler's worker";
 
-/// Has the worker open a device of the page's kind (`webgpu` or `cpu`).
-fn open(link: &mut ChainLink, backend: &str) {
-    link.send(ToChain::Open {
-        backend: backend.into(),
-    });
+fn spawn_link(shared: bool) -> Result<ChainLink, String> {
+    ChainLink::start(SAMPLER_CHAIN, WORKER_NAME, shared)
+        .map_err(|e| format!("Sampling needs a Web Worker, but {e}."))
 }

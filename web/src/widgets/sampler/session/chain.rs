@@ -63,6 +63,7 @@ impl Session {
             process,
             spec,
             edit,
+            part: None,
         });
         self.model = ModelState::Sampling {
             id,
@@ -279,10 +280,21 @@ impl Session {
         }
         self.classifying = Some(run);
         if self.classifier.as_deref() == Some(entry.id.as_str()) {
-            self.out.chain.push(ToChain::Classify { run });
+            self.out.chain.extend(self.classify(run));
         } else {
             self.out.fetch_classifier = Some(entry);
         }
+    }
+
+    /// The classifier's reading of the images of `run`, the last chain's.
+    fn classify(&self, run: u32) -> Option<ToChain> {
+        let rec = self.record.as_ref()?;
+        let g = &rec.grid;
+        Some(ToChain::Classify {
+            run,
+            images: crate::floats::Floats(rec.last_x.clone()),
+            shape: [g.n, g.c, g.h, g.w],
+        })
     }
 
     /// The classifier's checked weights (or why there are none): the worker builds it and reads
@@ -295,7 +307,7 @@ impl Session {
                 self.out
                     .chain
                     .push(ToChain::LoadClassifier { entry, bytes });
-                self.out.chain.push(ToChain::Classify { run });
+                self.out.chain.extend(self.classify(run));
             }
             Err(e) => {
                 self.classifying = None;

@@ -124,7 +124,7 @@ fn mnist_results_are_read_by_the_classifier_in_the_worker() {
     s.classifier_fetched(clf, Ok(vec![9]));
     let out = s.take_out();
     assert!(
-        matches!(out.chain[..], [ToChain::LoadClassifier { .. }, ToChain::Classify { run: r }] if r == run)
+        matches!(out.chain[..], [ToChain::LoadClassifier { .. }, ToChain::Classify { run: r, .. }] if r == run)
     );
     let read = FromChain::Classified {
         run,

@@ -1,0 +1,350 @@
+//! A pool of chain workers that splits a grid across a machine's cores (the CPU backend: burn's
+//! CPU path runs a network on one core). Each worker holds the model and samples its part of the
+//! grid with the grid's own noise ([`zoo::ImageChain::part`]), so the pool's images are those of
+//! one worker; no shared memory is needed, so it works in any embed, cross-origin isolated or not.
+//!
+//! The pool sits between the [`super::session::Session`] and the workers' links and speaks the
+//! same messages both ways: what the session sends is fanned out (a load to every worker, a
+//! chain's parts to as many as there are images), and what the workers answer is gathered (a load
+//! is done when every worker has built the network; a step is posted when every part has it,
+//! its pixels glued in image order). A chain that does not split ([`zoo::splits`]: an
+//! interpolation, an inversion, a sampler whose step reads the whole batch), the classifier and
+//! the test hooks go to the first worker alone. Native, so it is tested with scripted messages.
+
+use std::collections::BTreeMap;
+
+use zoo::Part;
+
+use super::messages::{FromChain, ToChain};
+use crate::floats::Floats;
+
+/// The most workers a pool starts, whatever the machine reports: past this a grid of 16 images
+/// leaves each worker too few to be worth another copy of the model.
+pub const MAX_WORKERS: usize = 8;
+
+/// How many workers a pool has on a machine reporting `cores` (`navigator.hardwareConcurrency`;
+/// 0 where it says nothing), for the backend `kind`: one on WebGPU (one device does the work),
+/// one per core on the CPU, at most [`MAX_WORKERS`].
+pub fn size_for(kind: &str, cores: usize) -> usize {
+    if kind == "cpu" {
+        cores.clamp(1, MAX_WORKERS)
+    } else {
+        1
+    }
+}
+
+/// Answers awaited from every worker of the pool (or of a chain's parts).
+struct Gather<T> {
+    got: Vec<Option<T>>,
+}
+
+impl<T> Gather<T> {
+    fn new(n: usize) -> Self {
+        Self {
+            got: (0..n).map(|_| None).collect(),
+        }
+    }
+
+    /// Takes worker `i`'s answer; all of them once every one is in.
+    fn put(&mut self, i: usize, value: T) -> Option<Vec<T>> {
+        *self.got.get_mut(i)? = Some(value);
+        if self.got.iter().all(Option::is_some) {
+            Some(self.got.drain(..).flatten().collect())
+        } else {
+            None
+        }
+    }
+}
+
+/// One step of a chain's parts, as a worker posted it.
+struct PartFrame {
+    t: f64,
+    xt: Vec<u8>,
+    x0: Vec<u8>,
+    compute_ms: f64,
+    read_ms: f64,
+    step_ms: f64,
+    last: Option<Floats>,
+}
+
+/// The chain being sampled in parts: worker `i` samples part `i`.
+struct Parts {
+    run: u32,
+    parts: usize,
+    started: Gather<(usize, [usize; 4], Option<String>)>,
+    /// Steps some parts have posted, by index.
+    frames: BTreeMap<usize, Gather<PartFrame>>,
+}
+
+/// The page's side of the pool: what goes to which worker, and what comes back to the session.
+pub struct Pool {
+    size: usize,
+    opened: Option<Gather<Option<String>>>,
+    loads: BTreeMap<u32, Gather<(Option<usize>, Option<String>)>>,
+    chain: Option<Parts>,
+}
+
+impl Pool {
+    /// A pool of `size` workers (at least one).
+    pub fn new(size: usize) -> Self {
+        Self {
+            size: size.max(1),
+            opened: None,
+            loads: BTreeMap::new(),
+            chain: None,
+        }
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// What to send to which worker (its index) for the session's `msg`.
+    pub fn send(&mut self, msg: ToChain) -> Vec<(usize, ToChain)> {
+        let all = |msg: ToChain| (0..self.size).map(|i| (i, msg.clone())).collect::<Vec<_>>();
+        match msg {
+            ToChain::Open { .. } => {
+                self.opened = Some(Gather::new(self.size));
+                all(msg)
+            }
+            ToChain::Load { load, .. } => {
+                // only the latest load is answered: the session ignores older ones
+                self.loads.clear();
+                self.loads.insert(load, Gather::new(self.size));
+                all(msg)
+            }
+            ToChain::Sample {
+                run,
+                process,
+                spec,
+                edit,
+                part: _,
+            } => {
+                let parts = if zoo::splits(&spec, edit.as_ref()) {
+                    self.size.min(spec.n).max(1)
+                } else {
+                    1
+                };
+                self.chain = Some(Parts {
+                    run,
+                    parts,
+                    started: Gather::new(parts),
+                    frames: BTreeMap::new(),
+                });
+                if parts == 1 {
+                    return vec![(
+                        0,
+                        ToChain::Sample {
+                            run,
+                            process,
+                            spec,
+                            edit,
+                            part: None,
+                        },
+                    )];
+                }
+                split(spec.n, parts)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, part)| {
+                        let msg = ToChain::Sample {
+                            run,
+                            process: process.clone(),
+                            spec: spec.clone(),
+                            edit: edit.clone(),
+                            part: Some(part),
+                        };
+                        (i, msg)
+                    })
+                    .collect()
+            }
+            ToChain::Stop { run } => {
+                if self.chain.as_ref().is_some_and(|c| c.run == run) {
+                    self.chain = None;
+                }
+                all(msg)
+            }
+            ToChain::LoadClassifier { .. }
+            | ToChain::Classify { .. }
+            | ToChain::Crash
+            | ToChain::LoseDevice => vec![(0, msg)],
+        }
+    }
+
+    /// Worker `from` said `msg`: what the session hears of it (nothing until every worker
+    /// concerned has said its part), and what the workers are to be told (the other parts of a
+    /// chain one part of which failed are stopped).
+    pub fn receive(
+        &mut self,
+        from: usize,
+        msg: FromChain,
+    ) -> (Vec<FromChain>, Vec<(usize, ToChain)>) {
+        let mut tell = Vec::new();
+        let heard = match msg {
+            FromChain::Opened { note } => match self.opened.as_mut() {
+                Some(g) => g.put(from, note).map(|notes| {
+                    self.opened = None;
+                    FromChain::Opened {
+                        note: notes.into_iter().flatten().next(),
+                    }
+                }),
+                None => None,
+            },
+            FromChain::Loaded {
+                load,
+                classes,
+                error,
+            } => match self.loads.get_mut(&load) {
+                Some(g) => g.put(from, (classes, error)).map(|answers| {
+                    self.loads.remove(&load);
+                    let error = answers.iter().find_map(|(_, e)| e.clone());
+                    FromChain::Loaded {
+                        load,
+                        classes: answers[0].0,
+                        error,
+                    }
+                }),
+                None => None,
+            },
+            FromChain::Started {
+                run,
+                len,
+                shape,
+                error,
+            } => match self.chain.as_mut().filter(|c| c.run == run && c.parts > 1) {
+                Some(c) => c.started.put(from, (len, shape, error)).map(|parts| {
+                    let error = parts.iter().find_map(|(_, _, e)| e.clone());
+                    if error.is_some() {
+                        self.chain = None;
+                        tell = self.stop_all(run);
+                    }
+                    let [_, ch, h, w] = parts[0].1;
+                    FromChain::Started {
+                        run,
+                        len: parts[0].0,
+                        shape: [parts.iter().map(|p| p.1[0]).sum(), ch, h, w],
+                        error,
+                    }
+                }),
+                None => Some(FromChain::Started {
+                    run,
+                    len,
+                    shape,
+                    error,
+                }),
+            },
+            FromChain::Frame {
+                run,
+                index,
+                t,
+                xt,
+                x0,
+                compute_ms,
+                read_ms,
+                step_ms,
+                last,
+            } => match self.chain.as_mut().filter(|c| c.run == run && c.parts > 1) {
+                Some(c) => {
+                    let frame = PartFrame {
+                        t,
+                        xt,
+                        x0,
+                        compute_ms,
+                        read_ms,
+                        step_ms,
+                        last,
+                    };
+                    let parts = c.parts;
+                    let done = c
+                        .frames
+                        .entry(index)
+                        .or_insert_with(|| Gather::new(parts))
+                        .put(from, frame);
+                    done.map(|parts| {
+                        c.frames.remove(&index);
+                        glue(run, index, parts)
+                    })
+                }
+                None => Some(FromChain::Frame {
+                    run,
+                    index,
+                    t,
+                    xt,
+                    x0,
+                    compute_ms,
+                    read_ms,
+                    step_ms,
+                    last,
+                }),
+            },
+            FromChain::Stopped { run, message } => {
+                match self.chain.as_ref().filter(|c| c.run == run) {
+                    Some(c) => {
+                        if c.parts > 1 {
+                            tell = self.stop_all(run);
+                        }
+                        self.chain = None;
+                        Some(FromChain::Stopped { run, message })
+                    }
+                    // a part of a chain already stopped: said once
+                    None => None,
+                }
+            }
+            msg @ FromChain::Classified { .. } => Some(msg),
+        };
+        (heard.into_iter().collect(), tell)
+    }
+
+    fn stop_all(&self, run: u32) -> Vec<(usize, ToChain)> {
+        (0..self.size).map(|i| (i, ToChain::Stop { run })).collect()
+    }
+}
+
+/// `n` images in `parts` runs of consecutive images, the first ones a image longer where `n` does
+/// not divide.
+pub fn split(n: usize, parts: usize) -> Vec<Part> {
+    let parts = parts.clamp(1, n.max(1));
+    let (base, extra) = (n / parts, n % parts);
+    let mut start = 0;
+    (0..parts)
+        .map(|i| {
+            let len = base + usize::from(i < extra);
+            let part = Part { start, len };
+            start += len;
+            part
+        })
+        .collect()
+}
+
+/// One step from its parts, in image order: the pixels glued, the time the slowest part took.
+fn glue(run: u32, index: usize, parts: Vec<PartFrame>) -> FromChain {
+    let max = |f: fn(&PartFrame) -> f64| parts.iter().map(f).fold(0.0, f64::max);
+    let (compute_ms, read_ms, step_ms) = (
+        max(|p| p.compute_ms),
+        max(|p| p.read_ms),
+        max(|p| p.step_ms),
+    );
+    let last = parts.iter().all(|p| p.last.is_some()).then(|| {
+        Floats(
+            parts
+                .iter()
+                .flat_map(|p| p.last.as_ref().map_or(&[][..], |l| &l.0[..]))
+                .copied()
+                .collect(),
+        )
+    });
+    FromChain::Frame {
+        run,
+        index,
+        t: parts[0].t,
+        xt: parts.iter().flat_map(|p| p.xt.iter().copied()).collect(),
+        x0: parts.iter().flat_map(|p| p.x0.iter().copied()).collect(),
+        compute_ms,
+        read_ms,
+        step_ms,
+        last,
+    }
+}
+
+#[cfg(test)]
+mod tests;

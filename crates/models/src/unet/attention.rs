@@ -2,9 +2,9 @@
 //! GroupNorm over channels, q/k/v projections of each pixel, softmax(q·kᵀ/√d)·v per head, output
 //! projection, residual.
 
+use super::fast_norm;
 use burn::nn::{GroupNorm, Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::activation::softmax;
 
 use super::resnet::group_norm;
 
@@ -46,9 +46,7 @@ impl AttentionBlock {
         let [b, c, h, w] = x.dims();
         let n = h * w;
         let (heads, d) = (self.heads, c / self.heads);
-        let hs = self
-            .group_norm
-            .forward(x.clone())
+        let hs = fast_norm::forward(&self.group_norm, x.clone(), false)
             .reshape([b, c, n])
             .swap_dims(1, 2); // [B, N, C]
         let split = |t: Tensor<3>| t.reshape([b, n, heads, d]).swap_dims(1, 2); // [B, heads, N, d]
@@ -56,7 +54,7 @@ impl AttentionBlock {
         let k = split(self.to_k.forward(hs.clone()));
         let v = split(self.to_v.forward(hs));
         let scores = q.matmul(k.swap_dims(2, 3)) / (d as f64).sqrt(); // [B, heads, N, N]
-        let out = softmax(scores, 3).matmul(v); // [B, heads, N, d]
+        let out = fast_norm::softmax_last(scores).matmul(v); // [B, heads, N, d]
         let out = out.swap_dims(1, 2).reshape([b, n, c]);
         let out = self.to_out[0]
             .forward(out)

@@ -7,6 +7,7 @@ mod attention;
 mod blocks;
 mod config;
 pub mod fast_conv;
+pub mod fast_norm;
 mod legacy_keys;
 mod resnet;
 
@@ -188,7 +189,10 @@ impl UNet {
         for block in &self.up_blocks {
             h = block.forward(h, &emb, &mut skips);
         }
-        fast_conv::forward(&self.conv_out, silu(self.conv_norm_out.forward(h)))
+        fast_conv::forward(
+            &self.conv_out,
+            fast_norm::forward(&self.conv_norm_out, h, true),
+        )
     }
 
     /// Number of classes the embedding knows, the "no class" row included.

@@ -7,7 +7,7 @@ use burn::nn::{
 };
 use burn::prelude::*;
 
-use super::fast_conv;
+use super::{fast_conv, fast_norm};
 use crate::embedding::silu;
 
 #[derive(Module, Debug)]
@@ -61,7 +61,10 @@ impl ResnetBlock {
 
     /// x: [B, Cin, H, W], temb: [B, T] → [B, Cout, H, W].
     pub fn forward(&self, x: Tensor<4>, temb: Tensor<2>) -> Tensor<4> {
-        let h = fast_conv::forward(&self.conv1, silu(self.norm1.forward(x.clone())));
+        let h = fast_conv::forward(
+            &self.conv1,
+            fast_norm::forward(&self.norm1, x.clone(), true),
+        );
         let t = self
             .time_emb_proj
             .forward(silu(temb))
@@ -70,7 +73,8 @@ impl ResnetBlock {
         let h = h + t;
         let h = fast_conv::forward(
             &self.conv2,
-            self.dropout.forward(silu(self.norm2.forward(h))),
+            self.dropout
+                .forward(fast_norm::forward(&self.norm2, h, true)),
         );
         let skip = match &self.conv_shortcut {
             Some(c) => c.forward(x),

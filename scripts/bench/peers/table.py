@@ -21,7 +21,7 @@ if len(sys.argv) > 4:
                 before[(r["model"], r["batch"])] = r
 setup = next(r for r in rows if r["kind"] == "setup")
 lines = [
-    f"Measured {datetime.date.today()} by `scripts/bench/peers/run.sh` on this machine "
+    f"Measured {datetime.date.today()} by `scripts/bench/peers/bench.mjs` (the browser step of `run.sh`) on this machine "
     f"({setup['cores']} cores), onnxruntime-web {setup['onnxruntime_web']}, "
     f"{setup['browser'].split(') ')[-1]}; a guided step at batch N is one U-Net forward at batch 2N; "
     f"the tab's figure is the median step over the second half of {setup['steps']}-step chains, ORT's "

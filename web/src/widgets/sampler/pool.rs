@@ -56,24 +56,13 @@ impl<T> Gather<T> {
     }
 }
 
-/// One step of a chain's parts, as a worker posted it.
-struct PartFrame {
-    t: f64,
-    xt: Vec<u8>,
-    x0: Vec<u8>,
-    compute_ms: f64,
-    read_ms: f64,
-    step_ms: f64,
-    last: Option<Floats>,
-}
-
 /// The chain being sampled in parts: worker `i` samples part `i`.
 struct Parts {
     run: u32,
     parts: usize,
     started: Gather<(usize, [usize; 4], Option<String>)>,
-    /// Steps some parts have posted, by index.
-    frames: BTreeMap<usize, Gather<PartFrame>>,
+    /// Steps (`FromChain::Frame`) some parts have posted, by index.
+    frames: BTreeMap<usize, Gather<FromChain>>,
 }
 
 /// The page's side of the pool: what goes to which worker, and what comes back to the session.
@@ -206,77 +195,43 @@ impl Pool {
                 }),
                 None => None,
             },
+            msg @ (FromChain::Started { run, .. } | FromChain::Frame { run, .. })
+                if !self.splits(run) =>
+            {
+                Some(msg)
+            }
             FromChain::Started {
                 run,
                 len,
                 shape,
                 error,
-            } => match self.chain.as_mut().filter(|c| c.run == run && c.parts > 1) {
-                Some(c) => c.started.put(from, (len, shape, error)).map(|parts| {
-                    let error = parts.iter().find_map(|(_, _, e)| e.clone());
-                    if error.is_some() {
-                        self.chain = None;
-                        tell = self.stop_all(run);
-                    }
-                    let [_, ch, h, w] = parts[0].1;
-                    FromChain::Started {
-                        run,
-                        len: parts[0].0,
-                        shape: [parts.iter().map(|p| p.1[0]).sum(), ch, h, w],
-                        error,
-                    }
-                }),
-                None => Some(FromChain::Started {
-                    run,
-                    len,
-                    shape,
-                    error,
-                }),
-            },
-            FromChain::Frame {
-                run,
-                index,
-                t,
-                xt,
-                x0,
-                compute_ms,
-                read_ms,
-                step_ms,
-                last,
-            } => match self.chain.as_mut().filter(|c| c.run == run && c.parts > 1) {
-                Some(c) => {
-                    let frame = PartFrame {
-                        t,
-                        xt,
-                        x0,
-                        compute_ms,
-                        read_ms,
-                        step_ms,
-                        last,
-                    };
-                    let parts = c.parts;
-                    let done = c
-                        .frames
-                        .entry(index)
-                        .or_insert_with(|| Gather::new(parts))
-                        .put(from, frame);
-                    done.map(|parts| {
-                        c.frames.remove(&index);
-                        glue(run, index, parts)
+            } => {
+                let started = self.chain.as_mut().map(|c| &mut c.started);
+                started
+                    .and_then(|g| g.put(from, (len, shape, error)))
+                    .map(|parts| {
+                        let error = parts.iter().find_map(|(_, _, e)| e.clone());
+                        if error.is_some() {
+                            self.chain = None;
+                            tell = self.stop_all(run);
+                        }
+                        let [_, ch, h, w] = parts[0].1;
+                        FromChain::Started {
+                            run,
+                            len: parts[0].0,
+                            shape: [parts.iter().map(|p| p.1[0]).sum(), ch, h, w],
+                            error,
+                        }
                     })
-                }
-                None => Some(FromChain::Frame {
-                    run,
-                    index,
-                    t,
-                    xt,
-                    x0,
-                    compute_ms,
-                    read_ms,
-                    step_ms,
-                    last,
-                }),
-            },
+            }
+            msg @ FromChain::Frame { index, .. } => self.chain.as_mut().and_then(|c| {
+                let parts = c.parts;
+                let gather = c.frames.entry(index).or_insert_with(|| Gather::new(parts));
+                gather.put(from, msg).and_then(|parts| {
+                    c.frames.remove(&index);
+                    glue(parts)
+                })
+            }),
             FromChain::Stopped { run, message } => {
                 match self.chain.as_ref().filter(|c| c.run == run) {
                     Some(c) => {
@@ -293,6 +248,13 @@ impl Pool {
             msg @ FromChain::Classified { .. } => Some(msg),
         };
         (heard.into_iter().collect(), tell)
+    }
+
+    /// Whether chain `run` is the one being sampled in parts.
+    fn splits(&self, run: u32) -> bool {
+        self.chain
+            .as_ref()
+            .is_some_and(|c| c.run == run && c.parts > 1)
     }
 
     fn stop_all(&self, run: u32) -> Vec<(usize, ToChain)> {
@@ -316,34 +278,46 @@ pub fn split(n: usize, parts: usize) -> Vec<Part> {
         .collect()
 }
 
-/// One step from its parts, in image order: the pixels glued, the time the slowest part took.
-fn glue(run: u32, index: usize, parts: Vec<PartFrame>) -> FromChain {
-    let max = |f: fn(&PartFrame) -> f64| parts.iter().map(f).fold(0.0, f64::max);
-    let (compute_ms, read_ms, step_ms) = (
-        max(|p| p.compute_ms),
-        max(|p| p.read_ms),
-        max(|p| p.step_ms),
-    );
-    let last = parts.iter().all(|p| p.last.is_some()).then(|| {
-        Floats(
-            parts
-                .iter()
-                .flat_map(|p| p.last.as_ref().map_or(&[][..], |l| &l.0[..]))
-                .copied()
-                .collect(),
-        )
-    });
-    FromChain::Frame {
-        run,
-        index,
-        t: parts[0].t,
-        xt: parts.iter().flat_map(|p| p.xt.iter().copied()).collect(),
-        x0: parts.iter().flat_map(|p| p.x0.iter().copied()).collect(),
-        compute_ms,
-        read_ms,
-        step_ms,
-        last,
+/// One step from its parts (each a `FromChain::Frame` of the same step), in image order: the
+/// pixels glued, the time the slowest part took, the final images once every part has them.
+fn glue(parts: Vec<FromChain>) -> Option<FromChain> {
+    let mut parts = parts.into_iter();
+    let mut glued = parts.next()?;
+    for part in parts {
+        if let (
+            FromChain::Frame {
+                xt,
+                x0,
+                compute_ms,
+                read_ms,
+                step_ms,
+                last,
+                ..
+            },
+            FromChain::Frame {
+                xt: more_xt,
+                x0: more_x0,
+                compute_ms: c,
+                read_ms: r,
+                step_ms: s,
+                last: more_last,
+                ..
+            },
+        ) = (&mut glued, part)
+        {
+            xt.extend(more_xt);
+            x0.extend(more_x0);
+            (*compute_ms, *read_ms, *step_ms) = (compute_ms.max(c), read_ms.max(r), step_ms.max(s));
+            *last = match (last.take(), more_last) {
+                (Some(mut all), Some(more)) => {
+                    all.0.extend(more.0);
+                    Some(all)
+                }
+                _ => None,
+            };
+        }
     }
+    Some(glued)
 }
 
 #[cfg(test)]

@@ -16,7 +16,6 @@ use std::collections::BTreeMap;
 use zoo::Part;
 
 use super::messages::{FromChain, ToChain};
-use crate::floats::Floats;
 
 /// The most workers a pool starts, whatever the machine reports: past this a grid of 16 images
 /// leaves each worker too few to be worth another copy of the model.

@@ -2,6 +2,7 @@ use diffusion::sampler::Options;
 use zoo::{ChainSpec, EditSpec, Part, Process};
 
 use super::*;
+use crate::floats::Floats;
 
 fn sample(run: u32, n: usize, sampler: &str, edit: Option<EditSpec>) -> ToChain {
     ToChain::Sample {

@@ -26,6 +26,8 @@ pub fn pick(name: &str) -> Result<Device, String> {
             "this binary was built without LibTorch support: rebuild with `--features torch`"
                 .into(),
         ),
-        other => Err(format!("unknown device '{other}' (cpu, gpu, torch-cuda or torch-cpu)")),
+        other => Err(format!(
+            "unknown device '{other}' (cpu, gpu, torch-cuda or torch-cpu)"
+        )),
     }
 }

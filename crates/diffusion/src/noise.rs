@@ -148,8 +148,7 @@ impl<S: NoiseSource> PartNoise<S> {
 impl PartNoise<SeededNoise> {
     /// `n` N(0, 1) draws of this part; never fails.
     pub fn normals(&mut self, n: usize) -> Vec<f32> {
-        self.keep(n, |s, m| Ok(s.normals(m)))
-            .unwrap_or_default()
+        self.keep(n, |s, m| Ok(s.normals(m))).unwrap_or_default()
     }
 }
 

@@ -625,7 +625,10 @@ fn parts_of_a_grid_glued_together_are_the_grid() {
                     .map(|(a, b)| (a - b).abs())
                     .fold(0f32, f32::max);
                 assert_eq!(whole.len(), glued.len());
-                assert!(diff < 1e-5, "{info}, edit {e}, w {w}: parts differ by {diff}");
+                assert!(
+                    diff < 1e-5,
+                    "{info}, edit {e}, w {w}: parts differ by {diff}"
+                );
                 tried += 1;
             }
         }
@@ -638,10 +641,22 @@ fn parts_of_a_grid_glued_together_are_the_grid() {
         image: vec![0.0; 64],
         class: None,
     };
-    for (edit, p) in [(Some(&invert), part(0, 1)), (None, part(4, 2)), (None, part(0, 0))] {
+    for (edit, p) in [
+        (Some(&invert), part(0, 1)),
+        (None, part(4, 2)),
+        (None, part(0, 0)),
+    ] {
         assert!(
-            ImageChain::part(&net, &process, Parameterization::Epsilon, &s, edit, p, &device)
-                .is_err()
+            ImageChain::part(
+                &net,
+                &process,
+                Parameterization::Epsilon,
+                &s,
+                edit,
+                p,
+                &device
+            )
+            .is_err()
         );
     }
     let mut pc = s.clone();

@@ -103,12 +103,12 @@ impl Pool {
             }
             ToChain::Sample {
                 run,
-                process,
-                spec,
-                edit,
-                part: _,
+                ref process,
+                ref spec,
+                ref edit,
+                ..
             } => {
-                let parts = if zoo::splits(&spec, edit.as_ref()) {
+                let parts = if zoo::splits(spec, edit.as_ref()) {
                     self.size.min(spec.n).max(1)
                 } else {
                     1
@@ -120,16 +120,8 @@ impl Pool {
                     frames: BTreeMap::new(),
                 });
                 if parts == 1 {
-                    return vec![(
-                        0,
-                        ToChain::Sample {
-                            run,
-                            process,
-                            spec,
-                            edit,
-                            part: None,
-                        },
-                    )];
+                    // the session's own message: the whole grid, in the first worker
+                    return vec![(0, msg)];
                 }
                 split(spec.n, parts)
                     .into_iter()

@@ -62,10 +62,15 @@ pub async fn run(
     let cores = web_sys::window().map_or(0.0, |w| w.navigator().hardware_concurrency()) as usize;
     let size = pool::size_for(kind, cores);
     if kind == "cpu" && size == 1 {
+        let why = if cores == 1 {
+            "This device reports one core"
+        } else {
+            "This browser does not say how many cores the device has"
+        };
         root.message_once(
             "info",
             "pool",
-            "This device reports one core: the sampler runs in one worker.",
+            &format!("{why}: the sampler runs in one worker."),
         );
     }
     let workers = Workers::start(root, Some(early.link?), size, kind);

@@ -21,7 +21,9 @@ const HASHED = /-[0-9a-f]{12,16}(_bg)?\.(wasm|js|css|svg)$/;
 
 /// `cors: true` adds `Access-Control-Allow-Origin: *`, as static hosts such as GitHub Pages send:
 /// what a post on another origin needs to load the app as a module (README, "Host it yourself").
-export async function serve(root, { cacheHashed = false, cors = false } = {}) {
+/// `precompressed: true` sends FILE.br or FILE.gz (scripts/precompress.mjs writes them) where the
+/// browser accepts it, as a static host does (benchmarks of a first visit).
+export async function serve(root, { cacheHashed = false, cors = false, precompressed = false } = {}) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const file = normalize(join(root, path.endsWith('/') ? path + 'index.html' : path));
@@ -30,9 +32,17 @@ export async function serve(root, { cacheHashed = false, cors = false } = {}) {
       return;
     }
     try {
-      const body = await readFile(file);
+      const accepts = String(req.headers['accept-encoding'] ?? '');
+      let [body, encoding] = [null, null];
+      for (const [enc, ext] of precompressed ? [['br', '.br'], ['gzip', '.gz']] : []) {
+        if (body || !accepts.includes(enc)) continue;
+        body = await readFile(file + ext).catch(() => null);
+        encoding = body && enc;
+      }
+      body ??= await readFile(file);
       res.writeHead(200, {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        ...(encoding ? { 'content-encoding': encoding, vary: 'accept-encoding' } : {}),
         'cache-control': cacheHashed && HASHED.test(file) ? 'public, max-age=31536000, immutable' : 'no-store',
         ...(cors ? { 'access-control-allow-origin': '*' } : {}),
       });

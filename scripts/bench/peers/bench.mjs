@@ -9,18 +9,21 @@
 //   - ORT-web, wasm execution provider, 1 thread: the median of 5–10 runs after a warm-up of at
 //     least 3 runs and 2 s, on seeded inputs of the same shapes;
 //   - ORT-web with a thread per core (in every round too): the page served cross-origin isolated
-//     (COOP/COEP), which wasm threads need and an embed in a blog post cannot have.
+//     (COOP/COEP), which wasm threads need and an embed in a blog post cannot have;
+//   - first, this core's wasm SIMD peak (peak.mjs), to read the GFLOP/s against; last, WebGPU
+//     on both sides at batch 1 (on SwiftShader here: an emulated GPU).
 // Prints JSON lines; run.sh turns them into docs/performance.md's table.
 //
-//   node bench.mjs DIST ONNX_DIR          (BENCH_MODELS, BENCH_BATCHES, BENCH_ROUNDS, BENCH_STEPS)
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
+//   node bench.mjs DIST ONNX_DIR          (BENCH_MODELS, BENCH_BATCHES, BENCH_ROUNDS, BENCH_STEPS,
+//                                          BENCH_WEBGPU_MODELS)
 import { readFileSync } from 'node:fs';
-import { extname, join, normalize, dirname, sep } from 'node:path';
+import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { serve } from '../../../tests/e2e/serve.mjs';
 import { launch } from '../../../tests/e2e/browser.mjs';
+import { peerServer } from './server.mjs';
+import { simdPeak } from './peak.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const [DIST = join(HERE, '../../../dist'), ONNX = join(HERE, 'onnx')] = process.argv.slice(2);
@@ -31,7 +34,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 // first ones run), as scripts/bench/sampler-browser.mjs does
 const STEPS = Number(process.env.BENCH_STEPS ?? 10);
 const LIMIT_MS = Number(process.env.BENCH_LIMIT_S ?? 600) * 1000;
-const ORT = join(HERE, 'node_modules', 'onnxruntime-web', 'dist');
 const ORT_VERSION = JSON.parse(readFileSync(join(HERE, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')).version;
 
 // GFLOP per image of each U-Net's forward pass (scripts/flops.py: convolutions, linears and
@@ -39,44 +41,20 @@ const ORT_VERSION = JSON.parse(readFileSync(join(HERE, 'node_modules', 'onnxrunt
 const GFLOP = Object.fromEntries(execFileSync('python3', [join(HERE, '../../flops.py')], { encoding: 'utf8' })
   .split('\n').map((l) => /^([a-z0-9-]+): ([0-9.]+) GFLOP forward per image/.exec(l)).filter(Boolean).map((m) => [m[1], Number(m[2])]));
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.onnx': 'application/octet-stream' };
-
-/// ORT's files, the exported models and the bench page; `isolated` adds COOP/COEP.
-async function ortServer(isolated) {
-  const roots = { '/ort/': ORT, '/onnx/': ONNX };
-  const server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const headers = isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
-    if (path === '/' || path === '/bench.html') {
-      return void res.writeHead(200, { 'content-type': 'text/html', ...headers }).end('<!doctype html><title>ORT bench</title>');
-    }
-    const prefix = Object.keys(roots).find((p) => path.startsWith(p));
-    const file = prefix && normalize(join(roots[prefix], path.slice(prefix.length)));
-    if (!file || !file.startsWith(normalize(roots[prefix]) + sep)) return void res.writeHead(404).end();
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...headers }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
-}
-
 const median = (v) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
 /// onnxruntime-web on `model` at forward batch `b`: the median ms of `reps` runs.
-async function ort(browser, base, model, b, threads, reps) {
+/// `ep`: the execution provider, 'wasm' or 'webgpu'.
+async function ort(browser, base, model, b, threads, reps, ep = 'wasm') {
   const page = await browser.newPage();
   try {
     await page.goto(`${base}bench.html`);
-    await page.addScriptTag({ url: `${base}ort/ort.wasm.min.js` });
-    return await page.evaluate(async ({ model, b, threads, reps }) => {
+    await page.addScriptTag({ url: `${base}ort/ort.${ep}.min.js` });
+    return await page.evaluate(async ({ model, b, threads, reps, ep }) => {
       const ort = window.ort;
       ort.env.wasm.numThreads = threads;
       ort.env.wasm.wasmPaths = '/ort/';
-      const session = await ort.InferenceSession.create(`/onnx/${model}.onnx`, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+      const session = await ort.InferenceSession.create(`/onnx/${model}.onnx`, { executionProviders: [ep], graphOptimizationLevel: 'all' });
       const meta = session.inputNames;
       // the input's shape from the model's own metadata is dynamic in the batch: read it from the name
       const [c, s] = model.startsWith('mnist') ? [1, 28] : [3, 32];
@@ -91,6 +69,7 @@ async function ort(browser, base, model, b, threads, reps) {
       // code as the hot functions are compiled in the background (runs fall from 1.3 s to 0.6 s
       // at batch 32 here); at least three runs and two seconds
       const t0 = performance.now();
+      // (on WebGPU the outputs come back to the CPU in each run, as the tab reads each step)
       for (let i = 0; i < 3 || performance.now() - t0 < 2000; i++) await session.run(feeds);
       const ms = [];
       for (let i = 0; i < reps; i++) {
@@ -99,7 +78,7 @@ async function ort(browser, base, model, b, threads, reps) {
         ms.push(performance.now() - t);
       }
       return { ms, isolated: self.crossOriginIsolated, threads: ort.env.wasm.numThreads };
-    }, { model, b, threads, reps });
+    }, { model, b, threads, reps, ep });
   } finally {
     await page.close();
   }
@@ -107,14 +86,14 @@ async function ort(browser, base, model, b, threads, reps) {
 
 /// Our page's sampler on the CPU path: the steps of the chain's second half; `cores`: what
 /// navigator.hardwareConcurrency says (the pool has one worker per core), else the machine's.
-async function tab(browser, base, model, n, cores) {
+async function tab(browser, base, model, n, cores, backend = 'cpu') {
   const page = await browser.newPage();
   if (cores) await page.addInitScript((c) => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => c }), cores);
   try {
-    await page.goto(`${base}#widget=sampler&backend=cpu&autorun=1&model=${model}&n=${n}&steps=${STEPS}&sampler=dpm%2B%2B2m&guidance=2&class=mixed`);
+    await page.goto(`${base}#widget=sampler&backend=${backend}&autorun=1&model=${model}&n=${n}&steps=${STEPS}&sampler=dpm%2B%2B2m&guidance=2&class=mixed`);
     await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#app')?.dataset.status), null, { timeout: LIMIT_MS, polling: 20 });
     const r = await page.evaluate(() => ({ status: document.querySelector('#app').dataset.status, backend: document.querySelector('#app').dataset.backend, stepMs: Array.from(window.__playground.stepMs ?? []) }));
-    if (r.status !== 'done' || r.backend !== 'cpu') throw new Error(`the tab ended ${r.status} on ${r.backend}`);
+    if (r.status !== 'done' || r.backend !== backend) throw new Error(`the tab ended ${r.status} on ${r.backend}`);
     return r.stepMs.slice(Math.floor(STEPS / 2));
   } finally {
     await page.close();
@@ -122,12 +101,15 @@ async function tab(browser, base, model, n, cores) {
 }
 
 const app = await serve(DIST);
-const plain = await ortServer(false);
-const isolated = await ortServer(true);
-const browser = await launch({ webgpu: false });
+const plain = await peerServer({ onnx: ONNX });
+const isolated = await peerServer({ isolated: true, onnx: ONNX });
+// WebGPU on: only the WebGPU rows use it (the CPU rows say backend=cpu)
+const browser = await launch({ webgpu: true });
 const ua = await (async () => { const p = await browser.newPage(); const v = await p.evaluate(() => navigator.userAgent); await p.close(); return v; })();
 const CORES = await (async () => { const p = await browser.newPage(); const v = await p.evaluate(() => navigator.hardwareConcurrency); await p.close(); return v; })();
 console.log(JSON.stringify({ kind: 'setup', onnxruntime_web: ORT_VERSION, browser: ua, cores: CORES, steps: STEPS, rounds: ROUNDS }));
+// what one core can do at best (peak.mjs), against which the GFLOP/s below are read
+console.log(JSON.stringify({ kind: 'peak', ...(await simdPeak(browser, plain.url)) }));
 for (const model of MODELS) {
   for (const n of BATCHES) {
     const b = 2 * n;
@@ -156,6 +138,22 @@ for (const model of MODELS) {
       tab_gflops: gflop / (tabMs / 1000), ort_1t_gflops: gflop / (ort1 / 1000),
     }));
   }
+}
+// WebGPU, both sides, once per model at batch 1 (BENCH_WEBGPU_MODELS; none: BENCH_WEBGPU_MODELS=).
+// In headless Chromium here that is SwiftShader, a GPU emulated on the CPU: it shows that both
+// run, and how they compare on the same emulator, not what a reader's GPU gets.
+const adapter = await (async () => {
+  const p = await browser.newPage();
+  await p.goto(plain.url);
+  const v = await p.evaluate(async () => { const a = await navigator.gpu?.requestAdapter(); return a ? { vendor: a.info?.vendor, architecture: a.info?.architecture, fallback: a.info?.isFallbackAdapter ?? null } : null; });
+  await p.close();
+  return v;
+})();
+for (const model of (process.env.BENCH_WEBGPU_MODELS ?? 'mnist-unet-cond').split(',').filter(Boolean)) {
+  if (!adapter) break;
+  const t = median(await tab(browser, app.url, model, 1, null, 'webgpu'));
+  const o = median((await ort(browser, plain.url, model, 2, 1, 5, 'webgpu')).ms);
+  console.log(JSON.stringify({ kind: 'webgpu', model, batch: 1, forward_batch: 2, adapter, tab_ms: t, ort_webgpu_ms: o, tab_over_ort: t / o }));
 }
 await browser.close();
 app.close(); plain.close(); isolated.close();

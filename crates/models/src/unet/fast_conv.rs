@@ -2,9 +2,11 @@
 //! around the matrix product that the backend's general path makes (docs/performance.md): the
 //! input goes once into a zero-padded, channel-major buffer; each of the nine taps is then one
 //! matrix product of the tap's weights [C_out × C_in] with a contiguous window of that buffer
-//! [C_in × N], where N runs over every padded pixel of every image (the batch folded in); the
+//! [C_in × N], where N runs over every pixel of every image with a zero row and a zero column
+//! shared between neighbours (the batch folded in, the padding a convolution needs); the
 //! nine accumulate into one output, which is cropped, biased and laid out as NCHW in one pass.
-//! The product is the same `gemm` crate (simd128 on wasm) the backend uses.
+//! The product is the `gemm` crate natively (as in the backend), and on wasm our own kernel
+//! (`conv_kernel`), which needs no packing.
 //!
 //! Only for the plain CPU device: on WebGPU, or with autodiff (training), the convolution is
 //! Burn's own.
@@ -44,8 +46,35 @@ pub fn forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
         .bias
         .as_ref()
         .and_then(|b| b.val().into_data().try_into_vec::<f32>().ok());
-    let out = conv3x3(xs, ws, bias.as_deref(), [b, cin, h, w], cout);
+    let out = conv3x3(
+        xs,
+        ws,
+        bias.as_deref(),
+        [b, cin, h, w],
+        cout,
+        Product::default(),
+    );
     Tensor::from_data(TensorData::new(out, [b, cout, h, w]), &device)
+}
+
+/// How the nine taps' product is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Product {
+    /// nine `gemm` calls over column tiles
+    Gemm,
+    /// `conv_kernel`'s register-blocked kernel
+    Direct,
+}
+
+impl Default for Product {
+    /// The kernel on wasm with simd128, `gemm` elsewhere.
+    fn default() -> Self {
+        if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
+            Product::Direct
+        } else {
+            Product::Gemm
+        }
+    }
 }
 
 /// The convolution on plain slices: `x` [B, C_in, H, W], `w` [C_out, C_in, 3, 3], `bias`
@@ -56,25 +85,63 @@ pub fn conv3x3(
     bias: Option<&[f32]>,
     [b, cin, h, wd]: [usize; 4],
     cout: usize,
+    product: Product,
 ) -> Vec<f32> {
-    let (hp, wp) = (h + 2, wd + 2);
-    let plane = hp * wp;
-    let n = b * plane;
-    // padded[c][image][y + 1][x + 1]
-    let mut padded = vec![0f32; cin * n];
+    // padded[c][front + image·plane + y·wp + x]: rows of wd + 1 (one zero column, which is the
+    // right neighbour of a row's last pixel and the left neighbour of the next row's first), one
+    // zero row after each image (below it and above the next), `front` zeros before the first
+    // (above it), and zeros the direct kernel may read past the end. Output column j is pixel
+    // (image, y, x) at j = image·plane + y·wp + x (the zero rows' and columns' j are computed and
+    // dropped), and its tap (dy, dx) reads column j + dy·wp + dx.
+    let wp = wd + 1;
+    let plane = (h + 1) * wp;
+    let front = wp + 1;
+    let n = front + b * plane;
+    let mut padded = vec![0f32; cin * n + super::conv_kernel::TAIL];
     for bi in 0..b {
         for c in 0..cin {
             for y in 0..h {
                 let from = ((bi * cin + c) * h + y) * wd;
-                let to = c * n + bi * plane + (y + 1) * wp + 1;
+                let to = c * n + front + bi * plane + y * wp;
                 padded[to..to + wd].copy_from_slice(&x[from..from + wd]);
             }
         }
     }
-    // output column j is the pixel whose padded top-left corner is at j; the last 2·wp + 2
-    // columns of the buffer are no pixel's, and every tap of the others stays in the buffer
+    // the last pixel's j is n − 2·wp − 3: every tap of every j below span stays in the channel
     let span = n - (2 * wp + 2);
     let mut acc = vec![0f32; cout * span];
+    if product == Product::Direct {
+        super::conv_kernel::conv3x3_direct(&padded, w, cin, cout, n, wp, &mut acc);
+    } else {
+        gemm_taps(&padded, w, cin, cout, n, wp, &mut acc);
+    }
+    let mut out = vec![0f32; b * cout * h * wd];
+    for bi in 0..b {
+        for co in 0..cout {
+            let add = bias.map_or(0.0, |v| v[co]);
+            for y in 0..h {
+                let from = co * span + bi * plane + y * wp;
+                let to = ((bi * cout + co) * h + y) * wd;
+                for (o, a) in out[to..to + wd].iter_mut().zip(&acc[from..from + wd]) {
+                    *o = a + add;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The nine taps as `gemm` calls, accumulating into `acc` [cout × span].
+fn gemm_taps(
+    padded: &[f32],
+    w: &[f32],
+    cin: usize,
+    cout: usize,
+    n: usize,
+    wp: usize,
+    acc: &mut [f32],
+) {
+    let span = n - (2 * wp + 2);
     // columns in tiles, the nine taps accumulating into a tile while it is in cache (at batch
     // 128 the whole output is tens of MB: nine passes over it cost more than the copies saved)
     let tile = (TILE_FLOATS / cout).max(256);
@@ -111,20 +178,6 @@ pub fn conv3x3(
             }
         }
     }
-    let mut out = vec![0f32; b * cout * h * wd];
-    for bi in 0..b {
-        for co in 0..cout {
-            let add = bias.map_or(0.0, |v| v[co]);
-            for y in 0..h {
-                let from = co * span + bi * plane + y * wp;
-                let to = ((bi * cout + co) * h + y) * wd;
-                for (o, a) in out[to..to + wd].iter_mut().zip(&acc[from..from + wd]) {
-                    *o = a + add;
-                }
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -159,6 +212,34 @@ mod tests {
                 .into_data()
                 .try_into_vec::<f32>()
                 .unwrap()[0];
+            assert!(diff < 1e-4, "[{b}, {cin}, {h}, {w}] → {cout}: {diff}");
+        }
+    }
+
+    #[test]
+    fn the_direct_kernel_is_the_gemm_product() {
+        // whole and partial blocks of 4 output channels and 8 columns; one input channel
+        let mut seed = 7u32;
+        let mut rand = || {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        };
+        for (b, cin, cout, h, w) in [
+            (1, 1, 1, 28, 28),
+            (2, 3, 5, 7, 7),
+            (3, 16, 8, 5, 9),
+            (1, 64, 3, 32, 32),
+        ] {
+            let x: Vec<f32> = (0..b * cin * h * w).map(|_| rand()).collect();
+            let ws: Vec<f32> = (0..cout * cin * 9).map(|_| rand()).collect();
+            let bias: Vec<f32> = (0..cout).map(|_| rand()).collect();
+            let want = conv3x3(&x, &ws, Some(&bias), [b, cin, h, w], cout, Product::Gemm);
+            let got = conv3x3(&x, &ws, Some(&bias), [b, cin, h, w], cout, Product::Direct);
+            let diff = want
+                .iter()
+                .zip(&got)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0f32, f32::max);
             assert!(diff < 1e-4, "[{b}, {cin}, {h}, {w}] → {cout}: {diff}");
         }
     }

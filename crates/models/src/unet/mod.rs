@@ -6,6 +6,7 @@
 mod attention;
 mod blocks;
 mod config;
+mod conv_kernel;
 pub mod fast_conv;
 pub mod fast_norm;
 mod legacy_keys;

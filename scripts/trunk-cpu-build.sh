@@ -3,18 +3,18 @@
 # (the CPU-only build), runs wasm-bindgen on it, names its files by content hash as Trunk names its
 # own, and writes playground.js: the module that picks one of the two builds and loads it, for the
 # page's loader (Trunk.toml) and for host pages that mount widgets themselves. Same target
-# directory and release profile as Trunk's build, so only the crates that the feature touches
-# compile twice.
+# directory as Trunk's build; its own profile, `web-cpu` (Cargo.toml: the release profile with
+# whole-program optimisation), so its dependencies compile a second time on a fresh machine.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 : "${TRUNK_STAGING_DIR:?run by trunk build as a post_build hook (Trunk.toml)}"
 cd "$REPO"
 log "the CPU-only build (loaded where the browser has no WebGPU, or with #backend=cpu)"
-cargo build -p playground-web --lib --release --target wasm32-unknown-unknown \
+cargo build -p playground-web --lib --profile web-cpu --target wasm32-unknown-unknown \
   --no-default-features --locked
 bindgen="$(mktemp -d)"
 trap 'rm -rf "$bindgen"' EXIT
 wasm-bindgen --target web --no-typescript --out-dir "$bindgen" --out-name app \
-  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/playground_web.wasm"
+  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/web-cpu/playground_web.wasm"
 hashed() { # the file's name in dist/: playground-web-cpu-<16 hex digits of its sha256><suffix>
   echo "playground-web-cpu-$(sha256sum "$1" | cut -c1-16)$2"
 }

@@ -6,6 +6,7 @@
 #        (BENCH_MODELS, BENCH_BATCHES as bench.mjs; default: MNIST at 16 and 64, CIFAR-10 at 1)
 source "$(dirname "${BASH_SOURCE[0]}")/../../env.sh"
 BEFORE="$1" AFTER="$2" ROUNDS="${3:-2}"
+export BENCH_WEBGPU_MODELS="${BENCH_WEBGPU_MODELS:-}" # no WebGPU rows unless asked
 ONNX="$HOME/.cache/diffusion-playground/peers-onnx"
 for _ in $(seq "$ROUNDS"); do
   for dist in "$BEFORE" "$AFTER"; do

@@ -13,8 +13,9 @@
 
 /// Output channels per block.
 const MR: usize = 4;
-/// Output columns per block (two 4-float vectors).
-const NR: usize = 8;
+/// Output columns per block, in 4-float vectors.
+const NV: usize = 2;
+const NR: usize = 4 * NV;
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod v {
@@ -101,21 +102,22 @@ pub fn conv3x3_direct(
     let mut edge = [0f32; NR];
     for j0 in (0..span).step_by(NR) {
         for blk in 0..blocks {
-            let mut s = [[v::zero(); 2]; MR];
+            let mut s = [[v::zero(); NV]; MR];
             for c in 0..cin {
                 let x = &padded[c * n + j0..];
                 let ws = &wpk[(blk * cin + c) * 9 * MR..][..9 * MR];
                 for (tap, &off) in offsets.iter().enumerate() {
-                    // SAFETY: x[off + 7] is padded[c·n + j0 + off + 7], and j0 + off + 7 ≤
-                    // span − 1 + 2·wp + 2 + 7 = n + NR − 2: within cin·n + TAIL (asserted
-                    // above); ws[tap·MR + r] < 9·MR.
+                    // SAFETY: x[off + NR − 1] is padded[c·n + j0 + off + NR − 1], and
+                    // j0 + off + NR − 1 ≤ span − 1 + 2·wp + 2 + NR − 1 = n + NR − 2: within
+                    // cin·n + TAIL (asserted above); ws[tap·MR + r] < 9·MR.
                     unsafe {
-                        let x0 = v::load(x.as_ptr().add(off));
-                        let x1 = v::load(x.as_ptr().add(off + 4));
+                        let xs: [v::V; NV] =
+                            std::array::from_fn(|k| v::load(x.as_ptr().add(off + 4 * k)));
                         for (r, sr) in s.iter_mut().enumerate() {
                             let wr = v::splat(ws.as_ptr().add(tap * MR + r));
-                            sr[0] = v::madd(sr[0], wr, x0);
-                            sr[1] = v::madd(sr[1], wr, x1);
+                            for (acc, xk) in sr.iter_mut().zip(&xs) {
+                                *acc = v::madd(*acc, wr, *xk);
+                            }
                         }
                     }
                 }
@@ -127,14 +129,17 @@ pub fn conv3x3_direct(
                     break;
                 }
                 let row = &mut acc[co * span + j0..][..cols];
-                // SAFETY: row holds cols floats, 8 when the block is whole; edge holds 8
+                // SAFETY: row holds cols floats, NR when the block is whole; edge holds NR
                 unsafe {
-                    if cols == NR {
-                        v::store(row.as_mut_ptr(), sr[0]);
-                        v::store(row.as_mut_ptr().add(4), sr[1]);
+                    let to = if cols == NR {
+                        row.as_mut_ptr()
                     } else {
-                        v::store(edge.as_mut_ptr(), sr[0]);
-                        v::store(edge.as_mut_ptr().add(4), sr[1]);
+                        edge.as_mut_ptr()
+                    };
+                    for (k, acc) in sr.iter().enumerate() {
+                        v::store(to.add(4 * k), *acc);
+                    }
+                    if cols < NR {
                         row.copy_from_slice(&edge[..cols]);
                     }
                 }

@@ -3,11 +3,11 @@
 //     besides (page, loader, stylesheet, model list) and of the MNIST U-Net's weights;
 //  2. a first visit with nothing cached, on a throttled network (Chrome DevTools Protocol:
 //     20 Mbit/s down, 5 up, 40 ms round trip), served as a static host serves it (brotli where
-//     the browser takes it, hashed files cacheable): navigation → the first MNIST grid done, at
-//     the sampler's defaults (16 images), on the CPU-only build (#backend=cpu); and the full build
-//     (#backend=webgpu) to its model built, since sampling there runs on SwiftShader, a GPU
-//     emulated on the CPU, whose time says nothing of a reader's GPU. ROUNDS fresh browser
-//     contexts each, alternating.
+//     the browser takes it, hashed files cacheable), on the CPU-only build (#backend=cpu):
+//     navigation → the first step shown and → the MNIST grid finished, at the sampler's defaults
+//     (16 images) and for one image of 10 steps; and the full build (#backend=webgpu) to its
+//     model built, since sampling there runs on SwiftShader, a GPU emulated on the CPU, whose
+//     time says nothing of a reader's GPU. ROUNDS fresh browser contexts each, alternating.
 // Prints JSON lines.       node scripts/bench/first-visit.mjs [DIST]     (BENCH_ROUNDS, default 3)
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -48,7 +48,10 @@ console.log(JSON.stringify({ kind: 'size', what: 'MNIST U-Net weights (f16)', ..
 const server = await serve(site, { cacheHashed: true, precompressed: true });
 const browser = await launch({ webgpu: true });
 
-async function visit(build) {
+/// `build`: 'cpu' or 'full'; `hash`: the sampler's settings beyond the model. Returns ms from
+/// navigation to the first step shown and to the grid finished (the CPU build), or to the model
+/// built (the full build, whose sampling runs on the emulated GPU).
+async function visit(build, hash = '') {
   const context = await browser.newContext(); // nothing cached
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
@@ -56,28 +59,38 @@ async function visit(build) {
   await cdp.send('Network.emulateNetworkConditions', NET);
   let bytes = 0;
   cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; });
-  const until = build === 'cpu' ? ['done', 'error'] : ['ready', 'sampling', 'done', 'error'];
-  const t0 = Date.now();
-  await page.goto(`${server.url}#widget=sampler&model=mnist-unet-cond&autorun=1&backend=${build === 'cpu' ? 'cpu' : 'webgpu'}`);
-  await page.waitForFunction((s) => s.includes(document.querySelector('#app')?.dataset.status), until, { timeout: LIMIT_MS, polling: 10 });
-  const ms = Date.now() - t0;
+  await page.goto(`${server.url}#widget=sampler&model=mnist-unet-cond&autorun=1&backend=${build === 'cpu' ? 'cpu' : 'webgpu'}${hash}`);
+  const wait = (fn) => page.waitForFunction(fn, null, { timeout: LIMIT_MS, polling: 10 });
+  let firstStep = null;
+  if (build === 'cpu') {
+    await wait(() => Number(document.querySelector('#app')?.dataset.step ?? 0) >= 1 || document.querySelector('#app')?.dataset.status === 'error');
+    firstStep = await page.evaluate(() => Math.round(performance.now()));
+    // the grid finished: the app's mark (the classifier's reading comes after it)
+    await wait(() => performance.getEntriesByName('playground:image').length > 0 || document.querySelector('#app')?.dataset.status === 'error');
+  } else {
+    await wait(() => ['ready', 'sampling', 'done', 'error'].includes(document.querySelector('#app')?.dataset.status));
+  }
   const r = await page.evaluate(() => ({
     status: document.querySelector('#app').dataset.status,
     build: document.documentElement.dataset.build,
     backend: document.querySelector('#app').dataset.backend,
     phases: Object.fromEntries([
-      ...performance.getEntriesByType('resource').filter((e) => /\.(wasm|safetensors)$/.test(e.name)).map((e) => [e.name.endsWith('.wasm') ? 'wasm-fetched' : 'weights-fetched', Math.round(e.responseEnd)]),
+      ...performance.getEntriesByType('resource').filter((e) => /\.wasm$/.test(e.name)).map((e) => ['wasm-fetched', Math.round(e.responseEnd)]),
+      ...performance.getEntriesByType('resource').filter((e) => /mnist-unet-cond\.safetensors$/.test(e.name)).map((e) => ['weights-fetched', Math.round(e.responseEnd)]),
       ...performance.getEntriesByType('mark').filter((e) => e.name.startsWith('playground:')).reverse().map((e) => [e.name.slice(11), Math.round(e.startTime)]),
     ]),
   }));
   await context.close();
   if (r.status === 'error' || r.build !== build) throw new Error(`the ${build} visit ended ${r.status} on the ${r.build} build`);
-  return { kind: 'first_visit', build, until: r.status, ms, page_bytes: bytes, ...r };
+  return { kind: 'first_visit', build, hash, first_step_ms: firstStep, image_ms: r.phases.image ?? null, model_ms: r.phases.model, page_bytes: bytes, ...r };
 }
 
 try {
   for (let i = 0; i < ROUNDS; i++) {
-    for (const build of ['cpu', 'full']) console.log(JSON.stringify({ round: i, ...(await visit(build)) }));
+    // the page as a reader opens it (16 images), one image of 10 steps, and the full build
+    for (const [build, hash] of [['cpu', ''], ['cpu', '&n=1&steps=10'], ['full', '']]) {
+      console.log(JSON.stringify({ round: i, ...(await visit(build, hash)) }));
+    }
   }
 } finally {
   await browser.close();

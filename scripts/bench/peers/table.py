@@ -70,7 +70,7 @@ if toy:
     ts = next((r for r in rows if r["kind"] == "toy_setup"), {})
     def med(v):
         v = sorted(v)
-        return v[len(v) // 2]
+        return (v[(len(v) - 1) // 2] + v[len(v) // 2]) / 2
     groups = {}
     for r in toy:
         if "steps_per_s" not in r:

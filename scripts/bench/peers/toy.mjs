@@ -7,9 +7,10 @@
 //   - TF.js 4.22 (npm, pinned): backends wasm (SIMD; with a thread per core where the page is
 //     cross-origin isolated), cpu, and webgpu and webgl (SwiftShader here: emulated). Two ways
 //     to write the model: `ops` (tf.fused.matMul with its bias, then x·sigmoid(x); one
-//     optimizer.minimize per step) and `layers` (stock tf.layers.dense with the swish
-//     activation, model.trainOnBatch). Steps/s over SECONDS after a warm-up of 50 steps and
-//     2 s, the loss read back at the end of each timed window.
+//     optimizer.minimize per step; `ops-fixed` the same on one batch drawn once) and `layers`
+//     (stock tf.layers.dense with the swish activation, model.trainOnBatch). Steps/s over
+//     SECONDS after a warm-up of 50 steps (3 on the emulated GPUs) and 2 s, the loss read back
+//     at the end of each timed window.
 // Prints JSON lines.       node toy.mjs DIST          (BENCH_SECONDS, default 8; BENCH_ROUNDS, 2)
 import { launch } from '../../../tests/e2e/browser.mjs';
 import { serve } from '../../../tests/e2e/serve.mjs';
@@ -74,12 +75,15 @@ async function tfjs(browser, base, backend, style) {
         return [tf.concat([xt, tf.sin(args), tf.cos(args)], 1), eps];
       };
       let step;
-      if (style === 'ops') {
+      // `fixed`: one batch drawn once and trained on at every step, TF.js's step alone (an upper
+      // bound for it: the tab draws a fresh batch at each step)
+      const fixed = style === 'ops-fixed' ? tf.tidy(inputs).map((t) => tf.keep(t)) : null;
+      if (style.startsWith('ops')) {
         const sizes = [[2 + TD, W], [W, W], [W, W], [W, 2]];
         const layers = sizes.map(([i, o]) => ({ w: tf.variable(tf.randomNormal([i, o], 0, Math.sqrt(1 / i))), b: tf.variable(tf.zeros([o])) }));
         const opt = tf.train.adam(1e-3);
         step = () => tf.tidy(() => {
-          const [x, eps] = inputs();
+          const [x, eps] = fixed ?? inputs();
           return opt.minimize(() => {
             let h = x;
             layers.forEach(({ w, b }, k) => {
@@ -105,7 +109,9 @@ async function tfjs(browser, base, backend, style) {
         };
       }
       const t0 = performance.now();
-      for (let i = 0; i < 50 || performance.now() - t0 < 2000; i++) (await step()).dispose();
+      // (webgl and webgpu are SwiftShader here, a few steps a second or less: a short warm-up)
+      const warm = ['webgl', 'webgpu'].includes(backend) ? 3 : 50;
+      for (let i = 0; i < warm || performance.now() - t0 < 2000; i++) (await step()).dispose();
       let steps = 0;
       let last;
       const t1 = performance.now();
@@ -129,7 +135,7 @@ const isolated = await peerServer({ isolated: true });
 const browser = await launch({ webgpu: true });
 console.log(JSON.stringify({ kind: 'toy_setup', tfjs: TF_VERSION, seconds: SECONDS, rounds: ROUNDS }));
 const runs = [
-  ['wasm', 'ops', plain], ['wasm', 'layers', plain], ['wasm', 'ops', isolated],
+  ['wasm', 'ops', plain], ['wasm', 'ops-fixed', plain], ['wasm', 'layers', plain], ['wasm', 'ops', isolated],
   ['cpu', 'ops', plain], ['webgl', 'ops', plain], ['webgpu', 'ops', plain],
 ];
 try {

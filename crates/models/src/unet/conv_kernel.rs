@@ -2,14 +2,15 @@
 //! zero-padded, channel-major input, with no packing. The `gemm` crate packs both operands on
 //! each of its nine calls (one per tap), and on wasm its packing is scalar; here each block of
 //! `MR` output channels × `NR` output columns keeps its sums in registers while it runs through
-//! every input channel and tap, reading the input windows straight from the padded buffer (they
-//! stay in L1 across the channel blocks) and the weights, laid out once per call, as
+//! every input channel and tap, reading the input windows straight from the padded buffer (the
+//! same window serves every channel block in turn) and the weights, laid out once per call, as
 //! contiguous splats. `MR` × `NR` = 4 × 8: 8 accumulators, 2 input vectors and a weight, within
-//! the 15 vector registers V8 allocates on x86-64.
+//! the vector registers V8 allocates on x86-64 (6 × 8 and 3 × 12 measured slower:
+//! docs/performance.md).
 //!
-//! The same code runs natively on 4-float arrays, so its indexing is unit-tested against Burn's
-//! convolution on every platform; only wasm with `simd128` uses it for the model (native keeps
-//! `gemm`, whose AVX kernels are faster there).
+//! The same code runs natively on 4-float arrays, so its indexing is unit-tested against the
+//! `gemm` product (itself tested against Burn's convolution); only wasm with `simd128` uses it
+//! for the model (native keeps `gemm`, whose AVX kernels are faster there).
 
 /// Output channels per block.
 const MR: usize = 4;
@@ -34,9 +35,19 @@ mod v {
     pub unsafe fn splat(p: *const f32) -> V {
         unsafe { v128_load32_splat(p as *const u32) }
     }
+    #[cfg(not(feature = "relaxed-simd"))]
     #[inline(always)]
     pub fn madd(acc: V, a: V, b: V) -> V {
         f32x4_add(acc, f32x4_mul(a, b))
+    }
+    /// With the `relaxed-simd` feature (an experiment, not the shipped build: a module with it
+    /// does not load in a browser without relaxed SIMD; docs/performance.md), one fused
+    /// multiply-add where the CPU has FMA.
+    #[cfg(feature = "relaxed-simd")]
+    #[target_feature(enable = "relaxed-simd")]
+    #[inline]
+    pub fn madd(acc: V, a: V, b: V) -> V {
+        f32x4_relaxed_madd(a, b, acc)
     }
     #[inline(always)]
     pub unsafe fn store(p: *mut f32, v: V) {
@@ -76,6 +87,14 @@ pub const TAIL: usize = NR;
 /// `acc` [cout × span] = Σ over input channels and taps of w[co, c, tap] ·
 /// padded[c·n + j + offset(tap)], offset(tap) = (tap / 3)·wp + tap % 3, span = n − 2·wp − 2.
 /// `padded` holds cin·n + [`TAIL`] floats (zeros past cin·n); `w` is [cout, cin, 3, 3].
+#[cfg_attr(
+    all(
+        target_arch = "wasm32",
+        target_feature = "simd128",
+        feature = "relaxed-simd"
+    ),
+    target_feature(enable = "relaxed-simd")
+)]
 pub fn conv3x3_direct(
     padded: &[f32],
     w: &[f32],

@@ -29,7 +29,12 @@ pub fn forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
         // training: Burn's convolution, which autodiff tracks (an autodiff tensor's device
         // compares equal to the plain one)
         && !x.is_autodiff()
-        && !conv.weight.val().is_autodiff();
+        && !conv.weight.val().is_autodiff()
+        // shapes Burn's convolution handles (or rejects) itself: a channel count that is not
+        // the layer's, an empty batch or image, a layer with no output channel
+        && conv.weight.dims()[1] == x.dims()[1]
+        && conv.weight.dims()[0] > 0
+        && x.dims().iter().all(|&d| d > 0);
     if !applies {
         return conv.forward(x);
     }
@@ -42,10 +47,13 @@ pub fn forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     let (Ok(xs), Ok(ws)) = (data.as_slice::<f32>(), weights.as_slice::<f32>()) else {
         return conv.forward(Tensor::from_data(data, &device));
     };
-    let bias = conv
-        .bias
-        .as_ref()
-        .and_then(|b| b.val().into_data().try_into_vec::<f32>().ok());
+    let bias = match &conv.bias {
+        None => None,
+        Some(b) => match b.val().into_data().try_into_vec::<f32>() {
+            Ok(v) => Some(v),
+            Err(_) => return conv.forward(Tensor::from_data(data, &device)),
+        },
+    };
     let out = conv3x3(
         xs,
         ws,
@@ -87,6 +95,18 @@ pub fn conv3x3(
     cout: usize,
     product: Product,
 ) -> Vec<f32> {
+    // the products below read these slices through raw pointers
+    assert!(
+        b > 0 && cin > 0 && h > 0 && wd > 0 && cout > 0,
+        "empty convolution"
+    );
+    assert_eq!(x.len(), b * cin * h * wd, "input is not [B, C_in, H, W]");
+    assert_eq!(
+        w.len(),
+        cout * cin * 9,
+        "weights are not [C_out, C_in, 3, 3]"
+    );
+    assert!(bias.is_none_or(|v| v.len() == cout), "bias is not [C_out]");
     // padded[c][front + image·plane + y·wp + x]: rows of wd + 1 (one zero column, which is the
     // right neighbour of a row's last pixel and the left neighbour of the next row's first), one
     // zero row after each image (below it and above the next), `front` zeros before the first
@@ -241,6 +261,53 @@ mod tests {
                 .map(|(a, b)| (a - b).abs())
                 .fold(0f32, f32::max);
             assert!(diff < 1e-4, "[{b}, {cin}, {h}, {w}] → {cout}: {diff}");
+        }
+    }
+
+    #[test]
+    fn both_products_are_the_definition_on_tiny_shapes() {
+        // lone partial column blocks, one-pixel rows and images, channel counts around a block
+        let mut seed = 11u32;
+        let mut rand = || {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        };
+        for b in [1, 2] {
+            for (h, w) in [(1, 1), (1, 3), (2, 1), (3, 2), (3, 3)] {
+                for (cin, cout) in [(1, 1), (2, 4), (3, 5)] {
+                    let x: Vec<f32> = (0..b * cin * h * w).map(|_| rand()).collect();
+                    let ws: Vec<f32> = (0..cout * cin * 9).map(|_| rand()).collect();
+                    let bias: Vec<f32> = (0..cout).map(|_| rand()).collect();
+                    let mut want = vec![0f32; b * cout * h * w];
+                    for (i, o) in want.iter_mut().enumerate() {
+                        let (bi, co, y, xx) =
+                            (i / (cout * h * w), i / (h * w) % cout, i / w % h, i % w);
+                        *o = bias[co];
+                        for c in 0..cin {
+                            for tap in 0..9 {
+                                let (yy, xi) =
+                                    ((y + tap / 3) as isize - 1, (xx + tap % 3) as isize - 1);
+                                if (0..h as isize).contains(&yy) && (0..w as isize).contains(&xi) {
+                                    *o += ws[(co * cin + c) * 9 + tap]
+                                        * x[((bi * cin + c) * h + yy as usize) * w + xi as usize];
+                                }
+                            }
+                        }
+                    }
+                    for product in [Product::Gemm, Product::Direct] {
+                        let got = conv3x3(&x, &ws, Some(&bias), [b, cin, h, w], cout, product);
+                        let diff = want
+                            .iter()
+                            .zip(&got)
+                            .map(|(a, b)| (a - b).abs())
+                            .fold(0f32, f32::max);
+                        assert!(
+                            diff < 1e-5,
+                            "{product:?} [{b}, {cin}, {h}, {w}] → {cout}: {diff}"
+                        );
+                    }
+                }
+            }
         }
     }
 

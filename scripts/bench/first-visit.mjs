@@ -34,6 +34,7 @@ const one = (re) => { const m = names.filter((n) => re.test(n)); if (m.length !=
 const builds = {
   full: [one(/^playground-web-[0-9a-f]+\.js$/), one(/^playground-web-[0-9a-f]+_bg\.wasm$/)],
   cpu: [one(/^playground-web-cpu-[0-9a-f]+\.js$/), one(/^playground-web-cpu-[0-9a-f]+_bg\.wasm$/)],
+  'cpu-relaxed': [one(/^playground-web-cpu-relaxed-[0-9a-f]+\.js$/), one(/^playground-web-cpu-relaxed-[0-9a-f]+_bg\.wasm$/)],
 };
 const manifest = JSON.parse(readFileSync(join(site, 'static/weights/manifest.json'), 'utf8'));
 const mnist = manifest.models.find((m) => m.id === 'mnist-unet-cond');

@@ -1,7 +1,8 @@
-// End-to-end: the page's loader (Trunk.toml's pattern_script) picks one of the two builds of the app
-// before fetching either: the CPU-only one where the browser has no WebGPU, only a software
-// adapter, or the URL says #backend=cpu; the full one otherwise; and a build that does not load is
-// a message, not a page stuck at "loading".
+// End-to-end: the page's loader (Trunk.toml's pattern_script) picks one of the builds of the app
+// before fetching any: the CPU-only one where the browser has no WebGPU, only a software adapter,
+// or the URL says #backend=cpu (with relaxed SIMD where the browser validates it, plain SIMD128
+// elsewhere); the full one otherwise; and a build that does not load is a message, not a page
+// stuck at "loading".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
@@ -23,6 +24,7 @@ before(async () => {
   files = {
     full: one(/^playground-web-[0-9a-f]+_bg\.wasm$/),
     cpu: one(/^playground-web-cpu-[0-9a-f]+_bg\.wasm$/),
+    'cpu-relaxed': one(/^playground-web-cpu-relaxed-[0-9a-f]+_bg\.wasm$/),
   };
   server = await serve(DIST);
   gpuBrowser = await launch({ webgpu: true });
@@ -35,10 +37,15 @@ after(async () => {
   server?.close();
 });
 
-/// Opens `hash` and records which of the two wasm files the page asked for.
-async function openRecording(browser, hash, options) {
+/// Makes the page's WebAssembly.validate say no to every module, as a browser without relaxed SIMD
+/// says to the loader's probe (the loader calls it for nothing else).
+const withoutRelaxedSimd = () => { WebAssembly.validate = () => false; };
+
+/// Opens `hash` and records which of the wasm files the page asked for.
+async function openRecording(browser, hash, options = {}) {
   const requested = new Set();
   const context = await browser.newContext();
+  if (options.noRelaxedSimd) await context.addInitScript(withoutRelaxedSimd);
   context.on('request', (r) => {
     for (const [build, name] of Object.entries(files)) if (r.url().endsWith(`/${name}`)) requested.add(build);
   });
@@ -46,26 +53,32 @@ async function openRecording(browser, hash, options) {
   return { ...opened, requested, context };
 }
 
+// Chromium has relaxed SIMD, so its CPU-only build is the relaxed one (`file`)
 const cases = [
   { name: 'a browser without WebGPU gets the CPU-only build and never downloads the full one',
-    browser: () => plainBrowser, hash: '', hideWebGpu: true, build: 'cpu', backend: 'cpu', says: 'no WebGPU' },
+    browser: () => plainBrowser, hash: '', hideWebGpu: true, build: 'cpu', file: 'cpu-relaxed', backend: 'cpu', says: 'no WebGPU' },
   { name: '#backend=cpu gets the CPU-only build where WebGPU exists',
-    browser: () => gpuBrowser, hash: '#backend=cpu', build: 'cpu', backend: 'cpu', says: 'as the URL asks' },
+    browser: () => gpuBrowser, hash: '#backend=cpu', build: 'cpu', file: 'cpu-relaxed', backend: 'cpu', says: 'as the URL asks' },
   // headless Chromium's only WebGPU adapter is SwiftShader, flagged as a fallback (software) one
   { name: 'a browser whose only WebGPU adapter is a software one gets the CPU-only build',
-    browser: () => gpuBrowser, hash: '', build: 'cpu', backend: 'cpu', says: 'is a software one' },
+    browser: () => gpuBrowser, hash: '', build: 'cpu', file: 'cpu-relaxed', backend: 'cpu', says: 'is a software one' },
+  { name: 'a browser without relaxed SIMD gets the plain SIMD128 CPU-only build',
+    browser: () => plainBrowser, hash: '', hideWebGpu: true, noRelaxedSimd: true, build: 'cpu', file: 'cpu', backend: 'cpu', says: 'no WebGPU' },
   { name: '#backend=webgpu gets the full build and runs on WebGPU, even on a software adapter',
-    browser: () => gpuBrowser, hash: '#backend=webgpu', build: 'full', backend: 'webgpu', says: 'Running on WebGPU' },
+    browser: () => gpuBrowser, hash: '#backend=webgpu', build: 'full', file: 'full', backend: 'webgpu', says: 'Running on WebGPU' },
 ];
 
 for (const c of cases) {
   test(c.name, async () => {
-    const { page, errors, requested, context } = await openRecording(c.browser(), c.hash, { hideWebGpu: c.hideWebGpu });
+    const { page, errors, requested, context } = await openRecording(c.browser(), c.hash,
+      { hideWebGpu: c.hideWebGpu, noRelaxedSimd: c.noRelaxedSimd });
     const ready = await waitStatus(page, ['ready', 'error']);
     const text = await messages(page);
     assert.equal(ready.status, 'ready', text.join(' | '));
     assert.equal(await page.evaluate(() => document.documentElement.dataset.build), c.build);
-    assert.deepEqual([...requested], [c.build]);
+    const simd = { cpu: 'simd128', 'cpu-relaxed': 'relaxed' }[c.file];
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.simd), simd);
+    assert.deepEqual([...requested], [c.file]);
     assert.equal(ready.backend, c.backend);
     assert.ok(text.some((t) => t.includes(c.says)), text.join(' | '));
     assert.deepEqual(errors, []);
@@ -83,14 +96,14 @@ test('changing #backend=cpu to webgpu in the URL reloads into the full build', a
   assert.equal(ready.status, 'ready', (await messages(page)).join(' | '));
   assert.equal(ready.backend, 'webgpu');
   assert.equal(await page.evaluate(() => document.documentElement.dataset.build), 'full');
-  assert.deepEqual([...requested].sort(), ['cpu', 'full']);
+  assert.deepEqual([...requested].sort(), ['cpu-relaxed', 'full']);
   assert.deepEqual(errors, []);
   await context.close();
 });
 
 test('a build that does not load is a message in the page, not an endless "loading"', async () => {
   const context = await plainBrowser.newContext();
-  await context.route(`**/${files.cpu}`, (r) => r.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' }));
+  await context.route(`**/${files['cpu-relaxed']}`, (r) => r.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' }));
   const { page } = await open(context, server.url, { hideWebGpu: true });
   const ready = await waitStatus(page, ['ready', 'error'], 60_000);
   const text = await messages(page);

@@ -40,8 +40,8 @@ mod v {
     pub fn madd(acc: V, a: V, b: V) -> V {
         f32x4_add(acc, f32x4_mul(a, b))
     }
-    /// With the `relaxed-simd` feature (an experiment, not the shipped build: a module with it
-    /// does not load in a browser without relaxed SIMD; docs/performance.md), one fused
+    /// With the `relaxed-simd` feature (the web app's third build: a module with it does not
+    /// load in a browser without relaxed SIMD, so web/playground.js checks first), one fused
     /// multiply-add where the CPU has FMA.
     #[cfg(feature = "relaxed-simd")]
     #[target_feature(enable = "relaxed-simd")]

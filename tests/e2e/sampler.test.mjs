@@ -430,11 +430,13 @@ test('the chain runs in a worker: slow CPU steps do not hold the page, and a cra
 
 // The pool (one worker per core on the CPU) splits a grid: its images are those of one worker,
 // for a sampler that draws no noise as it steps and for one that does (each part draws the
-// grid's noise and keeps its own), with 5 images on 2 workers (parts of 3 and 2). A machine
-// that reports one core samples in one worker, and the page says so.
+// grid's noise and keeps its own), with 5 images on 2 workers (parts of 3 and 2). One guided
+// image splits by the halves of its guided batch instead (each worker runs the network on one
+// half and passes it to the other through the page; Heun calls the network twice a step). A
+// machine that reports one core samples in one worker, and the page says so.
 test('the pool of workers gives the images of one worker, and one core is one worker with a note', { skip: !existsSync(join(WEIGHTS, `${UNET}.safetensors`)) && `no ${UNET} weights shipped yet` }, async () => {
-  for (const sampler of ['dpm%2B%2B2m', 'ddpm']) {
-    const hash = `#widget=sampler&backend=cpu&autorun=1&model=${UNET}&sampler=${sampler}&steps=6&n=5&class=mixed&guidance=2`;
+  for (const [sampler, n] of [['dpm%2B%2B2m', 5], ['ddpm', 5], ['dpm%2B%2B2m', 1], ['heun', 1]]) {
+    const hash = `#widget=sampler&backend=cpu&autorun=1&model=${UNET}&sampler=${sampler}&steps=6&n=${n}&class=mixed&guidance=2`;
     const got = [];
     for (const cores of [1, 2]) {
       const { page, errors } = await open(browser, `${server.url}${hash}`, { cores });
@@ -448,10 +450,16 @@ test('the pool of workers gives the images of one worker, and one core is one wo
       assert.deepEqual(errors, []);
       await page.close();
     }
-    assert.equal(got[0].length, 5 * 28 * 28);
+    assert.equal(got[0].length, n * 28 * 28);
     const diff = got[0].reduce((m, v, i) => Math.max(m, Math.abs(v - got[1][i])), 0);
-    metrics[`pool_${sampler}`] = { max_abs_diff: diff };
-    assert.ok(diff < 1e-5, `${sampler}: the pool's images differ from one worker's by ${diff}`);
+    metrics[`pool_${sampler}_n${n}`] = { max_abs_diff: diff };
+    // parts run each image as one worker does, to the last bit; halves run the network at batch
+    // 1 where one worker runs it at batch 2, and the matrix products round differently by size,
+    // which a chain carries on (seen: 1.0e-5 after 6 DPM-Solver++ steps, 9.3e-5 after 6 Heun
+    // steps of two calls each): the tolerance of the page against the native chains, where a
+    // swapped or lost half is off by tenths
+    const tolerance = n === 1 ? 1e-3 : 1e-5;
+    assert.ok(diff < tolerance, `${sampler}, ${n} image(s): the pool's images differ from one worker's by ${diff}`);
   }
 });
 

@@ -341,6 +341,7 @@ pub fn repaint_walk(n: usize, jump: usize, resample: usize) -> Vec<usize> {
 /// part of the image (`keep` = 1) is replaced by the known image noised to the step's level, and
 /// the walk jumps back up now and then ([`repaint_walk`]) by the forward process, so the part
 /// generated and the part kept agree. At the clean end the known part is the known image exactly.
+#[derive(Debug, Clone)]
 pub struct Inpaint<const D: usize> {
     times: Vec<f64>,
     /// The path's levels, with [`CLEAN`] last.

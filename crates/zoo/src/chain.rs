@@ -1,12 +1,16 @@
 //! Sampling a grid of images from a shipped model, one step at a time, so a caller (the CLI's loop,
 //! or the page between frames) sees x_t and x̂₀ at every step.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use burn::prelude::*;
 use diffusion::edit::{Inpaint, Inversion, PathSampler, slerp, times};
 use diffusion::sampler::{Options, Sampler, X0Clip, build};
 use diffusion::{Denoiser, Level, Parameterization, PartNoise, Prediction, SeededNoise, Step};
 use models::{ScoreNet, UNet};
 
+use crate::halves::{Attempt, Half, Halves, OwnHalf};
 use crate::manifest::Process;
 use crate::net::Net;
 
@@ -107,6 +111,8 @@ struct UNetEps {
     /// What the network outputs (ε for this project's models; guidance mixes any of them the
     /// same way, as diffusers does).
     prediction: Parameterization,
+    /// Guided, in one of two workers: it runs its half of the batch only ([`crate::halves`]).
+    halves: Option<Rc<RefCell<Halves>>>,
 }
 
 impl Denoiser<4> for UNetEps {
@@ -114,6 +120,18 @@ impl Denoiser<4> for UNetEps {
         let n = x.dims()[0];
         let device = x.device();
         let guided = self.scale != 0.0 && self.labels.is_some();
+        if let (true, Some(halves), Some(labels)) = (guided, &self.halves, &self.labels) {
+            let rows = halves.borrow().half.rows(n);
+            let forward = || {
+                let t = Tensor::<1>::full([n], t, &device);
+                match labels {
+                    Labels::Blend(w) => self.unet.forward_blended(x.clone(), t, w.clone().slice([rows])),
+                    Labels::Ids(ids) => self.unet.forward(x.clone(), t, Some(ids.clone().slice([rows]))),
+                }
+            };
+            let eps = halves.borrow_mut().output(self.scale, forward);
+            return Prediction::from_output(self.prediction, eps, x, level);
+        }
         let input = if guided {
             Tensor::cat(vec![x.clone(), x.clone()], 0)
         } else {
@@ -178,6 +196,8 @@ pub struct ImageChain {
     /// it took.
     up: Option<(Inversion, Box<dyn Denoiser<4>>)>,
     up_len: usize,
+    /// In one of two workers that split the guided chain by halves ([`crate::halves`]).
+    halves: Option<Rc<RefCell<Halves>>>,
 }
 
 /// How the chain's first sample is made.
@@ -246,6 +266,7 @@ impl ImageChain {
             start: Start::Noise,
             up: None,
             up_len: 0,
+            halves: None,
         })
     }
 
@@ -381,6 +402,7 @@ impl ImageChain {
             start,
             up,
             up_len: 0,
+            halves: None,
         })
     }
 
@@ -427,6 +449,75 @@ impl ImageChain {
         chain.noise = PartNoise::new(SeededNoise::new(spec.seed), spec.n, part.start, part.len)
             .map_err(|e| e.to_string())?;
         Ok(chain)
+    }
+
+    /// The chain of `spec` (sampling, no edit) as one of two workers that split its guided
+    /// forward batch by halves: this one runs the network on `half` only, and is stepped by
+    /// [`Self::attempt`] and [`Self::give_half`] ([`crate::halves`]). Where the model is not
+    /// guided (no classes, guidance 0, the ScoreNet), it runs the whole batch, as one worker does.
+    pub fn half(
+        net: &Net,
+        process: &Process,
+        prediction: Parameterization,
+        spec: &ChainSpec,
+        half: Half,
+        device: &Device,
+    ) -> Result<Self, String> {
+        let mut chain = Self::predicting(net, process, prediction, spec, device)?;
+        let halves = Rc::new(RefCell::new(Halves::new(half)));
+        chain.model = denoiser_with(
+            net,
+            prediction,
+            &spec.classes,
+            spec.n,
+            spec.guidance,
+            device,
+            Some(halves.clone()),
+        )?;
+        chain.halves = Some(halves);
+        Ok(chain)
+    }
+
+    /// Tries the next step from `x`. A chain split by halves ([`Self::half`]) that lacks the
+    /// other worker's half of a model call says so, and is as it was before the attempt: attempt
+    /// it again once [`Self::give_half`] has that half. Any other chain takes its step.
+    pub fn attempt(&mut self, x: &Tensor<4>) -> Result<Attempt, String> {
+        let Some(halves) = self.halves.clone() else {
+            return self.step(x).map(Attempt::Step);
+        };
+        let (sampler, noise) = (self.sampler.clone_box(), self.noise.clone());
+        halves.borrow_mut().begin();
+        // a stand-in half can make a sampler refuse its step: what counts is the missing half
+        let result = self.step(x);
+        let wanted = halves.borrow().wanted()?;
+        match wanted {
+            Some((step, call)) => {
+                self.sampler = sampler;
+                self.noise = noise;
+                Ok(Attempt::Wants { step, call })
+            }
+            None => {
+                halves.borrow_mut().end_step();
+                result.map(Attempt::Step)
+            }
+        }
+    }
+
+    /// The halves of the model's calls this chain ran since the last time, for the other worker
+    /// (after every [`Self::attempt`]; none where the chain is not split by halves).
+    pub fn take_own_halves(&mut self) -> Vec<OwnHalf> {
+        self.halves
+            .as_ref()
+            .map_or_else(Vec::new, |h| h.borrow_mut().take_own())
+    }
+
+    /// The other worker's half of the model's call `call` in step `step` ([`Attempt::Wants`]),
+    /// as [N, C, H, W] values; it may come before this chain has attempted that step.
+    pub fn give_half(&mut self, step: usize, call: usize, values: Vec<f32>) -> Result<(), String> {
+        match &self.halves {
+            Some(h) => h.borrow_mut().give(step, call, values),
+            None => Err("this chain is not split by halves".into()),
+        }
     }
 
     /// Number of steps (model evaluations of the sampler's schedule, and of an inversion).
@@ -547,6 +638,19 @@ pub fn denoiser(
     guidance: f64,
     device: &Device,
 ) -> Result<Box<dyn Denoiser<4>>, String> {
+    denoiser_with(net, prediction, classes, n, guidance, device, None)
+}
+
+/// [`denoiser`], in one of two workers that split its guided batch where `halves` is given.
+fn denoiser_with(
+    net: &Net,
+    prediction: Parameterization,
+    classes: &[usize],
+    n: usize,
+    guidance: f64,
+    device: &Device,
+    halves: Option<Rc<RefCell<Halves>>>,
+) -> Result<Box<dyn Denoiser<4>>, String> {
     if n == 0 {
         return Err("the number of images must be at least 1".into());
     }
@@ -571,7 +675,7 @@ pub fn denoiser(
             )))
         }
     };
-    with_labels(net, prediction, labels, n, guidance)
+    with_labels(net, prediction, labels, n, guidance, halves)
 }
 
 /// The same with each image's class a blend of two (weights summing to 1; None: "no class"), as
@@ -613,7 +717,7 @@ pub fn blended(
             ))
         }
     };
-    with_labels(net, prediction, labels, n, guidance)
+    with_labels(net, prediction, labels, n, guidance, None)
 }
 
 /// Every class of `classes` is one of the model's (the last of its `rows` is "no class").
@@ -633,6 +737,7 @@ fn with_labels(
     labels: Option<Labels>,
     n: usize,
     guidance: f64,
+    halves: Option<Rc<RefCell<Halves>>>,
 ) -> Result<Box<dyn Denoiser<4>>, String> {
     Ok(match net {
         Net::UNet(unet) => {
@@ -642,6 +747,7 @@ fn with_labels(
                 labels,
                 scale: if guided { guidance } else { 0.0 },
                 prediction,
+                halves,
             })
         }
         Net::ScoreNet(s) => Box::new(Score(s.clone())),

@@ -5,12 +5,14 @@
 //! ([`chain`]); a person's own diffusers `UNet2DModel` files read into an entry ([`own`]). Platform-independent: the CLI and the browser app share all of it.
 
 pub mod chain;
+pub mod halves;
 pub mod load;
 pub mod manifest;
 pub mod net;
 pub mod own;
 
 pub use chain::{ChainSpec, EditSpec, IMAGE_CLIP, ImageChain, Part, splits};
+pub use halves::{Attempt, Half, OwnHalf, splits_by_halves};
 pub use load::{LoadError, build, check_digested, load, sha256_hex};
 pub use manifest::{Entry, Manifest, Process};
 pub use net::Net;

@@ -663,3 +663,99 @@ fn parts_of_a_grid_glued_together_are_the_grid() {
     pc.sampler = "pc".into();
     assert!(!zoo::splits(&pc, None) && zoo::splits(&s, None));
 }
+
+/// Two chains that split one guided chain by halves (`ImageChain::half`, a pool of two workers
+/// on a grid of one image), each attempting its steps and handing its halves to the other, which
+/// gets them in its next turn (so a half often comes before its call is made): both end on the
+/// same images to the last bit, and those are the images of one chain, for every sampler of the
+/// discrete family (Heun calls the model twice a step, the stochastic ones draw noise), one
+/// image or three. Unguided, a halved chain hands out nothing and is one chain.
+#[test]
+fn halves_of_a_guided_chain_exchanged_are_the_chain() {
+    use zoo::{Attempt, Half};
+    let device = Device::flex();
+    let (_, _, net) = tiny(&device);
+    let process = Process::ddpm_linear();
+    let half = |s: &ChainSpec, h| {
+        ImageChain::half(&net, &process, Parameterization::Epsilon, s, h, &device).unwrap()
+    };
+    let mut tried = 0;
+    for info in diffusion::sampler::fitting(diffusion::sampler::Family::Discrete) {
+        for (classes, w) in [(vec![2], 2.0), (vec![0, 1, 2], 1.5), (vec![1], 0.0)] {
+            let mut s = spec(classes.len(), classes, w);
+            s.sampler = info.to_string();
+            s.options.eta = 1.0;
+            let whole = final_images(&mut ImageChain::new(&net, &process, &s, &device).unwrap());
+            let mut chains = [half(&s, Half::Cond), half(&s, Half::Uncond)];
+            let mut xs = [chains[0].start(), chains[1].start()];
+            let mut inbox: [Vec<(usize, usize, Vec<f32>)>; 2] = Default::default();
+            let (mut steps, mut done, mut sent) = ([0; 2], [false; 2], 0);
+            for _turn in 0..1000 {
+                if done == [true; 2] {
+                    break;
+                }
+                for i in 0..2 {
+                    for (step, call, v) in std::mem::take(&mut inbox[i]) {
+                        chains[i].give_half(step, call, v).unwrap();
+                    }
+                    if done[i] {
+                        continue;
+                    }
+                    match chains[i].attempt(&xs[i]).unwrap() {
+                        Attempt::Step(Some(st)) => {
+                            xs[i] = st.x;
+                            steps[i] += 1;
+                        }
+                        Attempt::Step(None) => done[i] = true,
+                        Attempt::Wants { step, .. } => assert_eq!(step, steps[i], "{info}"),
+                    }
+                    for own in chains[i].take_own_halves() {
+                        assert_eq!(own.values.dims(), [s.n, 1, 8, 8]);
+                        inbox[1 - i].push((own.step, own.call, values(own.values)));
+                        sent += 1;
+                    }
+                }
+            }
+            assert_eq!(done, [true; 2], "{info}: the two halves did not finish");
+            assert_eq!(steps, [chains[0].len(); 2], "{info}");
+            if w == 0.0 {
+                assert_eq!(sent, 0, "{info}: unguided, nothing to exchange");
+            } else {
+                assert!(sent >= 2 * steps[0], "{info}: {sent} halves for {steps:?} steps");
+            }
+            let [xa, xb] = xs;
+            let (va, vb) = (values(xa), values(xb));
+            assert_eq!(va, vb, "{info}: the two workers' images differ");
+            let diff = whole
+                .iter()
+                .zip(&va)
+                .map(|(p, q)| (p - q).abs())
+                .fold(0f32, f32::max);
+            assert_eq!(whole.len(), va.len());
+            assert!(diff < 1e-5, "{info}, w {w}: halves differ from one chain by {diff}");
+            tried += 1;
+        }
+    }
+    assert!(tried >= 12, "{tried}");
+    // a half of a step long gone or far ahead, one that comes twice, or of the wrong size, is
+    // refused
+    let s = spec(1, vec![2], 2.0);
+    let mut a = half(&s, Half::Cond);
+    let x = a.start();
+    assert!(matches!(a.attempt(&x).unwrap(), Attempt::Wants { step: 0, call: 0 }));
+    assert_eq!(a.take_own_halves().len(), 1);
+    assert!(matches!(a.attempt(&x).unwrap(), Attempt::Wants { step: 0, call: 0 }));
+    assert!(a.take_own_halves().is_empty(), "its half runs once");
+    a.give_half(0, 0, vec![0.5; 64]).unwrap();
+    assert!(a.give_half(0, 0, vec![0.5; 64]).is_err(), "twice");
+    assert!(a.give_half(5, 0, vec![0.0; 64]).is_err(), "a step far ahead");
+    assert!(matches!(a.attempt(&x).unwrap(), Attempt::Step(Some(_))));
+    assert!(a.give_half(0, 1, vec![0.0; 64]).is_err(), "a step gone");
+    let mut c = half(&s, Half::Cond);
+    c.give_half(0, 0, vec![0.0; 63]).unwrap();
+    let e = c.attempt(&x).unwrap_err();
+    assert!(e.contains("63 values, not 64"), "{e}");
+    let mut whole = ImageChain::new(&net, &process, &s, &device).unwrap();
+    assert!(whole.give_half(0, 0, vec![0.0; 64]).is_err());
+    assert!(whole.take_own_halves().is_empty());
+}

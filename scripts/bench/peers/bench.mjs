@@ -3,7 +3,8 @@
 // (export_onnx.py), at the same work: a guided step at batch N is one U-Net forward at batch 2N.
 // For each model and batch the two alternate (ROUNDS rounds), each in a fresh page:
 //   - the tab: #widget=sampler&backend=cpu, DPM-Solver++ (one network call a step), guidance 2,
-//     STEPS steps; the median of __playground.stepMs over the second half of the chain. Twice:
+//     STEPS steps (STEPS_B1 at batch 1); the median of __playground.stepMs over the second half
+//     of the chain. Twice:
 //     in one worker (the page told the machine has one core), and with its pool of one worker
 //     per core, which splits the grid (no cross-origin isolation needed);
 //   - ORT-web, wasm execution provider, 1 thread: the median of 5–10 runs after a warm-up of at
@@ -15,7 +16,7 @@
 // Prints JSON lines; run.sh turns them into docs/performance.md's table.
 //
 //   node bench.mjs DIST ONNX_DIR          (BENCH_MODELS, BENCH_BATCHES, BENCH_ROUNDS, BENCH_STEPS,
-//                                          BENCH_WEBGPU_MODELS)
+//                                          BENCH_STEPS_B1, BENCH_WEBGPU_MODELS)
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,8 +32,11 @@ const MODELS = (process.env.BENCH_MODELS ?? 'mnist-unet-cond,cifar10-unet-cond')
 const BATCHES = (process.env.BENCH_BATCHES ?? '1,16,64').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 // the tab's chains: the second half of the steps is timed (V8 swaps in optimised code while the
-// first ones run), as scripts/bench/sampler-browser.mjs does
+// first ones run), as scripts/bench/sampler-browser.mjs does. At batch 1 a chain of 10 steps is
+// over before that has happened (MNIST: 0.25 s; tab-ab.mjs with STEPS=40 showed steps 1–15 at
+// 17–40 ms, then a steady 14–16), while ORT gets at least 2 s of warm-up: batch 1 runs 40 steps.
 const STEPS = Number(process.env.BENCH_STEPS ?? 10);
+const STEPS_B1 = Number(process.env.BENCH_STEPS_B1 ?? 40);
 const LIMIT_MS = Number(process.env.BENCH_LIMIT_S ?? 600) * 1000;
 const ORT_VERSION = JSON.parse(readFileSync(join(HERE, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')).version;
 
@@ -109,7 +113,7 @@ const isolated = await peerServer({ isolated: true, onnx: ONNX });
 const browser = await launch({ webgpu: true });
 const ua = await (async () => { const p = await browser.newPage(); const v = await p.evaluate(() => navigator.userAgent); await p.close(); return v; })();
 const CORES = await (async () => { const p = await browser.newPage(); const v = await p.evaluate(() => navigator.hardwareConcurrency); await p.close(); return v; })();
-console.log(JSON.stringify({ kind: 'setup', onnxruntime_web: ORT_VERSION, browser: ua, cores: CORES, steps: STEPS, rounds: ROUNDS }));
+console.log(JSON.stringify({ kind: 'setup', onnxruntime_web: ORT_VERSION, browser: ua, cores: CORES, steps: STEPS, steps_b1: STEPS_B1, rounds: ROUNDS }));
 // what one core can do at best (peak.mjs), against which the GFLOP/s below are read
 console.log(JSON.stringify({ kind: 'peak', ...(await simdPeak(browser, plain.url)) }));
 for (const model of MODELS) {
@@ -118,10 +122,11 @@ for (const model of MODELS) {
     const reps = Math.max(5, Math.min(10, Math.round(64 / b)));
     const rounds = [];
     let two;
+    const steps = n === 1 ? STEPS_B1 : STEPS;
     for (let r = 0; r < ROUNDS; r++) {
-      const t = median(await tab(browser, app.url, model, n, 1));
+      const t = median(await tab(browser, app.url, model, n, 1, 'cpu', steps));
       const o = median((await ort(browser, plain.url, model, b, 1, reps)).ms);
-      const p = median(await tab(browser, app.url, model, n));
+      const p = median(await tab(browser, app.url, model, n, null, 'cpu', steps));
       // with every core (the key keeps its name from the 2-core machine it was written on);
       // every round, as the others: from one run to the next it moved by up to 1.5× here
       two = await ort(browser, isolated.url, model, b, CORES, reps);
@@ -133,7 +138,7 @@ for (const model of MODELS) {
     const ort2 = median(rounds.map((r) => r.ort2_ms));
     const gflop = GFLOP[model] * b;
     console.log(JSON.stringify({
-      kind: 'unet', model, batch: n, forward_batch: b, rounds,
+      kind: 'unet', model, batch: n, forward_batch: b, steps, rounds,
       tab_ms: tabMs, ort_wasm_1t_ms: ort1, ort_wasm_2t_ms: ort2, ort_2t_isolated: two.isolated, ort_2t_threads: two.threads,
       tab_over_ort_1t: tabMs / ort1, tab_pool_ms: poolMs, tab_pool_workers: Math.min(CORES, n),
       tab_pool_over_ort_best: poolMs / Math.min(ort1, ort2),

@@ -27,7 +27,8 @@ lines = [
     f"Measured {datetime.date.today()} by `scripts/bench/peers/bench.mjs` (the browser step of `run.sh`) on this machine "
     f"({setup['cores']} cores), onnxruntime-web {setup['onnxruntime_web']}, "
     f"{setup['browser'].split(') ')[-1]}; a guided step at batch N is one U-Net forward at batch 2N; "
-    f"the tab's figure is the median step over the second half of {setup['steps']}-step chains, ORT's "
+    f"the tab's figure is the median step over the second half of {setup['steps']}-step chains "
+    f"({setup.get('steps_b1', setup['steps'])} steps at batch 1, whose 10 steps end before V8's optimised code is in), ORT's "
     f"the median of its runs after a warm-up of at least 3 runs and 2 s; {setup['rounds']} alternating rounds.",
     "",
     f"| model, our batch (forward batch) | tab, 1 worker, ms/step | ORT wasm 1 thread | tab 1 worker / ORT-1t "

@@ -53,8 +53,22 @@ pub struct Step<const D: usize> {
     pub x0: Tensor<D>,
 }
 
+/// A copy of a sampler as it stands (its place in the chain and its history), so a caller can
+/// take a step again from where it was: a pool of workers that splits one guided chain takes a
+/// step, learns it lacks the other worker's half of a model call, and takes it again once that
+/// has come. Every `Clone` sampler has it.
+pub trait SamplerClone<const D: usize> {
+    fn clone_box(&self) -> Box<dyn Sampler<D>>;
+}
+
+impl<const D: usize, T: Sampler<D> + Clone + 'static> SamplerClone<D> for T {
+    fn clone_box(&self) -> Box<dyn Sampler<D>> {
+        Box::new(self.clone())
+    }
+}
+
 /// A sampler, stepped one model evaluation at a time.
-pub trait Sampler<const D: usize> {
+pub trait Sampler<const D: usize>: SamplerClone<D> {
     /// Number of steps in the chain.
     fn len(&self) -> usize;
     /// True for a chain without steps.

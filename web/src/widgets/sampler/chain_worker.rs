@@ -6,12 +6,13 @@
 //! device computes while the worker reads and posts. It also holds the data set's classifier and
 //! reads a chain's final images with it when the page sends them back, so the page holds no
 //! device at all. On the CPU the page may run several of these workers, each sampling a part of
-//! the grid ([`super::pool`]).
+//! the grid, or two of them each running one half of a guided chain's network, the other half
+//! coming from the other worker through the page ([`super::pool`], [`zoo::halves`]).
 
 use burn::prelude::*;
 use diffusion::{Parameterization, Step};
 use wasm_bindgen::prelude::*;
-use zoo::{ImageChain, Net};
+use zoo::{Attempt, Half, ImageChain, Net};
 
 use super::messages::{FromChain, ToChain};
 use crate::readback::to_vec;
@@ -42,13 +43,20 @@ struct Running {
     /// The step queued last turn: read back and posted this turn.
     pending: Option<(Step<4>, f64)>,
     last_ms: f64,
+    /// Split by halves: this worker's half. The second half's worker posts no steps (the
+    /// first's are the chain's).
+    half: Option<Half>,
+    /// Waiting for the other worker's half of a model call: nothing to do until it comes.
+    waiting: bool,
+    /// When the first attempt at the step being attempted began.
+    began: Option<f64>,
 }
 
 impl Job for ChainWorker {
     type In = ToChain;
 
     fn busy(&self) -> bool {
-        self.running.is_some()
+        self.running.as_ref().is_some_and(|r| !r.waiting)
     }
 
     async fn apply(&mut self, msg: ToChain) {
@@ -92,6 +100,7 @@ impl Job for ChainWorker {
                 spec,
                 edit,
                 part,
+                half,
             } => {
                 self.running = None;
                 let (Some((net, prediction)), Some(device)) = (&self.net, &self.device) else {
@@ -102,14 +111,18 @@ impl Job for ChainWorker {
                         error: Some("no model is loaded".into()),
                     });
                 };
-                let chain = match (&edit, part) {
-                    (e, Some(part)) => {
+                let chain = match (&edit, part, half) {
+                    (None, None, Some(half)) => {
+                        ImageChain::half(net, &process, *prediction, &spec, half, device)
+                    }
+                    (_, _, Some(_)) => Err("only a chain sampled whole splits by halves".into()),
+                    (e, Some(part), None) => {
                         ImageChain::part(net, &process, *prediction, &spec, e.as_ref(), part, device)
                     }
-                    (Some(e), None) => {
+                    (Some(e), None, None) => {
                         ImageChain::editing(net, &process, *prediction, &spec, e, device)
                     }
-                    (None, None) => {
+                    (None, None, None) => {
                         ImageChain::predicting(net, &process, *prediction, &spec, device)
                     }
                 };
@@ -127,6 +140,9 @@ impl Job for ChainWorker {
                             chain,
                             pending: None,
                             last_ms: dom::now_ms(),
+                            half,
+                            waiting: false,
+                            began: None,
                         });
                     }
                     Err(e) => worker::post(&FromChain::Started {
@@ -135,6 +151,23 @@ impl Job for ChainWorker {
                         shape: [0; 4],
                         error: Some(e),
                     }),
+                }
+            }
+            ToChain::Half {
+                run,
+                step,
+                call,
+                values,
+            } => {
+                let Some(r) = self.running.as_mut().filter(|r| r.run == run) else {
+                    return;
+                };
+                match r.chain.give_half(step, call, values.0) {
+                    Ok(()) => r.waiting = false,
+                    Err(e) => {
+                        self.running = None;
+                        stopped(run, format!("Sampling failed: {e}."));
+                    }
                 }
             }
             ToChain::Stop { run } => {
@@ -173,16 +206,47 @@ impl Job for ChainWorker {
         let Some(mut r) = self.running.take() else {
             return;
         };
-        let t0 = dom::now_ms();
-        let next = match r.chain.step(&r.x) {
-            Ok(n) => n.map(|step| (step, dom::now_ms() - t0)),
+        let t0 = *r.began.get_or_insert_with(dom::now_ms);
+        let attempt = r.chain.attempt(&r.x);
+        // split by halves: the halves this worker ran go to the other worker (through the page)
+        for own in r.chain.take_own_halves() {
+            let values = match to_vec(own.values).await {
+                Ok(v) => v,
+                Err(e) => return stopped(r.run, format!("Sampling stopped: {e}.")),
+            };
+            worker::post(&FromChain::Half {
+                run: r.run,
+                step: own.step,
+                call: own.call,
+                values: Floats(values),
+            });
+        }
+        let next = match attempt {
+            Ok(Attempt::Step(n)) => n.map(|step| (step, dom::now_ms() - t0)),
+            // the step waits for the other worker's half (ToChain::Half)
+            Ok(Attempt::Wants { .. }) => {
+                // meanwhile, the step before this one is read back and posted
+                if let Some((prev, compute_ms)) = r.pending.take() {
+                    if r.half != Some(Half::Uncond) {
+                        if let Err(message) = post_step(prev, compute_ms, false, &mut r).await {
+                            return stopped(r.run, format!("Sampling stopped: {message}."));
+                        }
+                    }
+                }
+                r.waiting = true;
+                self.running = Some(r);
+                return;
+            }
             Err(e) => return stopped(r.run, format!("Sampling failed: {e}.")),
         };
+        r.began = None;
         if let Some(message) = backend::lost_reason() {
             lost(message);
         }
         let done = next.is_none();
-        match r.pending.take() {
+        // the second half's worker: its steps are the first one's, which posts them
+        let quiet = r.half == Some(Half::Uncond);
+        match r.pending.take().filter(|_| !quiet) {
             Some((prev, compute_ms)) => {
                 if let Err(message) = post_step(prev, compute_ms, done, &mut r).await {
                     if backend::is_device_lost(&message) {
@@ -192,7 +256,9 @@ impl Job for ChainWorker {
                 }
             }
             // a chain of no steps would otherwise end without a word to the page
-            None if done => return stopped(r.run, "The sampler gave no step to run.".into()),
+            None if done && !quiet => {
+                return stopped(r.run, "The sampler gave no step to run.".into());
+            }
             None => {}
         }
         if let Some((step, compute_ms)) = next {

@@ -2,7 +2,7 @@
 //! so answers about a model or a chain it has since replaced are ignored.
 
 use serde::{Deserialize, Serialize};
-use zoo::{ChainSpec, EditSpec, Entry, Part, Process};
+use zoo::{ChainSpec, EditSpec, Entry, Half, Part, Process};
 
 use crate::floats::Floats;
 
@@ -20,7 +20,9 @@ pub enum ToChain {
         bytes: Vec<u8>,
     },
     /// Sample a chain from the loaded network; with `edit`, edit that image instead (SDEdit).
-    /// With `part`, only those images of the grid (a worker of the pool, [`super::pool`]).
+    /// With `part`, only those images of the grid (a worker of the pool, [`super::pool`]); with
+    /// `half`, the whole chain running that half of its guided batch only, the other half coming
+    /// from the pool's other worker ([`zoo::halves`]).
     Sample {
         run: u32,
         process: Process,
@@ -29,6 +31,16 @@ pub enum ToChain {
         edit: Option<EditSpec>,
         #[serde(default)]
         part: Option<Part>,
+        #[serde(default)]
+        half: Option<Half>,
+    },
+    /// The other worker's half of the model's call `call` in step `step` of `run` ([N, C, H, W]
+    /// as the worker's own half).
+    Half {
+        run: u32,
+        step: usize,
+        call: usize,
+        values: Floats,
     },
     /// Drop the chain of `run`.
     Stop { run: u32 },
@@ -86,6 +98,14 @@ pub enum FromChain {
         read_ms: f64,
         step_ms: f64,
         last: Option<Floats>,
+    },
+    /// This worker's half of the model's call `call` in step `step` of `run`, for the other
+    /// worker of a chain split by halves (whose steps wait for it).
+    Half {
+        run: u32,
+        step: usize,
+        call: usize,
+        values: Floats,
     },
     /// Sampling `run` failed; the chain is dropped.
     Stopped { run: u32, message: String },

@@ -7,13 +7,17 @@
 //! same messages both ways: what the session sends is fanned out (a load to every worker, a
 //! chain's parts to as many as there are images), and what the workers answer is gathered (a load
 //! is done when every worker has built the network; a step is posted when every part has it,
-//! its pixels glued in image order). A chain that does not split ([`zoo::splits`]: an
-//! interpolation, an inversion, a sampler whose step reads the whole batch), the classifier and
-//! the test hooks go to the first worker alone. Native, so it is tested with scripted messages.
+//! its pixels glued in image order). A guided chain that does not split by images (one image, or
+//! a sampler whose step reads the whole batch) splits by the halves of its guided batch instead
+//! ([`zoo::halves`]): the first two workers walk the whole chain, each running the network on
+//! its half, and the pool passes each one's halves to the other; the first one's steps are the
+//! chain's. Any other chain that does not split ([`zoo::splits`]: an interpolation, an
+//! inversion), the classifier and the test hooks go to the first worker alone. Native, so it is
+//! tested with scripted messages.
 
 use std::collections::BTreeMap;
 
-use zoo::Part;
+use zoo::{Half, Part};
 
 use super::messages::{FromChain, ToChain};
 
@@ -59,6 +63,9 @@ impl<T> Gather<T> {
 struct Parts {
     run: u32,
     parts: usize,
+    /// Split by halves: workers 0 and 1 each walk the whole chain, and worker 0's steps are the
+    /// chain's.
+    halves: bool,
     started: Gather<(usize, [usize; 4], Option<String>)>,
     /// Steps (`FromChain::Frame`) some parts have posted, by index.
     frames: BTreeMap<usize, Gather<FromChain>>,
@@ -113,12 +120,32 @@ impl Pool {
                 } else {
                     1
                 };
+                let halves =
+                    parts == 1 && self.size >= 2 && zoo::splits_by_halves(spec, edit.as_ref());
                 self.chain = Some(Parts {
                     run,
-                    parts,
-                    started: Gather::new(parts),
+                    parts: if halves { 2 } else { parts },
+                    halves,
+                    started: Gather::new(if halves { 2 } else { parts }),
                     frames: BTreeMap::new(),
                 });
+                if halves {
+                    return [Half::Cond, Half::Uncond]
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, half)| {
+                            let msg = ToChain::Sample {
+                                run,
+                                process: process.clone(),
+                                spec: spec.clone(),
+                                edit: None,
+                                part: None,
+                                half: Some(half),
+                            };
+                            (i, msg)
+                        })
+                        .collect();
+                }
                 if parts == 1 {
                     // the session's own message: the whole grid, in the first worker
                     return vec![(0, msg)];
@@ -133,6 +160,7 @@ impl Pool {
                             spec: spec.clone(),
                             edit: edit.clone(),
                             part: Some(part),
+                            half: None,
                         };
                         (i, msg)
                     })
@@ -144,6 +172,8 @@ impl Pool {
                 }
                 all(msg)
             }
+            // the page's session never sends this (the pool passes a worker's half on itself)
+            ToChain::Half { .. } => Vec::new(),
             ToChain::LoadClassifier { .. }
             | ToChain::Classify { .. }
             | ToChain::Crash
@@ -197,6 +227,7 @@ impl Pool {
                 shape,
                 error,
             } => {
+                let halves = self.chain.as_ref().is_some_and(|c| c.halves);
                 let started = self.chain.as_mut().map(|c| &mut c.started);
                 started
                     .and_then(|g| g.put(from, (len, shape, error)))
@@ -207,13 +238,23 @@ impl Pool {
                             tell = self.stop_all(run);
                         }
                         let [_, ch, h, w] = parts[0].1;
+                        // halves: each worker has the whole grid
+                        let n = if halves {
+                            parts[0].1[0]
+                        } else {
+                            parts.iter().map(|p| p.1[0]).sum()
+                        };
                         FromChain::Started {
                             run,
                             len: parts[0].0,
-                            shape: [parts.iter().map(|p| p.1[0]).sum(), ch, h, w],
+                            shape: [n, ch, h, w],
                             error,
                         }
                     })
+            }
+            // halves: the first worker's steps are the chain's (the second posts none)
+            msg @ FromChain::Frame { .. } if self.chain.as_ref().is_some_and(|c| c.halves) => {
+                (from == 0).then_some(msg)
             }
             msg @ FromChain::Frame { index, .. } => self.chain.as_mut().and_then(|c| {
                 let parts = c.parts;
@@ -235,6 +276,23 @@ impl Pool {
                     // a part of a chain already stopped: said once
                     None => None,
                 }
+            }
+            FromChain::Half {
+                run,
+                step,
+                call,
+                values,
+            } => {
+                if self.chain.as_ref().is_some_and(|c| c.run == run && c.halves && from < 2) {
+                    let msg = ToChain::Half {
+                        run,
+                        step,
+                        call,
+                        values,
+                    };
+                    tell.push((1 - from, msg));
+                }
+                None
             }
             msg @ FromChain::Classified { .. } => Some(msg),
         };

@@ -18,6 +18,7 @@ fn sample(run: u32, n: usize, sampler: &str, edit: Option<EditSpec>) -> ToChain 
         },
         edit,
         part: None,
+        half: None,
     }
 }
 
@@ -267,4 +268,83 @@ fn a_failing_part_stops_the_chain_once_and_the_other_parts_with_it() {
     // stopping a chain stops every part
     pool.send(sample(7, 4, "ddpm", None));
     assert_eq!(pool.send(ToChain::Stop { run: 7 }).len(), 2);
+}
+
+/// A guided chain of one image (or of a sampler that reads the whole batch) on two or more
+/// workers: split by halves. The first two workers each get the whole chain and a half; each
+/// one's halves go to the other; the first one's steps are the chain's; a failure of either stops
+/// both.
+#[test]
+fn a_guided_chain_that_does_not_split_by_images_splits_by_halves() {
+    let guided = |run, n, sampler: &str| {
+        let mut msg = sample(run, n, sampler, None);
+        if let ToChain::Sample { spec, .. } = &mut msg {
+            spec.classes = vec![3; n];
+            spec.guidance = 2.0;
+        }
+        msg
+    };
+    let mut pool = Pool::new(3);
+    let sent = pool.send(guided(9, 1, "dpm++2m"));
+    let halves: Vec<_> = sent
+        .iter()
+        .map(|(i, m)| match m {
+            ToChain::Sample {
+                run: 9,
+                part: None,
+                half: Some(h),
+                ..
+            } => (*i, *h),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(halves, [(0, Half::Cond), (1, Half::Uncond)]);
+    assert!(pool.receive(1, started(9, 1)).0.is_empty());
+    let (heard, _) = pool.receive(0, started(9, 1));
+    assert!(
+        matches!(&heard[..], [FromChain::Started { run: 9, shape: [1, 1, 2, 2], error: None, .. }]),
+        "{heard:?}"
+    );
+    let half = |call, v| FromChain::Half {
+        run: 9,
+        step: 0,
+        call,
+        values: Floats(vec![v; 4]),
+    };
+    let (heard, tell) = pool.receive(0, half(0, 1.0));
+    assert!(heard.is_empty());
+    assert!(
+        matches!(&tell[..], [(1, ToChain::Half { run: 9, step: 0, call: 0, values })] if values.0 == [1.0; 4]),
+        "{tell:?}"
+    );
+    let (_, tell) = pool.receive(1, half(0, 2.0));
+    assert!(matches!(&tell[..], [(0, ToChain::Half { call: 0, .. })]), "{tell:?}");
+    // the first worker's steps are the chain's
+    let (heard, _) = pool.receive(0, frame(9, 0, 1, 1, false));
+    assert!(matches!(&heard[..], [FromChain::Frame { index: 0, .. }]), "{heard:?}");
+    assert!(pool.receive(1, frame(9, 0, 1, 1, false)).0.is_empty());
+    // a half of another run is not passed on
+    let stale = FromChain::Half {
+        run: 8,
+        step: 0,
+        call: 0,
+        values: Floats(vec![0.0; 4]),
+    };
+    assert!(pool.receive(0, stale).1.is_empty());
+    // either stopping stops both
+    let (heard, tell) = pool.receive(
+        1,
+        FromChain::Stopped {
+            run: 9,
+            message: "Sampling failed.".into(),
+        },
+    );
+    assert_eq!(heard.len(), 1);
+    assert!(tell.iter().all(|(_, m)| matches!(m, ToChain::Stop { run: 9 })));
+    // a whole-batch sampler's grid splits by halves too; unguided, or an edit, or on one worker,
+    // it goes to the first worker whole
+    assert_eq!(pool.send(guided(10, 4, "pc")).len(), 2);
+    assert!(matches!(&pool.send(sample(11, 1, "dpm++2m", None))[..], [(0, ToChain::Sample { half: None, .. })]));
+    let mut one = Pool::new(1);
+    assert!(matches!(&one.send(guided(12, 1, "dpm++2m"))[..], [(0, ToChain::Sample { half: None, .. })]));
 }

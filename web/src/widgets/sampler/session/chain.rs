@@ -64,6 +64,7 @@ impl Session {
             spec,
             edit,
             part: None,
+            half: None,
         });
         self.model = ModelState::Sampling {
             id,
@@ -108,6 +109,8 @@ impl Session {
 
     fn receive(&mut self, msg: FromChain, now: f64) {
         match msg {
+            // the pool passes halves between its workers: none reaches the session
+            FromChain::Half { .. } => {}
             FromChain::Opened { note } => {
                 if let Some(note) = note {
                     self.say("notice", Some("worker-backend"), note);

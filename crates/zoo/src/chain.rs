@@ -125,8 +125,14 @@ impl Denoiser<4> for UNetEps {
             let forward = || {
                 let t = Tensor::<1>::full([n], t, &device);
                 match labels {
-                    Labels::Blend(w) => self.unet.forward_blended(x.clone(), t, w.clone().slice([rows])),
-                    Labels::Ids(ids) => self.unet.forward(x.clone(), t, Some(ids.clone().slice([rows]))),
+                    Labels::Blend(w) => {
+                        self.unet
+                            .forward_blended(x.clone(), t, w.clone().slice([rows]))
+                    }
+                    Labels::Ids(ids) => {
+                        self.unet
+                            .forward(x.clone(), t, Some(ids.clone().slice([rows])))
+                    }
                 }
             };
             let eps = halves.borrow_mut().output(self.scale, forward);

@@ -171,7 +171,9 @@ impl Halves {
             ));
         }
         if self.theirs.insert((step, call), values).is_some() {
-            return Err(format!("the other half of call {call} of step {step} came twice"));
+            return Err(format!(
+                "the other half of call {call} of step {step} came twice"
+            ));
         }
         Ok(())
     }

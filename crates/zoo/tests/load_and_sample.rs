@@ -721,7 +721,10 @@ fn halves_of_a_guided_chain_exchanged_are_the_chain() {
             if w == 0.0 {
                 assert_eq!(sent, 0, "{info}: unguided, nothing to exchange");
             } else {
-                assert!(sent >= 2 * steps[0], "{info}: {sent} halves for {steps:?} steps");
+                assert!(
+                    sent >= 2 * steps[0],
+                    "{info}: {sent} halves for {steps:?} steps"
+                );
             }
             let [xa, xb] = xs;
             let (va, vb) = (values(xa), values(xb));
@@ -732,7 +735,10 @@ fn halves_of_a_guided_chain_exchanged_are_the_chain() {
                 .map(|(p, q)| (p - q).abs())
                 .fold(0f32, f32::max);
             assert_eq!(whole.len(), va.len());
-            assert!(diff < 1e-5, "{info}, w {w}: halves differ from one chain by {diff}");
+            assert!(
+                diff < 1e-5,
+                "{info}, w {w}: halves differ from one chain by {diff}"
+            );
             tried += 1;
         }
     }
@@ -742,13 +748,22 @@ fn halves_of_a_guided_chain_exchanged_are_the_chain() {
     let s = spec(1, vec![2], 2.0);
     let mut a = half(&s, Half::Cond);
     let x = a.start();
-    assert!(matches!(a.attempt(&x).unwrap(), Attempt::Wants { step: 0, call: 0 }));
+    assert!(matches!(
+        a.attempt(&x).unwrap(),
+        Attempt::Wants { step: 0, call: 0 }
+    ));
     assert_eq!(a.take_own_halves().len(), 1);
-    assert!(matches!(a.attempt(&x).unwrap(), Attempt::Wants { step: 0, call: 0 }));
+    assert!(matches!(
+        a.attempt(&x).unwrap(),
+        Attempt::Wants { step: 0, call: 0 }
+    ));
     assert!(a.take_own_halves().is_empty(), "its half runs once");
     a.give_half(0, 0, vec![0.5; 64]).unwrap();
     assert!(a.give_half(0, 0, vec![0.5; 64]).is_err(), "twice");
-    assert!(a.give_half(5, 0, vec![0.0; 64]).is_err(), "a step far ahead");
+    assert!(
+        a.give_half(5, 0, vec![0.0; 64]).is_err(),
+        "a step far ahead"
+    );
     assert!(matches!(a.attempt(&x).unwrap(), Attempt::Step(Some(_))));
     assert!(a.give_half(0, 1, vec![0.0; 64]).is_err(), "a step gone");
     let mut c = half(&s, Half::Cond);

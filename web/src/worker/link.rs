@@ -31,8 +31,9 @@ enum Raw {
 /// One link's share of a worker.
 #[derive(Default)]
 struct Channel {
-    /// Messages sent before the worker was ready (already wrapped for the channel).
-    held: Vec<JsValue>,
+    /// Messages sent before the worker was ready (already wrapped for the channel), with what
+    /// they transfer.
+    held: Vec<(JsValue, Option<js_sys::Array>)>,
     received: Vec<Raw>,
     dead: bool,
 }
@@ -69,8 +70,12 @@ fn envelope(ch: u32, msg: Option<&JsValue>) -> JsValue {
 }
 
 impl Worker {
-    fn post(&self, value: &JsValue, channel: &mut Channel) {
-        if let Err(e) = self.worker.post_message(value) {
+    fn post(&self, value: &JsValue, transfer: Option<&js_sys::Array>, channel: &mut Channel) {
+        let posted = match transfer {
+            Some(t) => self.worker.post_message_with_transfer(value, t),
+            None => self.worker.post_message(value),
+        };
+        if let Err(e) = posted {
             channel
                 .received
                 .push(Raw::Failed(format!("a message to the worker failed: {e:?}")));
@@ -82,8 +87,8 @@ impl Worker {
         self.ready = true;
         for ch in self.channels.values() {
             let mut c = ch.borrow_mut();
-            for value in std::mem::take(&mut c.held) {
-                self.post(&value, &mut c);
+            for (value, transfer) in std::mem::take(&mut c.held) {
+                self.post(&value, transfer.as_ref(), &mut c);
             }
         }
     }
@@ -267,10 +272,38 @@ impl<Out: Serialize, In: DeserializeOwned + 'static> Link<Out, In> {
             return;
         }
         match super::encode(&msg) {
-            Ok(value) if w.ready => w.post(&envelope(self.ch, Some(&value)), &mut c),
-            Ok(value) => c.held.push(envelope(self.ch, Some(&value))),
+            Ok(value) if w.ready => w.post(&envelope(self.ch, Some(&value)), None, &mut c),
+            Ok(value) => c.held.push((envelope(self.ch, Some(&value)), None)),
             Err(message) => c.received.push(Raw::Failed(message)),
         }
+    }
+
+    /// A pipe between this link's job and `other`'s, in their workers: a `MessageChannel` whose
+    /// ends each worker takes for its channel, so the two jobs send each other messages
+    /// ([`super::post_peer`]) without the page, whose loop reads messages once a frame.
+    pub fn pipe(&mut self, other: &mut Self) -> Result<(), String> {
+        let channel = web_sys::MessageChannel::new()
+            .map_err(|e| format!("the workers could not be connected ({e:?})"))?;
+        for (link, port, peer) in [
+            (&*self, channel.port1(), other.ch),
+            (&*other, channel.port2(), self.ch),
+        ] {
+            let o = js_sys::Object::new();
+            let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&o, &k.into(), v);
+            set("ch", &link.ch.into())
+                .and_then(|_| set("pipe", &port))
+                .and_then(|_| set("peer", &peer.into()))
+                .map_err(|e| format!("the workers could not be connected ({e:?})"))?;
+            let w = link.worker.borrow();
+            let mut c = link.channel.borrow_mut();
+            let transfer = js_sys::Array::of1(&port);
+            if w.ready {
+                w.post(&o, Some(&transfer), &mut c);
+            } else {
+                c.held.push((o.into(), Some(transfer)));
+            }
+        }
+        Ok(())
     }
 
     /// What the worker said since the last call.

@@ -135,6 +135,29 @@ pub fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, String> {
 thread_local! {
     /// In a worker: the channel whose job runs now (what [`post`] addresses).
     static CHANNEL: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// In a worker: each channel's pipe to another worker's job ([`Link::pipe`]): the port, and
+    /// the channel number of that job in its worker.
+    static PIPES: RefCell<std::collections::BTreeMap<u32, (web_sys::MessagePort, u32)>> =
+        RefCell::default();
+}
+
+/// Posts `msg` (a message of the other job's own type) to the job at the other end of the running
+/// job's pipe ([`Link::pipe`]); false where it has none.
+pub fn post_peer<T: Serialize>(msg: &T) -> bool {
+    let ch = CHANNEL.with(|c| c.get());
+    PIPES.with(|p| {
+        let pipes = p.borrow();
+        let Some((port, peer)) = pipes.get(&ch) else {
+            return false;
+        };
+        let Ok(value) = encode(msg) else {
+            return false;
+        };
+        let o = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&o, &"ch".into(), &(*peer).into());
+        let _ = js_sys::Reflect::set(&o, &"msg".into(), &value);
+        port.post_message(&o).is_ok()
+    })
 }
 
 /// Posts `msg` from the worker to the page, to the channel whose job is running.
@@ -188,6 +211,17 @@ pub fn serve<J: Job>() {
                 };
                 if get("close").is_some_and(|c| c.is_truthy()) {
                     jobs.remove(&ch);
+                    if let Some((port, _)) = PIPES.with(|p| p.borrow_mut().remove(&ch)) {
+                        port.close();
+                    }
+                    continue;
+                }
+                // the channel's end of a pipe to another worker's job: what comes through it
+                // joins the inbox, addressed as the page addresses it
+                if let Some(port) = get("pipe").and_then(|p| p.dyn_into::<web_sys::MessagePort>().ok()) {
+                    let peer = get("peer").and_then(|c| c.as_f64()).unwrap_or(0.0) as u32;
+                    inbox.listen_to(&port);
+                    PIPES.with(|p| p.borrow_mut().insert(ch, (port, peer)));
                     continue;
                 }
                 match get("msg").map(decode::<J::In>) {
@@ -230,18 +264,30 @@ impl Inbox {
     /// Starts collecting the worker's incoming messages.
     fn listen() -> Self {
         let inbox = Self::default();
-        let (queue, wake) = (inbox.queue.clone(), inbox.wake.clone());
-        let on_message =
-            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-                queue.borrow_mut().push_back(e.data());
-                if let Some(resolve) = wake.borrow_mut().take() {
-                    let _ = resolve.call0(&JsValue::NULL);
-                }
-            });
         let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-        scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        on_message.forget();
+        let take = inbox.taker();
+        scope.set_onmessage(Some(take.as_ref().unchecked_ref()));
+        take.forget();
         inbox
+    }
+
+    /// Takes in what comes through `port` too (a pipe from another worker; one per pool, kept
+    /// for the worker's life).
+    fn listen_to(&self, port: &web_sys::MessagePort) {
+        let take = self.taker();
+        port.set_onmessage(Some(take.as_ref().unchecked_ref()));
+        take.forget();
+    }
+
+    /// A message handler that queues what comes and wakes the loop.
+    fn taker(&self) -> Closure<dyn FnMut(web_sys::MessageEvent)> {
+        let (queue, wake) = (self.queue.clone(), self.wake.clone());
+        Closure::new(move |e: web_sys::MessageEvent| {
+            queue.borrow_mut().push_back(e.data());
+            if let Some(resolve) = wake.borrow_mut().take() {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        })
     }
 
     /// The messages so far, as they came (each addressed to a channel).

@@ -208,18 +208,29 @@ impl Job for ChainWorker {
         };
         let t0 = *r.began.get_or_insert_with(dom::now_ms);
         let attempt = r.chain.attempt(&r.x);
-        // split by halves: the halves this worker ran go to the other worker (through the page)
+        // split by halves: the halves this worker ran go to the other worker
         for own in r.chain.take_own_halves() {
             let values = match to_vec(own.values).await {
                 Ok(v) => v,
                 Err(e) => return stopped(r.run, format!("Sampling stopped: {e}.")),
             };
-            worker::post(&FromChain::Half {
-                run: r.run,
-                step: own.step,
-                call: own.call,
-                values: Floats(values),
-            });
+            let (run, step, call, values) = (r.run, own.step, own.call, Floats(values));
+            // straight to the other worker where the pool piped them (not through the page,
+            // which reads messages once a frame), else through the page
+            let direct = ToChain::Half {
+                run,
+                step,
+                call,
+                values: values.clone(),
+            };
+            if !worker::post_peer(&direct) {
+                worker::post(&FromChain::Half {
+                    run,
+                    step,
+                    call,
+                    values,
+                });
+            }
         }
         let next = match attempt {
             Ok(Attempt::Step(n)) => n.map(|step| (step, dom::now_ms() - t0)),

@@ -283,7 +283,11 @@ impl Pool {
                 call,
                 values,
             } => {
-                if self.chain.as_ref().is_some_and(|c| c.run == run && c.halves && from < 2) {
+                if self
+                    .chain
+                    .as_ref()
+                    .is_some_and(|c| c.run == run && c.halves && from < 2)
+                {
                     let msg = ToChain::Half {
                         run,
                         step,

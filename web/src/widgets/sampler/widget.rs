@@ -176,6 +176,13 @@ impl Workers {
                 }
             }
         }
+        // the first two workers pass the halves of a guided chain split by halves straight to
+        // each other ([`pool`]); without the pipe they go through the page
+        if let [a, b, ..] = &mut links[..] {
+            if let Err(e) = a.pipe(b) {
+                web_sys::console::warn_1(&e.into());
+            }
+        }
         // `data-workers`: how many sample a chain
         root.set("workers", &links.len().max(1).to_string());
         let mut me = Self {

@@ -302,7 +302,15 @@ fn a_guided_chain_that_does_not_split_by_images_splits_by_halves() {
     assert!(pool.receive(1, started(9, 1)).0.is_empty());
     let (heard, _) = pool.receive(0, started(9, 1));
     assert!(
-        matches!(&heard[..], [FromChain::Started { run: 9, shape: [1, 1, 2, 2], error: None, .. }]),
+        matches!(
+            &heard[..],
+            [FromChain::Started {
+                run: 9,
+                shape: [1, 1, 2, 2],
+                error: None,
+                ..
+            }]
+        ),
         "{heard:?}"
     );
     let half = |call, v| FromChain::Half {
@@ -318,10 +326,16 @@ fn a_guided_chain_that_does_not_split_by_images_splits_by_halves() {
         "{tell:?}"
     );
     let (_, tell) = pool.receive(1, half(0, 2.0));
-    assert!(matches!(&tell[..], [(0, ToChain::Half { call: 0, .. })]), "{tell:?}");
+    assert!(
+        matches!(&tell[..], [(0, ToChain::Half { call: 0, .. })]),
+        "{tell:?}"
+    );
     // the first worker's steps are the chain's
     let (heard, _) = pool.receive(0, frame(9, 0, 1, 1, false));
-    assert!(matches!(&heard[..], [FromChain::Frame { index: 0, .. }]), "{heard:?}");
+    assert!(
+        matches!(&heard[..], [FromChain::Frame { index: 0, .. }]),
+        "{heard:?}"
+    );
     assert!(pool.receive(1, frame(9, 0, 1, 1, false)).0.is_empty());
     // a half of another run is not passed on
     let stale = FromChain::Half {
@@ -340,11 +354,20 @@ fn a_guided_chain_that_does_not_split_by_images_splits_by_halves() {
         },
     );
     assert_eq!(heard.len(), 1);
-    assert!(tell.iter().all(|(_, m)| matches!(m, ToChain::Stop { run: 9 })));
+    assert!(
+        tell.iter()
+            .all(|(_, m)| matches!(m, ToChain::Stop { run: 9 }))
+    );
     // a whole-batch sampler's grid splits by halves too; unguided, or an edit, or on one worker,
     // it goes to the first worker whole
     assert_eq!(pool.send(guided(10, 4, "pc")).len(), 2);
-    assert!(matches!(&pool.send(sample(11, 1, "dpm++2m", None))[..], [(0, ToChain::Sample { half: None, .. })]));
+    assert!(matches!(
+        &pool.send(sample(11, 1, "dpm++2m", None))[..],
+        [(0, ToChain::Sample { half: None, .. })]
+    ));
     let mut one = Pool::new(1);
-    assert!(matches!(&one.send(guided(12, 1, "dpm++2m"))[..], [(0, ToChain::Sample { half: None, .. })]));
+    assert!(matches!(
+        &one.send(guided(12, 1, "dpm++2m"))[..],
+        [(0, ToChain::Sample { half: None, .. })]
+    ));
 }

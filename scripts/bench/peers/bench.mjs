@@ -140,7 +140,9 @@ for (const model of MODELS) {
     console.log(JSON.stringify({
       kind: 'unet', model, batch: n, forward_batch: b, steps, rounds,
       tab_ms: tabMs, ort_wasm_1t_ms: ort1, ort_wasm_2t_ms: ort2, ort_2t_isolated: two.isolated, ort_2t_threads: two.threads,
-      tab_over_ort_1t: tabMs / ort1, tab_pool_ms: poolMs, tab_pool_workers: Math.min(CORES, n),
+      tab_over_ort_1t: tabMs / ort1, tab_pool_ms: poolMs,
+      // a grid of one guided image splits by the halves of its guided batch: two workers
+      tab_pool_workers: n === 1 ? Math.min(CORES, 2) : Math.min(CORES, n),
       tab_pool_over_ort_best: poolMs / Math.min(ort1, ort2),
       tab_gflops: gflop / (tabMs / 1000), ort_1t_gflops: gflop / (ort1 / 1000),
     }));

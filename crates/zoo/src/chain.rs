@@ -238,6 +238,18 @@ impl ImageChain {
         spec: &ChainSpec,
         device: &Device,
     ) -> Result<Self, String> {
+        Self::predicting_with(net, process, prediction, spec, device, None)
+    }
+
+    /// [`Self::predicting`], its model in one of two workers where `halves` is given.
+    fn predicting_with(
+        net: &Net,
+        process: &Process,
+        prediction: Parameterization,
+        spec: &ChainSpec,
+        device: &Device,
+        halves: Option<Rc<RefCell<Halves>>>,
+    ) -> Result<Self, String> {
         let fits =
             diffusion::sampler::info(&spec.sampler).is_some_and(|s| s.fits_family(family(process)));
         if !fits {
@@ -252,13 +264,14 @@ impl ImageChain {
                 diffusion::sampler::fitting(family(process)).join(", ")
             ));
         }
-        let model = denoiser(
+        let model = denoiser_with(
             net,
             prediction,
             &spec.classes,
             spec.n,
             spec.guidance,
             device,
+            halves.clone(),
         )?;
         let sampler = build::<4>(&spec.sampler, &spec.options, &process.process()?)
             .map_err(|e| e.to_string())?;
@@ -272,7 +285,7 @@ impl ImageChain {
             start: Start::Noise,
             up: None,
             up_len: 0,
-            halves: None,
+            halves,
         })
     }
 
@@ -469,19 +482,8 @@ impl ImageChain {
         half: Half,
         device: &Device,
     ) -> Result<Self, String> {
-        let mut chain = Self::predicting(net, process, prediction, spec, device)?;
         let halves = Rc::new(RefCell::new(Halves::new(half)));
-        chain.model = denoiser_with(
-            net,
-            prediction,
-            &spec.classes,
-            spec.n,
-            spec.guidance,
-            device,
-            Some(halves.clone()),
-        )?;
-        chain.halves = Some(halves);
-        Ok(chain)
+        Self::predicting_with(net, process, prediction, spec, device, Some(halves))
     }
 
     /// Tries the next step from `x`. A chain split by halves ([`Self::half`]) that lacks the

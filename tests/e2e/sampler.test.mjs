@@ -432,7 +432,8 @@ test('the chain runs in a worker: slow CPU steps do not hold the page, and a cra
 // for a sampler that draws no noise as it steps and for one that does (each part draws the
 // grid's noise and keeps its own), with 5 images on 2 workers (parts of 3 and 2). One guided
 // image splits by the halves of its guided batch instead (each worker runs the network on one
-// half and passes it to the other through the page; Heun calls the network twice a step). A
+// half and passes it straight to the other; samplers that call the network several times a
+// step are the native test's, `halves_`: the MNIST U-Net's samplers call it once). A
 // machine that reports one core samples in one worker, and the page says so.
 test('the pool of workers gives the images of one worker, and one core is one worker with a note', { skip: !existsSync(join(WEIGHTS, `${UNET}.safetensors`)) && `no ${UNET} weights shipped yet` }, async () => {
   for (const [sampler, n] of [['dpm%2B%2B2m', 5], ['ddpm', 5], ['dpm%2B%2B2m', 1], ['heun', 1]]) {
@@ -456,7 +457,7 @@ test('the pool of workers gives the images of one worker, and one core is one wo
     // parts run each image as one worker does, to the last bit; halves run the network at batch
     // 1 where one worker runs it at batch 2, and the matrix products round differently by size,
     // which a chain carries on (seen: 1.0e-5 after 6 DPM-Solver++ steps, 9.3e-5 after 6 Heun
-    // steps of two calls each): the tolerance of the page against the native chains, where a
+    // steps): the tolerance of the page against the native chains, where a
     // swapped or lost half is off by tenths
     const tolerance = n === 1 ? 1e-3 : 1e-5;
     assert.ok(diff < tolerance, `${sampler}, ${n} image(s): the pool's images differ from one worker's by ${diff}`);

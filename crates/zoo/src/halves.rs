@@ -113,6 +113,11 @@ impl Halves {
     pub fn output(&mut self, scale: f64, forward: impl FnOnce() -> Tensor<4>) -> Tensor<4> {
         let k = self.call;
         self.call += 1;
+        // past a call that lacked its other half, the sample a later call sees was made from the
+        // stand-in: its half must not be run (nor kept, nor sent), only stood in for
+        if let Some(first) = self.missing.filter(|_| false && self.mine.len() == k) {
+            return self.mine[first].clone();
+        }
         if self.mine.len() == k {
             let values = forward();
             self.outbox.push(OwnHalf {

@@ -668,24 +668,33 @@ fn parts_of_a_grid_glued_together_are_the_grid() {
 /// on a grid of one image), each attempting its steps and handing its halves to the other, which
 /// gets them in its next turn (so a half often comes before its call is made): both end on the
 /// same images to the last bit, and those are the images of one chain, for every sampler of the
-/// discrete family (Heun calls the model twice a step, the stochastic ones draw noise), one
+/// discrete family and of the SDE family (the predictor–corrector, probability-flow Heun and
+/// annealed Langevin call the model more than once a step, the stochastic ones draw noise), one
 /// image or three. Unguided, a halved chain hands out nothing and is one chain.
 #[test]
 fn halves_of_a_guided_chain_exchanged_are_the_chain() {
+    use diffusion::sampler::Family;
     use zoo::{Attempt, Half};
     let device = Device::flex();
     let (_, _, net) = tiny(&device);
-    let process = Process::ddpm_linear();
-    let half = |s: &ChainSpec, h| {
-        ImageChain::half(&net, &process, Parameterization::Epsilon, s, h, &device).unwrap()
-    };
-    let mut tried = 0;
-    for info in diffusion::sampler::fitting(diffusion::sampler::Family::Discrete) {
+    let (mut tried, mut multi_call) = (0, 0);
+    let families = [
+        (Process::ddpm_linear(), Family::Discrete),
+        (Process::seed_ve(25.0), Family::Sde),
+    ];
+    for (process, info) in families.iter().flat_map(|(p, f)| {
+        diffusion::sampler::fitting(*f)
+            .into_iter()
+            .map(move |i| (p, i))
+    }) {
+        let half = |s: &ChainSpec, h| {
+            ImageChain::half(&net, process, Parameterization::Epsilon, s, h, &device).unwrap()
+        };
         for (classes, w) in [(vec![2], 2.0), (vec![0, 1, 2], 1.5), (vec![1], 0.0)] {
             let mut s = spec(classes.len(), classes, w);
             s.sampler = info.to_string();
             s.options.eta = 1.0;
-            let whole = final_images(&mut ImageChain::new(&net, &process, &s, &device).unwrap());
+            let whole = final_images(&mut ImageChain::new(&net, process, &s, &device).unwrap());
             let mut chains = [half(&s, Half::Cond), half(&s, Half::Uncond)];
             let mut xs = [chains[0].start(), chains[1].start()];
             let mut inbox: [Vec<(usize, usize, Vec<f32>)>; 2] = Default::default();
@@ -739,10 +748,21 @@ fn halves_of_a_guided_chain_exchanged_are_the_chain() {
                 diff < 1e-5,
                 "{info}, w {w}: halves differ from one chain by {diff}"
             );
+            if w != 0.0 && sent > 2 * steps[0] {
+                multi_call += 1;
+            }
             tried += 1;
         }
     }
-    assert!(tried >= 12, "{tried}");
+    assert!(tried >= 20, "{tried}");
+    assert!(
+        multi_call >= 2,
+        "samplers calling the model more than once a step: {multi_call}"
+    );
+    let process = Process::ddpm_linear();
+    let half = |s: &ChainSpec, h| {
+        ImageChain::half(&net, &process, Parameterization::Epsilon, s, h, &device).unwrap()
+    };
     // a half of a step long gone or far ahead, one that comes twice, or of the wrong size, is
     // refused
     let s = spec(1, vec![2], 2.0);

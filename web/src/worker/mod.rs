@@ -203,14 +203,21 @@ pub fn serve<J: Job>() {
         let inbox = Inbox::listen();
         signal(READY, None);
         let mut jobs: std::collections::BTreeMap<u32, J> = Default::default();
+        // channels closed (numbers are not reused): what still comes for one, through a pipe
+        // from another worker, starts no job
+        let mut closed = std::collections::BTreeSet::new();
         loop {
             for raw in inbox.drain_raw() {
                 let get = |k: &str| js_sys::Reflect::get(&raw, &k.into()).ok();
                 let Some(ch) = get("ch").and_then(|c| c.as_f64()).map(|c| c as u32) else {
                     continue;
                 };
+                if closed.contains(&ch) {
+                    continue;
+                }
                 if get("close").is_some_and(|c| c.is_truthy()) {
                     jobs.remove(&ch);
+                    closed.insert(ch);
                     if let Some((port, _)) = PIPES.with(|p| p.borrow_mut().remove(&ch)) {
                         port.close();
                     }

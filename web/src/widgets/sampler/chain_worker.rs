@@ -31,9 +31,16 @@ struct ChainWorker {
     /// The loaded network and what it outputs (its entry's `prediction`).
     net: Option<(Net, Parameterization)>,
     running: Option<Running>,
+    /// Halves from the other worker for a run this one has not started yet (they come through
+    /// the pipe, the run's `Sample` through the page: no order between the two is promised).
+    early: Vec<(u32, usize, usize, Floats)>,
     /// The classifier the page sent.
     classifier: Option<Result<Net, String>>,
 }
+
+/// At most this many halves wait for their run (a chain of one image sends one or two a step,
+/// and the two workers are never more than a step apart).
+const EARLY_HALVES: usize = 16;
 
 /// A chain being sampled.
 struct Running {
@@ -134,7 +141,7 @@ impl Job for ChainWorker {
                             shape: chain.shape(),
                             error: None,
                         });
-                        self.running = Some(Running {
+                        let mut r = Running {
                             run,
                             x: chain.start(),
                             chain,
@@ -143,7 +150,16 @@ impl Job for ChainWorker {
                             half,
                             waiting: false,
                             began: None,
-                        });
+                        };
+                        // the other worker's halves that came before this message
+                        for (_, step, call, values) in
+                            std::mem::take(&mut self.early).into_iter().filter(|h| h.0 == run)
+                        {
+                            if let Err(e) = r.chain.give_half(step, call, values.0) {
+                                return stopped(run, format!("Sampling failed: {e}."));
+                            }
+                        }
+                        self.running = Some(r);
                     }
                     Err(e) => worker::post(&FromChain::Started {
                         run,
@@ -160,6 +176,12 @@ impl Job for ChainWorker {
                 values,
             } => {
                 let Some(r) = self.running.as_mut().filter(|r| r.run == run) else {
+                    // a run not started here yet (never one already replaced: runs only grow)
+                    if self.running.as_ref().is_none_or(|r| run > r.run)
+                        && self.early.len() < EARLY_HALVES
+                    {
+                        self.early.push((run, step, call, values));
+                    }
                     return;
                 };
                 match r.chain.give_half(step, call, values.0) {

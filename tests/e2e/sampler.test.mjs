@@ -445,6 +445,7 @@ test('the pool of workers gives the images of one worker, and one core is one wo
       const said = (await messages(page)).join('\n');
       assert.equal(s.status, 'done', said);
       assert.equal(s.workers, String(cores));
+      assert.equal(s.split, cores === 1 ? 'whole' : n === 1 ? 'halves' : 'parts');
       if (cores === 1) assert.match(said, /This device reports one core: the sampler runs in one worker\./);
       else assert.doesNotMatch(said, /one core/);
       got.push(await page.evaluate(() => Array.from(window.__playground.images)));

@@ -303,6 +303,15 @@ impl Pool {
         (heard.into_iter().collect(), tell)
     }
 
+    /// How the chain sent last is split: `halves`, `parts`, or `whole` (one worker).
+    pub fn split(&self) -> &'static str {
+        match &self.chain {
+            Some(c) if c.halves => "halves",
+            Some(c) if c.parts > 1 => "parts",
+            _ => "whole",
+        }
+    }
+
     /// Whether chain `run` is the one being sampled in parts.
     fn splits(&self, run: u32) -> bool {
         self.chain

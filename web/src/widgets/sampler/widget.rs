@@ -375,7 +375,12 @@ impl Glue<'_> {
             }
         }
         for msg in out.chain {
+            let sample = matches!(msg, ToChain::Sample { .. });
             self.workers.send(msg);
+            if sample {
+                // `data-split`: how the pool splits the chain (`halves`, `parts` or `whole`)
+                self.root.set("split", self.workers.pool.split());
+            }
         }
         for say in out.say {
             match say.key {

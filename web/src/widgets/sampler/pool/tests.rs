@@ -140,6 +140,7 @@ fn a_chain_is_sampled_in_parts_and_its_steps_glued_in_image_order() {
         })
         .collect();
     assert_eq!(parts, [(0, 0, 3), (1, 3, 2)]);
+    assert_eq!(pool.split(), "parts");
     assert!(pool.receive(1, started(4, 2)).0.is_empty());
     let (heard, _) = pool.receive(0, started(4, 3));
     assert!(matches!(
@@ -299,6 +300,7 @@ fn a_guided_chain_that_does_not_split_by_images_splits_by_halves() {
         })
         .collect();
     assert_eq!(halves, [(0, Half::Cond), (1, Half::Uncond)]);
+    assert_eq!(pool.split(), "halves");
     assert!(pool.receive(1, started(9, 1)).0.is_empty());
     let (heard, _) = pool.receive(0, started(9, 1));
     assert!(
@@ -370,4 +372,5 @@ fn a_guided_chain_that_does_not_split_by_images_splits_by_halves() {
         &one.send(guided(12, 1, "dpm++2m"))[..],
         [(0, ToChain::Sample { half: None, .. })]
     ));
+    assert_eq!(one.split(), "whole");
 }

@@ -7,7 +7,7 @@
 //! reads a chain's final images with it when the page sends them back, so the page holds no
 //! device at all. On the CPU the page may run several of these workers, each sampling a part of
 //! the grid, or two of them each running one half of a guided chain's network, the other half
-//! coming from the other worker through the page ([`super::pool`], [`zoo::halves`]).
+//! coming straight from the other worker through their pipe ([`super::pool`], [`zoo::halves`]).
 
 use burn::prelude::*;
 use diffusion::{Parameterization, Step};
@@ -236,22 +236,16 @@ impl Job for ChainWorker {
                 Ok(v) => v,
                 Err(e) => return stopped(r.run, format!("Sampling stopped: {e}.")),
             };
-            let (run, step, call, values) = (r.run, own.step, own.call, Floats(values));
-            // straight to the other worker where the pool piped them (not through the page,
-            // which reads messages once a frame), else through the page
-            let direct = ToChain::Half {
-                run,
-                step,
-                call,
-                values: values.clone(),
+            let half = ToChain::Half {
+                run: r.run,
+                step: own.step,
+                call: own.call,
+                values: Floats(values),
             };
-            if !worker::post_peer(&direct) {
-                worker::post(&FromChain::Half {
-                    run,
-                    step,
-                    call,
-                    values,
-                });
+            // straight to the other worker, through the pipe the pool gave them (the pool splits
+            // by halves only where it has one): its step waits for this
+            if !worker::post_peer(&half) {
+                return stopped(r.run, "Sampling stopped: the pool's other worker cannot be reached.".into());
             }
         }
         let next = match attempt {

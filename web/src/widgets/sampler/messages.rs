@@ -99,14 +99,6 @@ pub enum FromChain {
         step_ms: f64,
         last: Option<Floats>,
     },
-    /// This worker's half of the model's call `call` in step `step` of `run`, for the other
-    /// worker of a chain split by halves (whose steps wait for it).
-    Half {
-        run: u32,
-        step: usize,
-        call: usize,
-        values: Floats,
-    },
     /// Sampling `run` failed; the chain is dropped.
     Stopped { run: u32, message: String },
     /// What the classifier reads in the final images of `run` (a label and its probability per

@@ -10,8 +10,8 @@
 //! its pixels glued in image order). A guided chain that does not split by images (one image, or
 //! a sampler whose step reads the whole batch) splits by the halves of its guided batch instead
 //! ([`zoo::halves`]): the first two workers walk the whole chain, each running the network on
-//! its half, and the pool passes each one's halves to the other; the first one's steps are the
-//! chain's. Any other chain that does not split ([`zoo::splits`]: an interpolation, an
+//! its half and passing it straight to the other through their pipe (`Link::pipe`; a pool whose
+//! workers have none does not split by halves); the first one's steps are the chain's. Any other chain that does not split ([`zoo::splits`]: an interpolation, an
 //! inversion), the classifier and the test hooks go to the first worker alone. Native, so it is
 //! tested with scripted messages.
 
@@ -74,19 +74,30 @@ struct Parts {
 /// The page's side of the pool: what goes to which worker, and what comes back to the session.
 pub struct Pool {
     size: usize,
+    /// Its first two workers are piped to each other, so a chain may split by halves.
+    piped: bool,
     opened: Option<Gather<Option<String>>>,
     loads: BTreeMap<u32, Gather<(Option<usize>, Option<String>)>>,
     chain: Option<Parts>,
 }
 
 impl Pool {
-    /// A pool of `size` workers (at least one).
+    /// A pool of `size` workers (at least one), the first two piped to each other.
     pub fn new(size: usize) -> Self {
         Self {
             size: size.max(1),
+            piped: true,
             opened: None,
             loads: BTreeMap::new(),
             chain: None,
+        }
+    }
+
+    /// The same, its workers not piped (the pipe could not be made): no chain splits by halves.
+    pub fn unpiped(self) -> Self {
+        Self {
+            piped: false,
+            ..self
         }
     }
 
@@ -120,47 +131,44 @@ impl Pool {
                 } else {
                     1
                 };
-                let halves =
-                    parts == 1 && self.size >= 2 && zoo::splits_by_halves(spec, edit.as_ref());
+                let halves = parts == 1
+                    && self.piped
+                    && self.size >= 2
+                    && zoo::splits_by_halves(spec, edit.as_ref());
+                // what each worker samples: a part of the grid, or the whole with a half
+                let shares: Vec<(Option<Part>, Option<Half>)> = if halves {
+                    vec![(None, Some(Half::Cond)), (None, Some(Half::Uncond))]
+                } else if parts == 1 {
+                    vec![]
+                } else {
+                    split(spec.n, parts)
+                        .into_iter()
+                        .map(|p| (Some(p), None))
+                        .collect()
+                };
+                let workers = shares.len().max(1);
                 self.chain = Some(Parts {
                     run,
-                    parts: if halves { 2 } else { parts },
+                    parts: workers,
                     halves,
-                    started: Gather::new(if halves { 2 } else { parts }),
+                    started: Gather::new(workers),
                     frames: BTreeMap::new(),
                 });
-                if halves {
-                    return [Half::Cond, Half::Uncond]
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, half)| {
-                            let msg = ToChain::Sample {
-                                run,
-                                process: process.clone(),
-                                spec: spec.clone(),
-                                edit: None,
-                                part: None,
-                                half: Some(half),
-                            };
-                            (i, msg)
-                        })
-                        .collect();
-                }
-                if parts == 1 {
+                if shares.is_empty() {
                     // the session's own message: the whole grid, in the first worker
                     return vec![(0, msg)];
                 }
-                split(spec.n, parts)
+                shares
                     .into_iter()
                     .enumerate()
-                    .map(|(i, part)| {
+                    .map(|(i, (part, half))| {
                         let msg = ToChain::Sample {
                             run,
                             process: process.clone(),
                             spec: spec.clone(),
                             edit: edit.clone(),
-                            part: Some(part),
-                            half: None,
+                            part,
+                            half,
                         };
                         (i, msg)
                     })
@@ -172,7 +180,7 @@ impl Pool {
                 }
                 all(msg)
             }
-            // the page's session never sends this (the pool passes a worker's half on itself)
+            // a worker's half goes to the other worker through their pipe, never from the page
             ToChain::Half { .. } => Vec::new(),
             ToChain::LoadClassifier { .. }
             | ToChain::Classify { .. }
@@ -276,27 +284,6 @@ impl Pool {
                     // a part of a chain already stopped: said once
                     None => None,
                 }
-            }
-            FromChain::Half {
-                run,
-                step,
-                call,
-                values,
-            } => {
-                if self
-                    .chain
-                    .as_ref()
-                    .is_some_and(|c| c.run == run && c.halves && from < 2)
-                {
-                    let msg = ToChain::Half {
-                        run,
-                        step,
-                        call,
-                        values,
-                    };
-                    tell.push((1 - from, msg));
-                }
-                None
             }
             msg @ FromChain::Classified { .. } => Some(msg),
         };

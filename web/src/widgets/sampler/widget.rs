@@ -177,16 +177,19 @@ impl Workers {
             }
         }
         // the first two workers pass the halves of a guided chain split by halves straight to
-        // each other ([`pool`]); without the pipe they go through the page
-        if let [a, b, ..] = &mut links[..] {
-            if let Err(e) = a.pipe(b) {
-                web_sys::console::warn_1(&e.into());
-            }
-        }
+        // each other ([`pool`]); without the pipe no chain splits that way
+        let piped = match &mut links[..] {
+            [a, b, ..] => a.pipe(b).inspect_err(|e| web_sys::console::warn_1(&e.into())).is_ok(),
+            _ => true,
+        };
         // `data-workers`: how many sample a chain
         root.set("workers", &links.len().max(1).to_string());
         let mut me = Self {
-            pool: Pool::new(links.len()),
+            pool: if piped {
+                Pool::new(links.len())
+            } else {
+                Pool::new(links.len()).unpiped()
+            },
             links,
         };
         me.send(ToChain::Open {

@@ -272,9 +272,10 @@ fn a_failing_part_stops_the_chain_once_and_the_other_parts_with_it() {
 }
 
 /// A guided chain of one image (or of a sampler that reads the whole batch) on two or more
-/// workers: split by halves. The first two workers each get the whole chain and a half; each
-/// one's halves go to the other; the first one's steps are the chain's; a failure of either stops
-/// both.
+/// workers: split by halves. The first two workers each get the whole chain and a half (they pass
+/// their halves to each other through their pipe, not through the pool); the first one's steps
+/// are the chain's; a failure of either stops both. A pool whose workers have no pipe does not
+/// split this way.
 #[test]
 fn a_guided_chain_that_does_not_split_by_images_splits_by_halves() {
     let guided = |run, n, sampler: &str| {
@@ -315,23 +316,6 @@ fn a_guided_chain_that_does_not_split_by_images_splits_by_halves() {
         ),
         "{heard:?}"
     );
-    let half = |call, v| FromChain::Half {
-        run: 9,
-        step: 0,
-        call,
-        values: Floats(vec![v; 4]),
-    };
-    let (heard, tell) = pool.receive(0, half(0, 1.0));
-    assert!(heard.is_empty());
-    assert!(
-        matches!(&tell[..], [(1, ToChain::Half { run: 9, step: 0, call: 0, values })] if values.0 == [1.0; 4]),
-        "{tell:?}"
-    );
-    let (_, tell) = pool.receive(1, half(0, 2.0));
-    assert!(
-        matches!(&tell[..], [(0, ToChain::Half { call: 0, .. })]),
-        "{tell:?}"
-    );
     // the first worker's steps are the chain's
     let (heard, _) = pool.receive(0, frame(9, 0, 1, 1, false));
     assert!(
@@ -339,14 +323,6 @@ fn a_guided_chain_that_does_not_split_by_images_splits_by_halves() {
         "{heard:?}"
     );
     assert!(pool.receive(1, frame(9, 0, 1, 1, false)).0.is_empty());
-    // a half of another run is not passed on
-    let stale = FromChain::Half {
-        run: 8,
-        step: 0,
-        call: 0,
-        values: Floats(vec![0.0; 4]),
-    };
-    assert!(pool.receive(0, stale).1.is_empty());
     // either stopping stops both
     let (heard, tell) = pool.receive(
         1,
@@ -373,4 +349,11 @@ fn a_guided_chain_that_does_not_split_by_images_splits_by_halves() {
         [(0, ToChain::Sample { half: None, .. })]
     ));
     assert_eq!(one.split(), "whole");
+    // workers without a pipe between them cannot pass halves: the chain runs whole
+    let mut unpiped = Pool::new(2).unpiped();
+    assert!(matches!(
+        &unpiped.send(guided(13, 1, "dpm++2m"))[..],
+        [(0, ToChain::Sample { half: None, .. })]
+    ));
+    assert_eq!(unpiped.split(), "whole");
 }

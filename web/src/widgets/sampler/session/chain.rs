@@ -109,8 +109,6 @@ impl Session {
 
     fn receive(&mut self, msg: FromChain, now: f64) {
         match msg {
-            // the pool passes halves between its workers: none reaches the session
-            FromChain::Half { .. } => {}
             FromChain::Opened { note } => {
                 if let Some(note) = note {
                     self.say("notice", Some("worker-backend"), note);

@@ -236,14 +236,18 @@ mod tests {
         }
     }
 
+    /// Seeded values in [−0.5, 0.5) (a linear congruential generator: no dependency for tests).
+    fn uniform(mut seed: u32) -> impl FnMut() -> f32 {
+        move || {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        }
+    }
+
     #[test]
     fn the_direct_kernel_is_the_gemm_product() {
         // whole and partial blocks of 4 output channels and 8 columns; one input channel
-        let mut seed = 7u32;
-        let mut rand = || {
-            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
-        };
+        let mut rand = uniform(7u32);
         for (b, cin, cout, h, w) in [
             (1, 1, 1, 28, 28),
             (2, 3, 5, 7, 7),
@@ -267,11 +271,7 @@ mod tests {
     #[test]
     fn both_products_are_the_definition_on_tiny_shapes() {
         // lone partial column blocks, one-pixel rows and images, channel counts around a block
-        let mut seed = 11u32;
-        let mut rand = || {
-            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
-        };
+        let mut rand = uniform(11u32);
         for b in [1, 2] {
             for (h, w) in [(1, 1), (1, 3), (2, 1), (3, 2), (3, 3)] {
                 for (cin, cout) in [(1, 1), (2, 4), (3, 5)] {

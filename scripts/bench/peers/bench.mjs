@@ -33,8 +33,9 @@ const BATCHES = (process.env.BENCH_BATCHES ?? '1,16,64').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 // the tab's chains: the second half of the steps is timed (V8 swaps in optimised code while the
 // first ones run), as scripts/bench/sampler-browser.mjs does. At batch 1 a chain of 10 steps is
-// over before that has happened (MNIST: 0.25 s; tab-ab.mjs with STEPS=40 showed steps 1–15 at
-// 17–40 ms, then a steady 14–16), while ORT gets at least 2 s of warm-up: batch 1 runs 40 steps.
+// over before that has happened (MNIST: 0.25 s; tab-ab.mjs with STEPS=40 showed the first 15–20
+// steps at 15–190 ms, mostly 20–40, then a steady 14–16), while ORT gets at least 2 s of
+// warm-up: batch 1 runs 40 steps.
 const STEPS = Number(process.env.BENCH_STEPS ?? 10);
 const STEPS_B1 = Number(process.env.BENCH_STEPS_B1 ?? 40);
 const LIMIT_MS = Number(process.env.BENCH_LIMIT_S ?? 600) * 1000;
